@@ -1,0 +1,60 @@
+"""The `leadrank` command line: one Typer app assembling each domain's thin commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from leadrank.cli.console import console, err_console
+from leadrank.cli.demo import demo
+from leadrank.cli.workspace import open_workspace
+from leadrank.config import get_settings
+from leadrank.db.migrate import current_revision
+from leadrank.errors import AppError
+from leadrank.ingest.cli import ingest, quarantine
+from leadrank.leads.cli import clean, leads_app, stats
+from leadrank.sample.cli import sample
+
+app = typer.Typer(
+    name="leadrank",
+    help="Self-hosted B2B lead scoring and enrichment: clean, de-duplicate, enrich and score leads.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the workspace database (commands that need it do this themselves)."""
+    settings = get_settings()
+    engine = open_workspace(settings)
+    console.print(
+        f"workspace ready at {engine.url.render_as_string(hide_password=True)} (schema {current_revision(engine)})"
+    )
+
+
+app.command()(ingest)
+app.command()(clean)
+app.command()(quarantine)
+app.add_typer(leads_app, name="leads")
+app.command()(stats)
+app.command()(sample)
+app.command()(demo)
+
+
+def main() -> None:
+    """Run the CLI: expected failures print one line on stderr and exit non-zero."""
+    try:
+        app()  # exits by itself; usage errors are rendered by Typer with exit code 2
+    except AppError as exc:
+        err_console.print(f"error: {exc.message}", markup=False)
+        sys.exit(1)
+    except OperationalError as exc:
+        err_console.print(f"error: database: {str(exc.orig).strip().splitlines()[0]}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: the unfinished file was rolled back")
+        sys.exit(130)

@@ -1,0 +1,52 @@
+"""Typed settings: the one place that reads the environment (prefix LEADRANK_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./leadrank.db"
+
+
+class Settings(BaseSettings):
+    """Workspace settings; every field can be set as LEADRANK_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADRANK_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://...",
+    )
+    data_dir: Path = Field(
+        default=Path("./leadrank-data"),
+        description="Directory for artifacts: models, prediction lake, exports.",
+    )
+    ingest_chunk_rows: int = Field(
+        default=100_000,
+        ge=1_000,
+        description="Rows processed per chunk when ingesting; bounds memory on large files.",
+    )
+    log_level: str = Field(default="WARNING")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_driver(cls, url: str) -> str:
+        # Users write postgresql://; psycopg 3 is the driver we ship.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the workspace database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()

@@ -1,0 +1,37 @@
+"""Errors that carry their HTTP status; the CLI prints their message on one line."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """An expected failure with a message meant for the user."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(AppError):
+    """The user's input (file, option, payload) cannot be used as given."""
+
+    status_code = 400
+
+
+class NotFound(AppError):
+    """The thing asked for does not exist."""
+
+    status_code = 404
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+
+
+class SchemaOutOfDate(AppError):
+    """The database schema is not at the version this code needs."""
+
+    status_code = 503

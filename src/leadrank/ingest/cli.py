@@ -1,0 +1,110 @@
+"""`leadrank ingest` and `leadrank quarantine`: thin commands over the ingest service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadrank.cli.console import console, progress_bar
+from leadrank.cli.workspace import open_workspace
+from leadrank.config import get_settings
+from leadrank.db.engine import session_scope
+from leadrank.errors import BadInput
+from leadrank.ingest import quarantine as quarantine_service
+from leadrank.ingest.render import render_report
+from leadrank.ingest.service import ingest_file
+
+KIND_WORDS = ("leads", "events")
+
+
+def ingest(
+    paths: Annotated[
+        list[str], typer.Argument(help="[leads|events] FILE...: the kind is detected when omitted")
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="Where the file came from (apollo, hubspot, ...); default: the file name",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", "-m", help="JSON/TOML file: {columns: {header: field or '-'}}"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the mapping and counts; write nothing")
+    ] = False,
+) -> None:
+    """Load lead or event files (CSV, TSV, JSON, JSONL, Parquet, Excel) into the workspace."""
+    kind = "auto"
+    if paths and paths[0] in KIND_WORDS and not Path(paths[0]).exists():
+        kind, paths = paths[0], paths[1:]
+    if not paths:
+        raise BadInput("name at least one file to ingest")
+    settings = get_settings()
+    engine = open_workspace(settings)
+    for name in paths:
+        path = Path(name)
+        file_source = source or path.stem.lower()
+        # One transaction per file: a file that fails leaves the workspace as it was.
+        with progress_bar(path.name) as progress, session_scope(engine) as session:
+            report = ingest_file(
+                session,
+                path=path,
+                source=file_source,
+                kind=kind,
+                mapping_path=mapping,
+                dry_run=dry_run,
+                chunk_rows=settings.ingest_chunk_rows,
+                progress=progress,
+            )
+        render_report(report)
+
+
+def quarantine(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source")] = None,
+    import_id: Annotated[int | None, typer.Option("--import", help="Only this import")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Rows to show")] = 50,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write all matching rows to CSV/JSONL/Parquet"),
+    ] = None,
+) -> None:
+    """List the records that could not become leads or events, with their reasons."""
+    engine = open_workspace()
+    with session_scope(engine) as session:
+        summary = quarantine_service.summarise(session, source=source, import_id=import_id)
+        rows = quarantine_service.list_records(
+            session, source=source, import_id=import_id, limit=None if output else limit
+        )
+    if output:
+        written = quarantine_service.write_records(rows, output)
+        console.print(f"wrote {written} quarantined record(s) to {output}")
+        return
+    if not summary.total:
+        console.print("Quarantine is empty: every record became a lead or an event.")
+        return
+    table = Table(title=f"Quarantine: {summary.total} record(s)")
+    for column in ("id", "source", "file", "row", "reasons", "record"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.source,
+            row.file_name,
+            str(row.row_number),
+            "\n".join(row.reasons),
+            row.preview,
+        )
+    console.print(table)
+    reasons = ", ".join(f"{reason} ({count})" for reason, count in summary.reasons.most_common())
+    console.print(f"reasons: {reasons}")
+    if summary.total > len(rows):
+        console.print(
+            f"showing {len(rows)} of {summary.total}; use --limit or --output FILE for all"
+        )

@@ -1,0 +1,189 @@
+"""Events into silver: find each event's lead by its keys, create a lead for a new email, and
+keep the rest in quarantine with the reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from leadrank.ingest import bronze
+from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
+from leadrank.ingest.schemas import IngestReport
+from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
+from leadrank.kit.sql import insert_many
+from leadrank.leads import repository
+from leadrank.leads.clean import clean_frame
+from leadrank.leads.identity import company_match_keys
+from leadrank.leads.merge import merge_rows
+from leadrank.leads.normalize.dates import parse_datetimes
+from leadrank.orm import Event
+
+# Lead keys an event can carry, in the order they are trusted.
+EVENT_KEYS = ("email", "linkedin", "ext", "phone")
+
+
+def event_type_of(raw: str | None) -> str | None:
+    """The standard type a vendor's event name means, else the name as snake_case."""
+    if raw is None:
+        return None
+    standard = EVENT_TYPE_SYNONYMS.get(header_key(raw))
+    return standard or snake_case(raw) or None
+
+
+def ingest_event_chunk(
+    session: Session,
+    chunk: pl.DataFrame,
+    *,
+    mapping: ColumnMapping,
+    source: str,
+    import_id: int | None,
+    file_name: str,
+    now: datetime,
+    dry_run: bool,
+    report: IngestReport,
+) -> None:
+    """Load one chunk of new event records into bronze and events."""
+    rows = _event_rows(chunk, mapping, source)
+    existing = repository.find_lead_keys(
+        session,
+        [(t, v) for t in EVENT_KEYS for v in rows[t].drop_nulls().unique().to_list()],
+    )
+    rows = rows.with_columns(_lead_of(existing))
+    if not dry_run and import_id is not None:
+        rows = _create_leads_for_new_emails(session, rows, source, import_id, now, report)
+    rows = rows.with_columns(_reasons().alias("reasons"))
+    rows = rows.with_columns(
+        pl.when(pl.col("reasons").is_null())
+        .then(pl.lit("loaded"))
+        .otherwise(pl.lit("quarantined"))
+        .alias("status")
+    )
+    loaded = rows["status"] == "loaded"
+    report.rows_quarantined += int((~loaded).sum())
+    for reasons in rows["reasons"].drop_nulls().to_list():
+        report.quarantine_reasons.update(json.loads(reasons))
+    if dry_run or import_id is None:
+        return
+
+    records = rows.select("row_number", "content_hash", "payload", "status", "reasons", "lead_id")
+    record_ids = bronze.write_bronze(
+        session,
+        bronze.bronze_rows(
+            import_id=import_id,
+            kind="events",
+            source=source,
+            file_name=file_name,
+            received_at=now,
+            frame=records,
+        ),
+        want_ids=True,
+    )
+    events = (
+        rows.with_columns(pl.Series("record_id", record_ids, dtype=pl.Int64))
+        .filter(loaded)
+        .select("lead_id", "event_type", "occurred_at", "properties", "record_id")
+        .with_columns(pl.lit(source).alias("source"))
+    )
+    insert_many(session, Event, list(events.iter_rows(named=True)))
+    report.events_created += events.height
+
+
+def _event_rows(chunk: pl.DataFrame, mapping: ColumnMapping, source: str) -> pl.DataFrame:
+    canonical = apply_mapping(chunk, mapping)
+
+    def column(name: str) -> pl.Series:
+        if name in canonical.columns:
+            return canonical[name]
+        return pl.Series(name, [None] * chunk.height, dtype=pl.String)
+
+    keys = clean_frame(pl.DataFrame([column(n) for n in ("email", "linkedin_url", "phone")]))
+    raw_types = column("event_type")
+    type_map = {t: event_type_of(t) for t in raw_types.unique().drop_nulls().to_list()}
+    return pl.DataFrame(
+        [
+            chunk["row_number"],
+            chunk["content_hash"],
+            chunk["payload"],
+            keys["email"],
+            keys["email_valid"],
+            keys["linkedin_url"].alias("linkedin"),
+            keys["phone_e164"].alias("phone"),
+            column("external_id").str.strip_chars().alias("external_id"),
+            raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
+                "event_type"
+            ),
+            column("occurred_at").alias("raw_time"),
+            parse_datetimes(column("occurred_at")).alias("occurred_at"),
+            attributes_json(chunk, mapping).alias("properties"),
+        ]
+    ).with_columns(
+        pl.when(pl.col("email_valid")).then(pl.col("email")).alias("email"),
+        (pl.lit(f"{source}:") + pl.col("external_id")).alias("ext"),
+    )
+
+
+def _lead_of(existing: dict[tuple[str, str], int]) -> pl.Expr:
+    """The lead of each row: the first key, in trust order, that a lead owns."""
+    hits = []
+    for key_type in EVENT_KEYS:
+        owned = {v: lead for (t, v), lead in existing.items() if t == key_type}
+        hits.append(pl.col(key_type).replace_strict(owned, default=None, return_dtype=pl.Int64))
+    return pl.coalesce(hits).alias("lead_id")
+
+
+def _create_leads_for_new_emails(
+    session: Session,
+    rows: pl.DataFrame,
+    source: str,
+    import_id: int,
+    now: datetime,
+    report: IngestReport,
+) -> pl.DataFrame:
+    """A valid email nobody owns yet becomes a new lead: campaign tools send events for people
+    the workspace may not have imported."""
+    wanted = rows.filter(
+        pl.col("lead_id").is_null()
+        & pl.col("email").is_not_null()
+        & pl.col("event_type").is_not_null()
+        & pl.col("occurred_at").is_not_null()
+    )
+    if wanted.is_empty():
+        return rows
+    first = wanted.unique("email", keep="first", maintain_order=True)
+    cleaned = clean_frame(first.select("email"))
+    cleaned = cleaned.with_columns(
+        first["row_number"],
+        pl.lit(None, dtype=pl.String).alias("external_id"),
+        pl.lit("{}").alias("attributes"),
+    )
+    cleaned = cleaned.with_columns(company_match_keys(cleaned))
+    result = merge_rows(session, rows=cleaned, source=source, import_id=import_id, now=now)
+    report.leads_created += result.leads_created
+    report.companies_created += result.companies_created
+    created = dict(zip(first["email"].to_list(), result.lead_ids, strict=True))
+    return rows.with_columns(
+        pl.coalesce(
+            pl.col("lead_id"),
+            pl.col("email").replace_strict(created, default=None, return_dtype=pl.Int64),
+        ).alias("lead_id")
+    )
+
+
+def _reasons() -> pl.Expr:
+    """JSON list of why an event cannot be loaded, or null when it can."""
+    listed = pl.concat_list(
+        pl.when(pl.col("event_type").is_null()).then(pl.lit("event_type_missing")),
+        pl.when(pl.col("raw_time").is_null()).then(pl.lit("occurred_at_missing")),
+        pl.when(pl.col("raw_time").is_not_null() & pl.col("occurred_at").is_null()).then(
+            pl.lit("occurred_at_invalid")
+        ),
+        pl.when(pl.col("lead_id").is_null()).then(
+            pl.lit("no_lead: no known lead and no valid email")
+        ),
+    ).list.drop_nulls()
+    return pl.when(listed.list.len() > 0).then(
+        pl.format("[{}]", listed.list.eval(pl.format('"{}"', pl.element())).list.join(","))
+    )

@@ -1,0 +1,68 @@
+"""The summary an ingestion prints."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from leadrank.cli.console import console
+from leadrank.ingest.schemas import IngestReport
+
+
+def render_report(report: IngestReport) -> None:
+    """Print what was mapped, what could not be, and what the import did."""
+    title = f"{report.file_name} ({report.file_format}"
+    if report.delimiter:
+        title += f", delimiter {report.delimiter!r}"
+    if report.encoding:
+        title += f", {report.encoding}"
+    title += f") as {report.kind} from source '{report.source}'"
+    console.print(
+        f"[bold]{title}[/bold]"
+        + ("  [yellow](dry run: nothing written)[/yellow]" if report.dry_run else "")
+    )
+
+    mapped = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    mapped.add_column("field")
+    mapped.add_column("from column(s)")
+    for field, columns in report.mapping.fields.items():
+        mapped.add_row(field, ", ".join(columns))
+    console.print(mapped)
+    if report.mapping.attributes:
+        console.print(
+            f"kept as custom attributes ({len(report.mapping.attributes)}): "
+            + ", ".join(report.mapping.attributes)
+        )
+    if report.mapping.ignored:
+        console.print("ignored by the mapping file: " + ", ".join(report.mapping.ignored))
+
+    if report.repeat_of is not None:
+        console.print(
+            f"[yellow]this file was ingested before (import {report.repeat_of}) from '{report.source}'[/yellow]"
+        )
+    counts = (
+        f"rows read {report.rows_read:,}; new {report.rows_new:,}; already in bronze {report.rows_duplicate:,}; "
+        f"quarantined {report.rows_quarantined:,}"
+    )
+    if report.kind == "events":
+        counts += f"; events {report.events_created:,}; leads created for new emails {report.leads_created:,}"
+    else:
+        counts += (
+            f"; leads created {report.leads_created:,}, updated {report.leads_updated:,}; "
+            f"companies created {report.companies_created:,}"
+        )
+    console.print(counts)
+    if report.rows_new == 0 and report.rows_read:
+        console.print("nothing new: every record was already in bronze")
+    if report.quarantine_reasons:
+        console.print(
+            "quarantine reasons: "
+            + ", ".join(
+                f"{reason.split(':')[0]} ({count:,})"
+                for reason, count in report.quarantine_reasons.most_common()
+            )
+            + "  (see `leadrank quarantine`)"
+        )
+    if report.issues:
+        console.print(
+            "issues found: " + ", ".join(f"{i} ({c:,})" for i, c in report.issues.most_common(8))
+        )

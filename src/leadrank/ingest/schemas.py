@@ -1,0 +1,42 @@
+"""What an ingestion reports back to the CLI and the API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from leadrank.ingest.mapping import ColumnMapping
+
+# progress(stage, done, total): called as work advances so an edge can draw a bar.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """A progress callback that shows nothing."""
+
+
+@dataclass
+class IngestReport:
+    """Counts and decisions of one ingestion."""
+
+    file_name: str
+    source: str
+    kind: str
+    file_format: str
+    mapping: ColumnMapping
+    encoding: str | None = None
+    delimiter: str | None = None
+    dry_run: bool = False
+    import_id: int | None = None
+    repeat_of: int | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    leads_created: int = 0
+    leads_updated: int = 0
+    companies_created: int = 0
+    events_created: int = 0
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    issues: Counter[str] = field(default_factory=Counter)

@@ -1,0 +1,34 @@
+"""Write a frame to the file format its name asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from leadrank.errors import BadInput
+
+WRITABLE = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+
+
+def write_table(frame: pl.DataFrame, path: Path) -> None:
+    """Write CSV, TSV, JSONL, JSON or Parquet by extension; list columns become text in CSV."""
+    suffix = path.suffix.lower()
+    if suffix not in WRITABLE:
+        raise BadInput(
+            f"{path.name}: cannot write {suffix or 'files without an extension'}; use {', '.join(WRITABLE)}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".csv", ".tsv"):
+        flat = frame.with_columns(
+            pl.col(name).list.join("; ")
+            for name, dtype in frame.schema.items()
+            if dtype == pl.List(pl.String)
+        )
+        flat.write_csv(path, separator="\t" if suffix == ".tsv" else ",")
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.write_ndjson(path)
+    elif suffix == ".json":
+        frame.write_json(path)
+    else:
+        frame.write_parquet(path)

@@ -1,0 +1,214 @@
+"""`leadrank clean`, `leadrank leads list/show` and `leadrank stats`: thin commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadrank.cli.console import console, progress_bar
+from leadrank.cli.workspace import open_workspace
+from leadrank.db.engine import session_scope
+from leadrank.leads import service
+from leadrank.leads.stateless import clean_file
+
+leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
+
+
+def clean(
+    source: Annotated[
+        Path, typer.Argument(help="Lead list: CSV, TSV, JSON, JSONL, Parquet or Excel")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write: .csv .tsv .jsonl .json .parquet")
+    ],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="JSON/TOML column mapping file")
+    ] = None,
+) -> None:
+    """Clean a lead list file: normalised columns, quality_score and issues per row (no workspace)."""
+    with progress_bar(source.name) as progress:
+        report = clean_file(source, output, mapping_path=mapping, progress=progress)
+    console.print(f"cleaned {report.rows:,} rows -> {output}")
+    mapped = "; ".join(f"{f} <- {', '.join(c)}" for f, c in report.mapping.fields.items())
+    console.print(f"mapped: {mapped or 'nothing'}")
+    if report.mean_quality is not None:
+        console.print(f"mean quality score {report.mean_quality:.3f}")
+    if report.issues:
+        console.print(
+            "issues: " + ", ".join(f"{i} ({c:,})" for i, c in report.issues.most_common())
+        )
+
+
+@leads_app.command("list")
+def list_command(
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in name, email, company or title")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO alpha-2 code")] = None,
+    seniority: Annotated[
+        str | None, typer.Option("--seniority", help="c_level, vp, director, manager, ic")
+    ] = None,
+    sort: Annotated[str, typer.Option("--sort", help="quality, created or name")] = "quality",
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+) -> None:
+    """List leads, best quality first."""
+    engine = open_workspace()
+    with session_scope(engine) as session:
+        leads = service.list_leads(
+            session,
+            search=search,
+            source=source,
+            country=country,
+            seniority=seniority,
+            sort=sort,
+            limit=limit,
+        )
+    table = Table()
+    for column in ("id", "name", "email", "title", "seniority", "company", "country", "quality"):
+        table.add_column(column, overflow="fold")
+    for lead in leads:
+        table.add_row(
+            str(lead.id),
+            lead.full_name or "",
+            lead.email or "",
+            lead.job_title or "",
+            lead.seniority or "",
+            lead.company_name or lead.company_domain or "",
+            lead.country_code or "",
+            f"{lead.quality_score:.2f}" if lead.quality_score is not None else "",
+        )
+    console.print(table if leads else "no leads match")
+
+
+@leads_app.command("show")
+def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -> None:
+    """Show one lead: its fields with where each came from, its company, records and events."""
+    engine = open_workspace()
+    with session_scope(engine) as session:
+        detail = service.get_lead(session, ref=ref)
+    lead = detail.lead
+    console.print(
+        f"[bold]Lead {lead.id}: {lead.full_name or lead.email or '(no name)'}[/bold]  quality {lead.quality_score}"
+    )
+    fields = Table(box=None, padding=(0, 2))
+    for column in ("field", "value", "from"):
+        fields.add_column(column)
+    for name in (
+        "email",
+        "phone_e164",
+        "first_name",
+        "last_name",
+        "job_title",
+        "seniority",
+        "department",
+        "linkedin_url",
+        "city",
+        "state",
+        "country_code",
+        "company_name",
+        "company_domain",
+        "lead_source",
+        "lead_status",
+        "source_created_at",
+    ):
+        value = getattr(lead, name)
+        if value is None:
+            continue
+        origin = (lead.provenance or {}).get(name)
+        where = ""
+        if origin:
+            imp = detail.imports.get(origin[0])
+            where = (
+                f"{imp.source} {Path(imp.file_name).name} row {origin[1]}"
+                if imp
+                else f"import {origin[0]} row {origin[1]}"
+            )
+        fields.add_row(name, str(value), where)
+    console.print(fields)
+    if lead.issues:
+        console.print("issues: " + ", ".join(lead.issues))
+    if lead.attributes:
+        console.print("attributes: " + json.dumps(lead.attributes, ensure_ascii=False))
+    if detail.company:
+        c = detail.company
+        console.print(
+            f"company {c.id}: {c.name or ''} {c.domain or ''} industry={c.industry} "
+            f"employees={c.employees} revenue={c.revenue}"
+        )
+    console.print(
+        f"records ({len(detail.records)}): "
+        + ", ".join(f"{r.source}:{r.file_name}#{r.row_number}" for r in detail.records)
+    )
+    if detail.events:
+        console.print(f"events ({len(detail.events)}):")
+        for event in detail.events[-15:]:
+            console.print(
+                f"  {event.occurred_at:%Y-%m-%d %H:%M} {event.event_type} ({event.source})"
+            )
+
+
+def stats() -> None:
+    """Summarise the workspace: layers, imports, quality, lead mix and events."""
+    engine = open_workspace()
+    with session_scope(engine) as session:
+        data = service.workspace_stats(session)
+    render_stats(data)
+
+
+def render_stats(data: service.WorkspaceStats) -> None:
+    """Print workspace statistics."""
+    counts = data.counts
+    console.print(
+        f"bronze records {counts['bronze_records']:,} (quarantined {counts['quarantined']:,}); "
+        f"leads {counts['leads']:,}; companies {counts['companies']:,}; events {counts['events']:,}"
+    )
+    console.print(f"leads built from more than one record: {data.merged_leads:,}")
+    mean, low, high = data.quality
+    if mean is not None and low is not None and high is not None:
+        console.print(f"quality score: mean {mean:.3f}, min {low:.3f}, max {high:.3f}")
+
+    def mix(pairs: list[tuple[str | None, int]]) -> str:
+        return ", ".join(f"{name or 'unknown'} {count:,}" for name, count in pairs)
+
+    if data.seniority:
+        console.print("seniority: " + mix(data.seniority))
+    if data.countries:
+        console.print("top countries: " + mix(data.countries))
+    if data.events:
+        console.print("events: " + mix(list(data.events)))
+    if data.imports:
+        table = Table(title="imports")
+        for column in (
+            "id",
+            "source",
+            "file",
+            "kind",
+            "status",
+            "read",
+            "new",
+            "dupes",
+            "quarantined",
+            "leads +",
+            "events +",
+        ):
+            table.add_column(column)
+        for imp in data.imports:
+            table.add_row(
+                str(imp.id),
+                imp.source,
+                Path(imp.file_name).name,
+                imp.kind,
+                imp.status,
+                f"{imp.rows_read:,}",
+                f"{imp.rows_new:,}",
+                f"{imp.rows_duplicate:,}",
+                f"{imp.rows_quarantined:,}",
+                f"{imp.leads_created:,}",
+                f"{imp.events_created:,}",
+            )
+        console.print(table)

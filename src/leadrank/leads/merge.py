@@ -1,0 +1,286 @@
+"""Merge cleaned rows into silver companies and leads: exact keys, per-field provenance,
+and never an empty value over a filled one. Set-based: one lookup and one write per table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from leadrank.kit.sql import insert_many, insert_returning_ids, update_by_id
+from leadrank.leads import repository
+from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
+from leadrank.orm import Company, Lead, LeadKey
+
+# Cleaned column -> leads table column.
+LEAD_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "email_valid": "email_valid",
+    "email_free_mail": "email_free_mail",
+    "email_disposable": "email_disposable",
+    "email_role": "email_role",
+    "phone_e164": "phone_e164",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "full_name": "full_name",
+    "job_title": "job_title",
+    "seniority": "seniority",
+    "department": "department",
+    "linkedin_url": "linkedin_url",
+    "city": "city",
+    "state": "state",
+    "country_code": "country_code",
+    "company_name": "company_name",
+    "company_domain": "company_domain",
+    "lead_source": "lead_source",
+    "lead_status": "lead_status",
+    "created_at": "source_created_at",
+}
+COMPANY_COLUMNS: dict[str, str] = {
+    "company_domain": "domain",
+    "company_name": "name",
+    "company_linkedin_url": "linkedin_url",
+    "industry": "industry",
+    "employees": "employees",
+    "employees_min": "employees_min",
+    "employees_max": "employees_max",
+    "revenue": "revenue",
+    "revenue_min": "revenue_min",
+    "revenue_max": "revenue_max",
+    "country_code": "country_code",
+}
+EMAIL_FLAGS = ("email", "email_valid", "email_free_mail", "email_disposable", "email_role")
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did, and the lead each input row now belongs to."""
+
+    lead_ids: list[int | None]
+    leads_created: int
+    leads_updated: int
+    companies_created: int
+
+
+def merge_rows(
+    session: Session, *, rows: pl.DataFrame, source: str, import_id: int, now: datetime
+) -> MergeResult:
+    """Merge cleaned, usable rows (with row_number, external_id, attributes, company_key)."""
+    # Silver keeps only a valid email; the invalid text stays in bronze and in `issues`.
+    rows = rows.with_columns(
+        [pl.when(pl.col("email_valid")).then(pl.col(c)).alias(c) for c in EMAIL_FLAGS]
+    ).with_columns(
+        pl.format("[{},{}]", pl.lit(import_id), pl.col("row_number")).alias("_prov"),
+        pl.col("employees", "employees_min", "employees_max").cast(pl.Int64),
+    )
+    company_ids, companies_created = _merge_companies(session, rows, now)
+    rows = rows.with_columns(pl.Series("company_id", company_ids, dtype=pl.Int64))
+
+    keys = lead_key_columns(rows, source)
+    wanted = [
+        (key_type, value)
+        for key_type in STRONG_KEYS + WEAK_KEYS
+        for value in keys[key_type].drop_nulls().unique().to_list()
+    ]
+    existing_keys = repository.find_lead_keys(session, wanted)
+    resolution = resolve(keys, existing_keys, [True] * rows.height)
+    rows = rows.with_columns(
+        pl.Series("_group", resolution.group, dtype=pl.Int64),
+        pl.Series("_existing", resolution.existing_lead, dtype=pl.Int64),
+    )
+    merged = _aggregate(rows, [*list(LEAD_COLUMNS), "company_id"])
+
+    new = merged.filter(pl.col("_existing").is_null())
+    old = merged.filter(pl.col("_existing").is_not_null())
+    new_ids = insert_returning_ids(session, Lead, _new_lead_rows(new, source, now))
+    updated = _update_existing_leads(session, old, source, now)
+
+    group_to_lead = dict(zip(new["_group"].to_list(), new_ids, strict=True))
+    group_to_lead.update(zip(old["_group"].to_list(), old["_existing"].to_list(), strict=True))
+    lead_ids = [group_to_lead[g] for g in resolution.group]
+    _insert_new_keys(session, keys, lead_ids, existing_keys)
+    return MergeResult(lead_ids, len(new_ids), updated, companies_created)
+
+
+def _aggregate(rows: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """One row per group: the last non-empty value of each field, where it came from, and the
+    best-quality row's score and issues."""
+    best = pl.col("quality_score").fill_null(-1.0).arg_max()
+    return rows.group_by("_group", maintain_order=True).agg(
+        pl.col("_existing").drop_nulls().first(),
+        *[pl.col(f).drop_nulls().last() for f in fields],
+        *[
+            pl.col("_prov").filter(pl.col(f).is_not_null()).last().alias(f"_prov_{f}")
+            for f in fields
+        ],
+        pl.col("quality_score").get(best),
+        pl.col("issues").get(best),
+        pl.col("attributes"),
+    )
+
+
+def _provenance(frame: pl.DataFrame, fields: list[str]) -> pl.Series:
+    pieces = [
+        pl.when(pl.col(f"_prov_{f}").is_not_null()).then(
+            pl.format('"{}":{}', pl.lit(f), pl.col(f"_prov_{f}"))
+        )
+        for f in fields
+    ]
+    return frame.select(
+        pl.concat_str(
+            pl.lit("{"), pl.concat_list(pieces).list.drop_nulls().list.join(","), pl.lit("}")
+        ).alias("p")
+    ).to_series()
+
+
+def _merged_attributes(parts: list[str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for text in parts:
+        merged.update(json.loads(text))
+    return merged
+
+
+def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> list[dict[str, Any]]:
+    fields = list(LEAD_COLUMNS)
+    provenance = _provenance(frame, [*fields, "company_id"]).to_list()
+    attributes = [
+        parts[0] if len(parts) == 1 else json.dumps(_merged_attributes(parts), ensure_ascii=False)
+        for parts in frame["attributes"].to_list()
+    ]
+    issues = (
+        frame.select(
+            pl.format(
+                "[{}]", pl.col("issues").list.eval(pl.format('"{}"', pl.element())).list.join(",")
+            )
+        )
+        .to_series()
+        .to_list()
+    )
+    body = frame.select(
+        [pl.col(c).alias(LEAD_COLUMNS[c]) for c in fields] + ["company_id", "quality_score"]
+    )
+    sources = json.dumps([source])
+    return [
+        {
+            **row,
+            "issues": issues[i],
+            "attributes": attributes[i],
+            "provenance": provenance[i],
+            "sources": sources,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, row in enumerate(body.iter_rows(named=True))
+    ]
+
+
+def _update_existing_leads(
+    session: Session, frame: pl.DataFrame, source: str, now: datetime
+) -> int:
+    if frame.is_empty():
+        return 0
+    current = repository.load_rows(session, Lead, frame["_existing"].to_list())
+    fields = [*list(LEAD_COLUMNS), "company_id"]
+    updates = []
+    for row in frame.iter_rows(named=True):
+        lead = current[row["_existing"]]
+        change: dict[str, Any] = {"id": lead["id"]}
+        provenance = dict(lead["provenance"] or {})
+        for field in fields:
+            column = LEAD_COLUMNS.get(field, field)
+            value = row[field]
+            if value is not None and value != lead[column]:
+                change[column] = value
+            if row[f"_prov_{field}"] is not None:
+                provenance[column] = json.loads(row[f"_prov_{field}"])
+        attributes = {**(lead["attributes"] or {}), **_merged_attributes(row["attributes"])}
+        if attributes != (lead["attributes"] or {}):
+            change["attributes"] = json.dumps(attributes, ensure_ascii=False)
+        if (row["quality_score"] or 0) > (lead["quality_score"] or 0):
+            change["quality_score"] = row["quality_score"]
+            change["issues"] = json.dumps(row["issues"])
+        sources = list(lead["sources"] or [])
+        if source not in sources:
+            change["sources"] = json.dumps([*sources, source])
+        change["provenance"] = json.dumps(provenance)
+        change["updated_at"] = now
+        updates.append(change)
+    update_by_id(session, Lead, updates)
+    return len(updates)
+
+
+def _insert_new_keys(
+    session: Session, keys: pl.DataFrame, lead_ids: list[int | None], existing: dict[Key, int]
+) -> None:
+    seen: set[Key] = set(existing)
+    new_keys = []
+    columns = {t: keys[t].to_list() for t in STRONG_KEYS + WEAK_KEYS}
+    for i, lead_id in enumerate(lead_ids):
+        if lead_id is None:
+            continue
+        for key_type, values in columns.items():
+            value = values[i]
+            if value is None or (key_type, value) in seen:
+                continue
+            seen.add((key_type, value))
+            new_keys.append({"lead_id": lead_id, "key_type": key_type, "key_value": value})
+    insert_many(session, LeadKey, new_keys)
+
+
+def _merge_companies(
+    session: Session, rows: pl.DataFrame, now: datetime
+) -> tuple[list[int | None], int]:
+    fields = list(COMPANY_COLUMNS)
+    with_key = rows.filter(pl.col("company_key").is_not_null())
+    if with_key.is_empty():
+        return [None] * rows.height, 0
+    merged = with_key.group_by("company_key", maintain_order=True).agg(
+        *[pl.col(f).drop_nulls().last() for f in fields],
+        *[
+            pl.col("_prov").filter(pl.col(f).is_not_null()).last().alias(f"_prov_{f}")
+            for f in fields
+        ],
+    )
+    existing = repository.find_companies(session, merged["company_key"].to_list())
+    new = merged.filter(~pl.col("company_key").is_in(list(existing)))
+    provenance = _provenance(new, fields).to_list()
+    body = new.select(
+        [pl.col(f).alias(COMPANY_COLUMNS[f]) for f in fields]
+        + [pl.col("company_key").alias("match_key")]
+    )
+    new_rows = [
+        {**row, "provenance": provenance[i], "created_at": now, "updated_at": now}
+        for i, row in enumerate(body.iter_rows(named=True))
+    ]
+    ids = insert_returning_ids(session, Company, new_rows)
+    key_to_id = dict(zip(new["company_key"].to_list(), ids, strict=True))
+
+    updates = []
+    for row in merged.filter(pl.col("company_key").is_in(list(existing))).iter_rows(named=True):
+        company = existing[row["company_key"]]
+        key_to_id[row["company_key"]] = company["id"]
+        change: dict[str, Any] = {}
+        provenance_now = dict(company["provenance"] or {})
+        for field in fields:
+            column, value = COMPANY_COLUMNS[field], row[field]
+            if value is not None and value != company[column]:
+                change[column] = value
+                provenance_now[column] = json.loads(row[f"_prov_{field}"])
+        if change:
+            updates.append(
+                {
+                    "id": company["id"],
+                    **change,
+                    "provenance": json.dumps(provenance_now),
+                    "updated_at": now,
+                }
+            )
+    update_by_id(session, Company, updates)
+    ids_per_row = [
+        key_to_id.get(k) if k is not None else None for k in rows["company_key"].to_list()
+    ]
+    return ids_per_row, len(ids)

@@ -1,0 +1,62 @@
+"""Company domains: the registrable domain of a website or email host, offline."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+import tldextract
+
+from leadrank.leads.normalize.values import map_distinct
+
+# Hosts that are not a company's own site even though people paste them in the website column.
+NOT_COMPANY_SITES = frozenset(
+    {"linkedin.com", "facebook.com", "twitter.com", "x.com", "instagram.com", "google.com",
+     "youtube.com", "github.com", "crunchbase.com", "wikipedia.org", "bit.ly"}
+)  # fmt: skip
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    # The suffix list bundled with tldextract; never fetched, never cached to disk.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def host_of(text: str) -> str:
+    """The host part of a URL, email or bare domain, lower-cased."""
+    value = text.strip().lower()
+    if "@" in value:
+        value = value.rpartition("@")[2]
+    value = value.split("://", 1)[-1]
+    for separator in "/?#":
+        value = value.split(separator, 1)[0]
+    return value.rsplit(":", 1)[0].strip(".") if value.count(":") == 1 else value.strip(".")
+
+
+def registrable_domain(text: str | None) -> str | None:
+    """ "www.shop.acme.co.uk/about" -> "acme.co.uk"; None for what has no public suffix."""
+    if text is None or not text.strip():
+        return None
+    host = host_of(text)
+    if not host or " " in host:
+        return None
+    parts = _extractor()(host)
+    if not parts.domain or not parts.suffix:
+        return None
+    return f"{parts.domain}.{parts.suffix}"
+
+
+def clean_websites(raw: pl.Series) -> pl.DataFrame:
+    """Columns website_domain (registrable, social sites dropped) and website_invalid."""
+    found = map_distinct(raw, lambda v: (registrable_domain(v),), {"domain": pl.String})
+    domain = found["domain"]
+    usable = pl.when(~domain.is_in(list(NOT_COMPANY_SITES))).then(domain)
+    return pl.DataFrame({"domain": domain}).select(
+        usable.alias("website_domain"),
+        (raw.is_not_null() & domain.is_null()).alias("website_invalid"),
+    )
+
+
+def registrable_domains(hosts: pl.Series) -> pl.Series:
+    """The registrable domain of each host (email domains), computed once per distinct host."""
+    return map_distinct(hosts, lambda v: (registrable_domain(v),), {"domain": pl.String})["domain"]

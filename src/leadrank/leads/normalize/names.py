@@ -1,0 +1,78 @@
+"""Person names: split a full name, and fix the capitalisation of all-lower or all-upper names."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from nameparser import HumanName
+
+from leadrank.leads.normalize.values import map_distinct
+
+_PIECES = re.compile(r"([\s\-'’]+)")
+_LOWER_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "da", "di", "del", "la", "le", "du"}
+)
+
+
+def capitalise_name(name: str | None) -> str | None:
+    """ "ann" -> "Ann", "O'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald"; mixed case is kept."""
+    if name is None:
+        return None
+    text = " ".join(name.split())
+    if not text:
+        return None
+    if text != text.lower() and text != text.upper():
+        return text  # "DeVito", "van der Berg": the person's own spelling
+    out = []
+    for index, piece in enumerate(_PIECES.split(text.lower())):
+        if not piece or _PIECES.fullmatch(piece) or (index > 0 and piece in _LOWER_PARTICLES):
+            out.append(piece)
+        elif piece.startswith("mc") and len(piece) > 2:
+            out.append("Mc" + piece[2:].capitalize())
+        else:
+            out.append(piece.capitalize())
+    return "".join(out)
+
+
+def split_full_name(full_name: str) -> tuple[str | None, str | None]:
+    """ "Dr. ann lee" -> ("Ann", "Lee"): titles and suffixes dropped, capitalised."""
+    parsed = HumanName(full_name)
+    first = parsed.first or None
+    last = " ".join(p for p in (parsed.middle, parsed.last) if p) if parsed.last else None
+    if first and not last and parsed.middle:
+        last = parsed.middle
+    return capitalise_name(first), capitalise_name(last)
+
+
+def clean_names(first: pl.Series, last: pl.Series, full: pl.Series) -> pl.DataFrame:
+    """Columns first_name, last_name and full_name, each filled from the others when missing."""
+    schema = {"name": pl.String}
+    first_clean = map_distinct(first, lambda v: (capitalise_name(v),), schema)["name"]
+    last_clean = map_distinct(last, lambda v: (capitalise_name(v),), schema)["name"]
+    # Split the full name only where the parts are missing: nameparser is slow.
+    needs_split = full.filter(first_clean.is_null() & last_clean.is_null())
+    split = {value: split_full_name(value) for value in needs_split.drop_nulls().unique().to_list()}
+    from_full_first = full.replace_strict(
+        {k: v[0] for k, v in split.items()}, default=None, return_dtype=pl.String
+    )
+    from_full_last = full.replace_strict(
+        {k: v[1] for k, v in split.items()}, default=None, return_dtype=pl.String
+    )
+    both_missing = first_clean.is_null() & last_clean.is_null()
+    frame = pl.DataFrame(
+        {
+            "first_name": first_clean.zip_with(~both_missing, from_full_first),
+            "last_name": last_clean.zip_with(~both_missing, from_full_last),
+            "full": map_distinct(full, lambda v: (capitalise_name(v),), schema)["name"],
+        }
+    )
+    joined = pl.concat_str(["first_name", "last_name"], separator=" ", ignore_nulls=True)
+    return frame.select(
+        "first_name",
+        "last_name",
+        pl.when(pl.col("first_name").is_not_null() | pl.col("last_name").is_not_null())
+        .then(joined)
+        .otherwise(pl.col("full"))
+        .alias("full_name"),
+    )

@@ -1,0 +1,126 @@
+"""Reading silver: lead lists, one lead with its history, and workspace statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import desc, func, or_, select
+from sqlalchemy.orm import Session
+
+from leadrank.errors import BadInput, NotFound
+from leadrank.leads import repository
+from leadrank.orm import BronzeRecord, Company, Event, Import, Lead
+
+SORTS = {"quality": desc(Lead.quality_score), "created": desc(Lead.id), "name": Lead.full_name}
+
+
+def list_leads(
+    session: Session,
+    *,
+    search: str | None = None,
+    source: str | None = None,
+    country: str | None = None,
+    seniority: str | None = None,
+    sort: str = "quality",
+    limit: int = 20,
+) -> list[Lead]:
+    """Leads matching the filters, best quality first by default."""
+    if sort not in SORTS:
+        raise BadInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    statement = select(Lead)
+    if search:
+        pattern = f"%{search.lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Lead.full_name).like(pattern),
+                Lead.email.like(pattern),
+                func.lower(Lead.company_name).like(pattern),
+                func.lower(Lead.job_title).like(pattern),
+            )
+        )
+    if source:
+        statement = statement.where(
+            Lead.id.in_(select(BronzeRecord.lead_id).where(BronzeRecord.source == source.lower()))
+        )
+    if country:
+        statement = statement.where(Lead.country_code == country.upper())
+    if seniority:
+        statement = statement.where(Lead.seniority == seniority.lower())
+    return list(session.scalars(statement.order_by(SORTS[sort], Lead.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    """A lead with its company, the records it came from and its events."""
+
+    lead: Lead
+    company: Company | None
+    records: list[BronzeRecord]
+    events: list[Event]
+    imports: dict[int, Import]
+
+
+def get_lead(session: Session, *, ref: str) -> LeadDetail:
+    """One lead by id or email, with where each value came from."""
+    if ref.isdigit():
+        lead = session.get(Lead, int(ref))
+    else:
+        lead = session.scalar(select(Lead).where(Lead.email == ref.strip().lower()))
+    if lead is None:
+        raise NotFound(f"no lead {ref!r}")
+    company = session.get(Company, lead.company_id) if lead.company_id else None
+    records = list(
+        session.scalars(
+            select(BronzeRecord).where(BronzeRecord.lead_id == lead.id).order_by(BronzeRecord.id)
+        )
+    )
+    events = list(
+        session.scalars(select(Event).where(Event.lead_id == lead.id).order_by(Event.occurred_at))
+    )
+    import_ids = {r.import_id for r in records} | {p[0] for p in (lead.provenance or {}).values()}
+    imports = {i.id: i for i in session.scalars(select(Import).where(Import.id.in_(import_ids)))}
+    return LeadDetail(lead, company, records, events, imports)
+
+
+@dataclass(frozen=True)
+class WorkspaceStats:
+    """Counts per layer, imports, quality and the lead mix."""
+
+    counts: dict[str, int]
+    merged_leads: int
+    quality: tuple[float | None, float | None, float | None]
+    seniority: list[tuple[str | None, int]]
+    countries: list[tuple[str | None, int]]
+    events: list[tuple[str, int]]
+    imports: list[Import]
+
+
+def workspace_stats(session: Session) -> WorkspaceStats:
+    """Counts per layer, imports, quality and the lead mix."""
+
+    def grouped(column: Any, limit: int | None = None) -> list[Any]:
+        statement = select(column, func.count()).group_by(column).order_by(desc(func.count()))
+        return [tuple(row) for row in session.execute(statement.limit(limit))]
+
+    quality = session.execute(
+        select(
+            func.avg(Lead.quality_score), func.min(Lead.quality_score), func.max(Lead.quality_score)
+        )
+    ).one()
+    records_per_lead = (
+        select(BronzeRecord.lead_id)
+        .where(BronzeRecord.lead_id.is_not(None))
+        .group_by(BronzeRecord.lead_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    return WorkspaceStats(
+        counts=repository.count_rows(session),
+        merged_leads=int(session.scalar(select(func.count()).select_from(records_per_lead)) or 0),
+        quality=(quality[0], quality[1], quality[2]),
+        seniority=grouped(Lead.seniority),
+        countries=grouped(Lead.country_code, 8),
+        events=grouped(Event.event_type),
+        imports=list(session.scalars(select(Import).order_by(Import.id))),
+    )

@@ -1,0 +1,86 @@
+"""Stateless list cleaning: a file in, the same rows with normalised columns out; no workspace."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from leadrank.errors import BadInput
+from leadrank.ingest.mapping import ColumnMapping, apply_mapping, auto_map, load_mapping_file
+from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
+from leadrank.ingest.schemas import Progress, no_progress
+from leadrank.kit.tables import write_table
+from leadrank.leads.clean import clean_frame
+from leadrank.leads.fields import CLEAN_FIELDS, LEAD_INPUT_FIELDS
+
+# Added columns are "clean_<field>", except these two, which keep the names users look for.
+UNPREFIXED = ("quality_score", "issues")
+CHUNK_ROWS = 200_000
+
+
+@dataclass
+class CleanReport:
+    """What `leadrank clean` did."""
+
+    rows: int
+    mapping: ColumnMapping
+    output_columns: list[str]
+    issues: Counter[str] = field(default_factory=Counter)
+    mean_quality: float | None = None
+
+
+def output_name(field_name: str, taken: set[str]) -> str:
+    """The name of an added column, prefixed until it collides with no input column."""
+    name = field_name if field_name in UNPREFIXED else f"clean_{field_name}"
+    while name.casefold() in taken:
+        name = f"leadrank_{name}"
+    return name
+
+
+def clean_file(
+    source: Path,
+    output: Path,
+    *,
+    mapping_path: Path | None = None,
+    progress: Progress = no_progress,
+) -> CleanReport:
+    """Write every input column plus normalised columns, `quality_score` and `issues`."""
+    if source.resolve() == output.resolve():
+        raise BadInput("the output file must differ from the input file")
+    table = read_table(source)
+    columns = [c for c in table.frame.columns if c != EXTRA_FIELDS_COLUMN]
+    explicit = load_mapping_file(mapping_path) if mapping_path else None
+    mapping = auto_map(columns, "leads", explicit)
+    taken = {c.casefold() for c in columns}
+    names = {f: output_name(f, taken) for f in CLEAN_FIELDS}
+    parts = []
+    for start in range(0, table.height, CHUNK_ROWS):
+        chunk = table.frame.slice(start, CHUNK_ROWS)
+        canonical = apply_mapping(chunk, mapping)
+        cleaned = clean_frame(
+            canonical.select(c for c in canonical.columns if c in LEAD_INPUT_FIELDS),
+            height=chunk.height,
+        )
+        parts.append(cleaned.rename(names))
+        progress("clean", min(start + CHUNK_ROWS, table.height), table.height)
+    cleaned_all = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(schema={names[f]: pl.String for f in CLEAN_FIELDS})
+    )
+    result = pl.concat([table.frame.select(columns), cleaned_all], how="horizontal")
+    write_table(result, output)
+    issues: Counter[str] = Counter()
+    for listed in cleaned_all[names["issues"]].to_list():
+        issues.update(listed or [])
+    mean = cleaned_all[names["quality_score"]].mean() if table.height else None
+    return CleanReport(
+        rows=table.height,
+        mapping=mapping,
+        output_columns=result.columns,
+        issues=issues,
+        mean_quality=float(mean) if isinstance(mean, int | float) else None,
+    )

@@ -1,0 +1,10 @@
+"""SQLAlchemy tables, one module per table; importing this package registers them all."""
+
+from leadrank.orm.base import Base
+from leadrank.orm.bronze import BronzeRecord
+from leadrank.orm.company import Company
+from leadrank.orm.event import Event
+from leadrank.orm.imports import Import
+from leadrank.orm.lead import Lead, LeadKey
+
+__all__ = ["Base", "BronzeRecord", "Company", "Event", "Import", "Lead", "LeadKey"]

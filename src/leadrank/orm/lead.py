@@ -1,0 +1,60 @@
+"""Silver leads: a person at a company, merged from every record that names them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadrank.orm.base import Base, BigId, EncodedJson, UtcDateTime
+
+
+class Lead(Base):
+    """A canonical lead. `provenance` maps each field to [import_id, row_number] of its value."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    email_valid: Mapped[bool | None] = mapped_column(Boolean)
+    email_free_mail: Mapped[bool | None] = mapped_column(Boolean)
+    email_disposable: Mapped[bool | None] = mapped_column(Boolean)
+    email_role: Mapped[bool | None] = mapped_column(Boolean)
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    full_name: Mapped[str | None] = mapped_column(Text)
+    job_title: Mapped[str | None] = mapped_column(Text)
+    seniority: Mapped[str | None] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32))
+    linkedin_url: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    company_name: Mapped[str | None] = mapped_column(Text)
+    company_domain: Mapped[str | None] = mapped_column(String(253))
+    lead_source: Mapped[str | None] = mapped_column(Text)
+    lead_status: Mapped[str | None] = mapped_column(Text)
+    source_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    quality_score: Mapped[float | None] = mapped_column(Float)
+    issues: Mapped[list[str]] = mapped_column(EncodedJson)
+    attributes: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
+    provenance: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
+    sources: Mapped[list[str]] = mapped_column(EncodedJson)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LeadKey(Base):
+    """An exact identity key of a lead (email, LinkedIn URL, phone, a source's record id, ...)."""
+
+    __tablename__ = "lead_keys"
+    __table_args__ = (UniqueConstraint("key_type", "key_value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(BigId, ForeignKey("leads.id"), index=True)
+    key_type: Mapped[str] = mapped_column(String(16))  # email|linkedin|ext|phone|name
+    key_value: Mapped[str] = mapped_column(String(400))

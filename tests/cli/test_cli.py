@@ -1,0 +1,116 @@
+"""The `leadrank` command line as a user runs it: real files, a real workspace, real output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from tests.conftest import FIXTURES, CliResult, Workspace
+
+Cli = Callable[..., CliResult]
+LEADS = (
+    "E-mail Address,Full Name,Job Title,Company Name,# Employees,Country,Favourite Colour\n"
+    "ann.lee@initech.com,ann lee,Chief Technology Officer,Initech,51-200,Deutschland,blue\n"
+    "info@acme.io,Bob Stone,Sales Manager,Acme,1.2k,U.S.,\n"
+    ",,,,,,green\n"
+)
+
+
+def test_help_lists_the_commands(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.exit_code == 0
+    for command in ("init", "ingest", "clean", "quarantine", "leads", "stats", "sample", "demo"):
+        assert command in result.stdout
+
+
+def test_init_creates_the_default_sqlite_workspace(cli: Cli, tmp_path: Path) -> None:
+    result = cli("init")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "leadrank.db").exists()
+    assert "workspace ready" in result.stdout
+
+
+def test_ingest_then_browse(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(LEADS)
+    result = cli("ingest", str(path), "--source", "tradeshow")
+    assert result.exit_code == 0, result.stderr
+    assert "email" in result.stdout and "E-mail Address" in result.stdout
+    assert "Favourite Colour" in result.stdout  # kept as an attribute, and said so
+    assert "leads created 2" in result.stdout and "quarantined 1" in result.stdout
+
+    again = cli("ingest", str(path), "--source", "tradeshow")
+    assert again.exit_code == 0
+    assert "nothing new" in again.stdout and "ingested before" in again.stdout
+
+    listed = cli("leads", "list", "--country", "DE")
+    assert "Ann Lee" in listed.stdout and "Bob Stone" not in listed.stdout
+    shown = cli("leads", "show", "ann.lee@initech.com")
+    assert shown.exit_code == 0
+    assert "c_level" in shown.stdout and "tradeshow list.csv row 1" in shown.stdout
+    quarantine = cli("quarantine")
+    assert "no_identity" in quarantine.stdout and "Favourite Colour=green" in quarantine.stdout
+    out = tmp_path / "q.csv"
+    assert cli("quarantine", "-o", str(out)).exit_code == 0
+    assert pl.read_csv(out)["row"].to_list() == [3]
+    stats = cli("stats")
+    assert "leads 2" in stats.stdout and "quarantined 1" in stats.stdout
+
+
+def test_errors_are_one_line_and_non_zero(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
+    missing = cli("ingest", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 1
+    assert missing.stderr.strip().count("\n") == 0 and "no such file" in missing.stderr
+    (tmp_path / "bad.json").write_text("[{")
+    assert cli("ingest", str(tmp_path / "bad.json")).exit_code == 1
+    assert cli("leads", "show", "nobody@nowhere.com").exit_code == 1
+    assert cli("ingest", "--bogus-option").exit_code == 2
+
+
+def test_dry_run_prints_the_mapping_and_writes_nothing(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(LEADS)
+    result = cli("ingest", str(path), "--dry-run")
+    assert result.exit_code == 0
+    assert "dry run" in result.stdout and "company_name" in result.stdout
+    assert "leads 0" in cli("stats").stdout
+
+
+def test_clean_writes_every_input_column_plus_normalised_ones(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(LEADS)
+    out = tmp_path / "clean.csv"
+    result = cli("clean", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame.columns[:7] == pl.read_csv(source, infer_schema=False).columns
+    assert {"clean_email", "clean_country_code", "clean_seniority", "quality_score", "issues"} <= set(frame.columns)
+    assert frame["clean_country_code"].to_list() == ["DE", "US", None]
+    assert frame["clean_first_name"].to_list()[0] == "Ann"
+    assert "email_role" in frame["issues"].to_list()[1]
+    assert not (tmp_path / "leadrank.db").exists()  # stateless
+
+
+def test_clean_x_education_to_parquet(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "x.parquet"
+    result = cli("clean", str(FIXTURES / "x_education_200.csv"), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    frame = pl.read_parquet(out)
+    assert frame.height == 200
+    assert frame["clean_country_code"].drop_nulls().value_counts(sort=True)[0, 0] == "IN"
+    assert frame.schema["issues"] == pl.List(pl.String)
+
+
+def test_sample_and_demo(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
+    result = cli("sample", "--leads", "300", "--out", str(tmp_path / "s"))
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "s").iterdir())) >= 5
+    demo = cli("demo", "--leads", "300", "--out", str(tmp_path / "d"))
+    assert demo.exit_code == 0, demo.stderr
+    assert "the workspace" in demo.stdout and "quarantined" in demo.stdout
+    again = cli("demo", "--leads", "300", "--out", str(tmp_path / "d"))
+    assert again.exit_code == 0
+    lines = [line for line in again.stdout.splitlines() if "already there" in line]
+    assert lines and all(" new        0 " in line for line in lines)  # same sample, nothing new

@@ -1,0 +1,142 @@
+"""Shared fixtures: a real workspace database per test, on SQLite and (when configured) PostgreSQL.
+
+Set LEADRANK_TEST_POSTGRES_URL=postgresql://user@host:port/db to run every database test on
+PostgreSQL too; each run creates its own database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from leadrank.config import get_settings
+from leadrank.db.engine import build_engine
+from leadrank.db.migrate import upgrade
+from leadrank.orm import Base
+
+POSTGRES_URL = os.environ.get("LEADRANK_TEST_POSTGRES_URL")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Workspace:
+    """A migrated, empty workspace database and its URL."""
+
+    url: str
+    engine: Engine
+    backend: str
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = build_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server, migrated once."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need LEADRANK_TEST_POSTGRES_URL (CI sets it)")
+    server = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"leadrank_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = build_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Workspace]:
+    """An empty, migrated workspace; the environment points the CLI at it."""
+    if request.param == "sqlite":
+        path = tmp_path / "leadrank.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    engine = build_engine(url)
+    if request.param == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    monkeypatch.setenv("LEADRANK_DATABASE_URL", url)
+    monkeypatch.setenv("LEADRANK_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        yield Workspace(url=url, engine=engine, backend=request.param)
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test reads the developer's own workspace: the default database lives in tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("LEADRANK_") and name != "LEADRANK_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@dataclass
+class CliResult:
+    """What one `leadrank` invocation printed and returned."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliResult]:
+    """Run the real `leadrank` entry point in-process and capture its output."""
+    from leadrank.cli.main import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        monkeypatch.setattr("sys.argv", ["leadrank", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

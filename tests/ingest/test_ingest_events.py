@@ -1,0 +1,133 @@
+"""Ingesting event files: linked to leads by key, new emails become leads, the rest quarantined."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from leadrank.db.engine import session_scope
+from leadrank.ingest.events import event_type_of
+from leadrank.ingest.service import detect_kind, ingest_file
+from leadrank.orm import BronzeRecord, Event, Lead
+from tests.conftest import Workspace
+
+LEADS = "Email,First Name,Last Name,Company,Lead ID\nada@engines.co.uk,Ada,Lovelace,Engines,L-1\nbob@acme.com,Bob,Stone,Acme,L-2\n"
+EVENTS = (
+    "email,event_type,timestamp,campaign,url\n"
+    "ADA@engines.co.uk,email_opened,2026-03-01T10:00:00Z,Q1,\n"
+    "ada@engines.co.uk,Reply Received,2026-03-02 11:30,Q1,\n"
+    "bob@acme.com,page_view,1772445600,,https://example.com/pricing\n"
+    "new.person@initech.com,form_fill,03/04/2026,,\n"
+    "bob@acme.com,Webinar Attended,2026-03-05,,\n"
+    ",deal_won,2026-03-06,,\n"
+    "bob@acme.com,,2026-03-06,,\n"
+    "bob@acme.com,deal_won,not a date,,\n"
+)
+
+
+def run(workspace: Workspace, path: Path, source: str, kind: str = "auto"):  # type: ignore[no-untyped-def]
+    with session_scope(workspace.engine) as session:
+        return ingest_file(session, path=path, source=source, kind=kind)
+
+
+def test_event_type_names() -> None:
+    assert event_type_of("reply_received") == "email_replied"
+    assert event_type_of("Link Clicked") == "email_clicked"
+    assert event_type_of("lead_unsubscribed") == "email_unsubscribed"
+    assert event_type_of("deal_won") == "deal_won"
+    assert event_type_of("Webinar Attended") == "webinar_attended"
+    assert event_type_of("  ") is None
+
+
+def test_events_file_is_detected_by_its_headers() -> None:
+    assert detect_kind(["email", "event_type", "timestamp"]) == "events"
+    assert detect_kind(["lead_email", "event_type", "timestamp", "campaign_name"]) == "events"
+    assert detect_kind(["Email", "First Name", "Company"]) == "leads"
+
+
+def test_events_link_to_leads_and_bad_rows_are_quarantined(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "leads.csv").write_text(LEADS)
+    (tmp_path / "events.csv").write_text(EVENTS)
+    run(workspace, tmp_path / "leads.csv", "crm")
+    report = run(workspace, tmp_path / "events.csv", "web")
+    assert report.kind == "events"
+    assert (
+        report.rows_read,
+        report.events_created,
+        report.rows_quarantined,
+        report.leads_created,
+    ) == (8, 5, 3, 1)
+    assert set(report.quarantine_reasons) == {
+        "no_lead: no known lead and no valid email",
+        "event_type_missing",
+        "occurred_at_invalid",
+    }
+    with session_scope(workspace.engine) as session:
+        ada = session.scalar(select(Lead).where(Lead.email == "ada@engines.co.uk"))
+        assert ada is not None
+        ada_events = session.scalars(
+            select(Event).where(Event.lead_id == ada.id).order_by(Event.occurred_at)
+        ).all()
+        assert [e.event_type for e in ada_events] == ["email_opened", "email_replied"]
+        assert ada_events[0].occurred_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+        assert ada_events[0].properties == {"campaign": "Q1"}
+        bob_types = set(
+            session.scalars(select(Event.event_type).join(Lead).where(Lead.email == "bob@acme.com"))
+        )
+        assert bob_types == {"page_view", "webinar_attended"}
+        newcomer = session.scalar(select(Lead).where(Lead.email == "new.person@initech.com"))
+        assert (
+            newcomer is not None
+            and newcomer.company_domain == "initech.com"
+            and newcomer.sources == ["web"]
+        )
+        record = session.scalar(
+            select(BronzeRecord).where(BronzeRecord.kind == "events", BronzeRecord.row_number == 6)
+        )
+        assert (
+            record is not None
+            and record.status == "quarantined"
+            and record.payload["event_type"] == "deal_won"
+        )
+
+
+def test_events_by_record_id_and_jsonl_vendor_names(workspace: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_text(LEADS)
+    run(workspace, tmp_path / "leads.csv", "crm")
+    lines = [
+        {
+            "event_type": "reply_received",
+            "timestamp": "2026-05-01T09:00:00.000Z",
+            "lead_email": "bob@acme.com",
+            "campaign_name": "C",
+            "step": 2,
+        },
+        {
+            "event_type": "email_bounced",
+            "timestamp": "2026-05-02T09:00:00Z",
+            "lead_email": "BOB@ACME.COM",
+        },
+    ]
+    path = tmp_path / "instantly_events.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    report = run(workspace, path, "instantly")
+    assert report.events_created == 2
+    again = run(workspace, path, "instantly")
+    assert (again.rows_new, again.events_created) == (0, 0)
+
+    crm_events = tmp_path / "crm_events.csv"
+    crm_events.write_text(
+        "Lead ID,Activity Type,Activity Date\nL-1,Closed Won,2026-06-01\nL-9,Closed Won,2026-06-01\n"
+    )
+    report = run(workspace, crm_events, "crm", kind="events")
+    assert (report.events_created, report.rows_quarantined) == (1, 1)
+    with session_scope(workspace.engine) as session:
+        won = session.scalars(
+            select(Lead.email).join(Event).where(Event.event_type == "deal_won")
+        ).all()
+    assert won == ["ada@engines.co.uk"]

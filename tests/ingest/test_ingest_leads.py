@@ -1,0 +1,246 @@
+"""Ingesting lead files end to end into a real workspace (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from leadrank.db.engine import session_scope
+from leadrank.errors import BadInput
+from leadrank.ingest.service import ingest_file
+from leadrank.orm import BronzeRecord, Company, Import, Lead, LeadKey
+from tests.conftest import FIXTURES, Workspace
+
+APOLLO_HEADER = "First Name,Last Name,Title,Company,Email,Work Direct Phone,Mobile Phone,# Employees,Industry,Person Linkedin Url,Website,City,Country,Annual Revenue,Apollo Contact Id,Keywords\n"
+APOLLO_ROWS = [
+    "Ada,Lovelace,VP of Engineering,Analytical Engines Ltd,Ada.Lovelace@Engines.co.uk,+44 20 7946 0958,,51-200,Software,https://www.linkedin.com/in/ada-lovelace,www.engines.co.uk,London,United Kingdom,$10M-$50M,ap-1,compilers",
+    "grace,hopper,Director of Data,Cobol Corp,grace@cobolcorp.com,(415) 555-0132,,1200,Software,,cobolcorp.com,San Francisco,USA,,ap-2,",
+    "Alan,Turing,Intern,Bletchley Inc,alan.turing@gmail.com,,,10,Research,,,,UK,,ap-3,",
+    ",,,,,,,,Software,,,,,,,",
+    "Jane,NoMail,CEO,,not-an-email,,,,,,,,,,,",
+]
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ingest(workspace: Workspace, path: Path, source: str, **options: object):  # type: ignore[no-untyped-def]
+    with session_scope(workspace.engine) as session:
+        return ingest_file(session, path=path, source=source, **options)  # type: ignore[arg-type]
+
+
+def count(workspace: Workspace, model: type) -> int:
+    with session_scope(workspace.engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_apollo_file_becomes_bronze_leads_companies_and_quarantine(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "apollo.csv", APOLLO_HEADER + "\n".join(APOLLO_ROWS) + "\n")
+    report = ingest(workspace, path, "apollo")
+    assert (report.rows_read, report.rows_new, report.rows_quarantined) == (5, 5, 2)
+    assert report.leads_created == 3
+    assert count(workspace, BronzeRecord) == 5
+    with session_scope(workspace.engine) as session:
+        ada = session.scalar(select(Lead).where(Lead.email == "ada.lovelace@engines.co.uk"))
+        assert ada is not None
+        assert (ada.first_name, ada.seniority, ada.country_code, ada.phone_e164) == (
+            "Ada",
+            "vp",
+            "GB",
+            "+442079460958",
+        )
+        assert ada.attributes == {"Keywords": "compilers"}
+        assert ada.sources == ["apollo"]
+        assert ada.provenance["email"] == [report.import_id, 1]
+        company = session.get(Company, ada.company_id)
+        assert company is not None
+        assert (company.domain, company.employees_min, company.employees_max) == (
+            "engines.co.uk",
+            51,
+            200,
+        )
+        grace = session.scalar(select(Lead).where(Lead.email == "grace@cobolcorp.com"))
+        assert (
+            grace is not None and grace.first_name == "Grace" and grace.phone_e164 == "+14155550132"
+        )
+        turing = session.scalar(select(Lead).where(Lead.last_name == "Turing"))
+        assert (
+            turing is not None and turing.email_free_mail is True and turing.company_domain is None
+        )
+        quarantined = session.scalars(
+            select(BronzeRecord)
+            .where(BronzeRecord.status == "quarantined")
+            .order_by(BronzeRecord.row_number)
+        ).all()
+        assert [r.row_number for r in quarantined] == [4, 5]
+        assert quarantined[0].reasons is not None and quarantined[0].reasons[0].startswith(
+            "no_identity"
+        )
+        assert "email_invalid" in (quarantined[1].reasons or [])
+        assert quarantined[1].payload["Email"] == "not-an-email"  # verbatim, nothing lost
+        loaded = session.scalar(select(BronzeRecord).where(BronzeRecord.row_number == 1))
+        assert (
+            loaded is not None
+            and loaded.lead_id == ada.id
+            and loaded.payload["First Name"] == "Ada"
+        )
+
+
+def test_reingesting_the_same_file_adds_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "apollo.csv", APOLLO_HEADER + "\n".join(APOLLO_ROWS) + "\n")
+    first = ingest(workspace, path, "apollo")
+    before = (
+        count(workspace, BronzeRecord),
+        count(workspace, Lead),
+        count(workspace, Company),
+        count(workspace, LeadKey),
+    )
+    again = ingest(workspace, path, "apollo")
+    assert again.repeat_of == first.import_id
+    assert (again.rows_new, again.rows_duplicate, again.leads_created, again.leads_updated) == (
+        0,
+        5,
+        0,
+        0,
+    )
+    assert (
+        count(workspace, BronzeRecord),
+        count(workspace, Lead),
+        count(workspace, Company),
+        count(workspace, LeadKey),
+    ) == before
+
+
+def test_duplicate_rows_in_one_file_are_stored_once(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "dupes.csv", APOLLO_HEADER + "\n".join([APOLLO_ROWS[0]] * 3) + "\n")
+    report = ingest(workspace, path, "apollo")
+    assert (report.rows_new, report.rows_duplicate, report.leads_created) == (1, 2, 1)
+
+
+def test_second_source_merges_by_email_and_never_blanks_a_value(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    ingest(
+        workspace,
+        write(tmp_path / "apollo.csv", APOLLO_HEADER + "\n".join(APOLLO_ROWS) + "\n"),
+        "apollo",
+    )
+    hubspot = (
+        "Record ID;First Name;Last Name;Email;Phone Number;Job Title;Company Name;Country/Region;City;Notes\n"
+        '77;Ada;Lovelace;mailto:ADA.LOVELACE@engines.co.uk;;Vice President Engineering;;Großbritannien;;"met at\nexpo"\n'
+    )
+    report = ingest(workspace, write(tmp_path / "hubspot.csv", hubspot, "cp1252"), "hubspot")
+    assert (report.leads_created, report.leads_updated) == (0, 1)
+    with session_scope(workspace.engine) as session:
+        ada = session.scalar(select(Lead).where(Lead.email == "ada.lovelace@engines.co.uk"))
+        assert ada is not None
+        assert ada.job_title == "Vice President Engineering"  # newer non-empty value wins
+        assert ada.phone_e164 == "+442079460958"  # empty cell never overwrites
+        assert ada.city == "London"
+        assert ada.company_name == "Analytical Engines Ltd"
+        assert ada.sources == ["apollo", "hubspot"]
+        assert ada.attributes["Notes"] == "met at\nexpo"
+        assert ada.attributes["Keywords"] == "compilers"
+        assert ada.provenance["job_title"] == [report.import_id, 1]
+        assert (
+            ada.provenance["phone_e164"][1] == 1
+            and ada.provenance["phone_e164"][0] != report.import_id
+        )
+        keys = set(
+            session.execute(
+                select(LeadKey.key_type, LeadKey.key_value).where(LeadKey.lead_id == ada.id)
+            )
+        )
+        assert ("ext", "hubspot:77") in keys and ("ext", "apollo:ap-1") in keys
+
+
+def test_linkedin_only_rows_merge_with_the_lead_that_has_the_url(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    ingest(
+        workspace, write(tmp_path / "apollo.csv", APOLLO_HEADER + APOLLO_ROWS[0] + "\n"), "apollo"
+    )
+    salesnav = tmp_path / "salesnav.jsonl"
+    salesnav.write_text(
+        json.dumps(
+            {
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "profileUrl": "linkedin.com/in/Ada-Lovelace/?trk=x",
+                "location": "London, England, United Kingdom",
+                "companySize": "51-200 employees",
+            }
+        )
+        + "\n"
+    )
+    report = ingest(workspace, salesnav, "linkedin")
+    assert (report.leads_created, report.leads_updated) == (0, 1)
+    assert count(workspace, Lead) == 1
+
+
+def test_x_education_leads_are_identified_by_their_prospect_id(workspace: Workspace) -> None:
+    report = ingest(workspace, FIXTURES / "x_education_200.csv", "x_education")
+    assert (report.rows_read, report.rows_quarantined, report.leads_created) == (200, 0, 200)
+    with session_scope(workspace.engine) as session:
+        lead = session.scalar(select(Lead).where(Lead.id == 2))
+        assert lead is not None
+        assert lead.country_code == "IN"
+        assert lead.lead_source == "Organic Search"
+        assert lead.attributes["Converted"] == "0"
+        assert lead.attributes["Lead Number"] == "660728"
+        assert lead.city is None  # "Select" means not answered
+        countries = dict(
+            session.execute(
+                select(Lead.country_code, func.count()).group_by(Lead.country_code)
+            ).all()
+        )
+        assert countries.get("IN", 0) > 100
+
+
+def test_dry_run_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "apollo.csv", APOLLO_HEADER + "\n".join(APOLLO_ROWS) + "\n")
+    report = ingest(workspace, path, "apollo", dry_run=True)
+    assert (report.rows_new, report.rows_quarantined, report.import_id) == (5, 2, None)
+    assert report.mapping.fields["email"] == ["Email"]
+    assert count(workspace, BronzeRecord) == count(workspace, Lead) == count(workspace, Import) == 0
+
+
+def test_a_malformed_file_leaves_the_workspace_as_it_was(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "broken.jsonl", '{"email": "a@x.com"}\n{"email": \n')
+    with pytest.raises(BadInput, match="line 2"):
+        ingest(workspace, path, "web")
+    assert count(workspace, BronzeRecord) == count(workspace, Import) == 0
+
+
+def test_chunks_give_the_same_result_as_one_pass(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [
+        f"P{i},Q{i},Engineer,Co{i % 7},p{i}@co{i % 7}.com,,,10,IT,,,,US,,id-{i},\n"
+        for i in range(2500)
+    ]
+    rows += rows[:300]  # a second copy of some people, in later chunks
+    path = write(tmp_path / "big.csv", APOLLO_HEADER + "".join(rows))
+    report = ingest(workspace, path, "apollo", chunk_rows=1000)
+    assert (report.rows_new, report.rows_duplicate, report.leads_created) == (2500, 300, 2500)
+    assert count(workspace, Company) == 7
+    with session_scope(workspace.engine) as session:
+        numbers = session.scalars(
+            select(BronzeRecord.row_number).order_by(BronzeRecord.row_number)
+        ).all()
+    assert numbers == list(range(1, 2501))
+
+
+def test_parquet_and_excel_ingest(workspace: Workspace, tmp_path: Path) -> None:
+    frame = pl.DataFrame({"Email": ["x@parq.io"], "Company Name": ["Parq"], "Employees": [40]})
+    frame.write_parquet(tmp_path / "leads.parquet")
+    report = ingest(workspace, tmp_path / "leads.parquet", "web")
+    assert report.leads_created == 1

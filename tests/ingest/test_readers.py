@@ -1,0 +1,139 @@
+"""Readers: every supported format comes back as string columns plus verbatim payloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadrank.errors import BadInput
+from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, file_format, read_table
+
+
+def test_csv_with_semicolons_latin1_and_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.csv"
+    text = 'Record ID;First Name;Notes\n1;José;"line one\nline two"\n2;Zoë;\n'
+    path.write_bytes(text.encode("cp1252"))
+    table = read_table(path)
+    assert table.encoding == "cp1252"
+    assert table.delimiter == ";"
+    assert table.frame["First Name"].to_list() == ["José", "Zoë"]
+    assert table.frame["Notes"].to_list()[0] == "line one\nline two"
+    assert json.loads(table.payloads[0]) == {
+        "Record ID": "1",
+        "First Name": "José",
+        "Notes": "line one\nline two",
+    }
+
+
+def test_utf8_bom_and_tsv(tmp_path: Path) -> None:
+    path = tmp_path / "list.tsv"
+    path.write_bytes("\ufeffEmail\tName\na@x.com\tAnn\n".encode())
+    table = read_table(path)
+    assert table.encoding == "utf-8-sig"
+    assert table.frame.columns == ["Email", "Name"]
+
+
+def test_ragged_rows_are_kept_and_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3\n4,5,6,7\n")
+    table = read_table(path)
+    assert table.height == 3
+    assert table.frame["b"].to_list() == ["2", None, "5"]
+    assert table.frame[EXTRA_FIELDS_COLUMN].to_list() == [None, None, '["6", "7"]']
+
+
+def test_duplicate_and_empty_headers_get_unique_names(tmp_path: Path) -> None:
+    path = tmp_path / "dupes.csv"
+    path.write_text("Email,Email, ,x\na,b,c,d\n")
+    assert read_table(path).frame.columns == ["Email", "Email_1", "column_3", "x"]
+
+
+def test_json_array_nested_objects_are_flattened(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    records = [{"email": "a@x.com", "company": {"name": "Acme", "size": 12}, "tags": ["a", "b"]}]
+    path.write_text(json.dumps({"data": records}))
+    table = read_table(path)
+    assert table.frame.row(0, named=True) == {
+        "email": "a@x.com",
+        "company.name": "Acme",
+        "company.size": "12",
+        "tags": '["a", "b"]',
+    }
+    assert json.loads(table.payloads[0]) == records[0]
+
+
+def test_jsonl_reports_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": \n')
+    with pytest.raises(BadInput, match="line 3"):
+        read_table(path)
+
+
+def test_parquet_and_excel(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"Email": ["a@x.com", None], "Employees": [12, 40]})
+    frame.write_parquet(tmp_path / "x.parquet")
+    table = read_table(tmp_path / "x.parquet")
+    assert table.frame["Employees"].to_list() == ["12", "40"]
+    assert json.loads(table.payloads[0]) == {"Email": "a@x.com", "Employees": 12}
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Email", "Company Name"])
+    sheet.append(["b@y.com", "Initech"])
+    book.save(tmp_path / "x.xlsx")
+    excel = read_table(tmp_path / "x.xlsx")
+    assert excel.frame.row(0, named=True) == {"Email": "b@y.com", "Company Name": "Initech"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("binary.csv", b"\x00\x01\x02garbage", "binary"),
+        ("notes.docx", b"x", "unsupported file type"),
+        ("broken.json", b"[{", "invalid JSON"),
+        ("scalar.json", b"42", "expected a JSON array"),
+    ],
+)
+def test_unreadable_files_give_one_clear_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BadInput, match=message) as error:
+        read_table(path)
+    assert "\n" not in error.value.message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="no such file"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(BadInput, match="unsupported"):
+        file_format(Path("x.pdf"))
+
+
+cell = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=12
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(cell, cell), min_size=1, max_size=8))
+def test_csv_round_trip_keeps_every_cell(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str]]
+) -> None:
+    path = tmp_path_factory.mktemp("rt") / "rt.csv"
+    pl.DataFrame({"Email": [r[0] for r in rows], "Name": [r[1] for r in rows]}).write_csv(
+        path, quote_style="always"
+    )
+    table = read_table(path)
+    assert table.height == len(rows)
+    assert [(r["Email"] or "", r["Name"] or "") for r in table.frame.iter_rows(named=True)] == rows
