@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
-
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadrank.kit.sql import batched, insert_many, insert_returning_ids
+from leadrank.kit.bulk import bulk_insert, lookup_in
+from leadrank.kit.sql import batched
 from leadrank.orm import BronzeRecord
+
+# Hashes looked up per statement: one JSON (SQLite) or array (PostgreSQL) parameter each.
+HASH_BATCH = 50_000
 
 
 def content_hashes(payloads: pl.Series) -> list[str]:
@@ -23,16 +24,16 @@ def content_hashes(payloads: pl.Series) -> list[str]:
 def known_hashes(session: Session, *, source: str, kind: str, hashes: list[str]) -> set[str]:
     """The hashes among these that bronze already holds for this source and kind."""
     found: set[str] = set()
-    for batch in batched(hashes):
-        found.update(
-            session.execute(
-                select(BronzeRecord.content_hash).where(
-                    BronzeRecord.source == source,
-                    BronzeRecord.kind == kind,
-                    BronzeRecord.content_hash.in_(batch),
-                )
-            ).scalars()
+    for batch in batched(hashes, HASH_BATCH):
+        rows = lookup_in(
+            session,
+            table="bronze_records",
+            select=["content_hash"],
+            column="content_hash",
+            values=batch,
+            where={"source": source, "kind": kind},
         )
+        found.update(row[0] for row in rows)
     return found
 
 
@@ -44,23 +45,24 @@ def bronze_rows(
     file_name: str,
     received_at: datetime,
     frame: pl.DataFrame,
-) -> list[dict[str, Any]]:
+) -> pl.DataFrame:
     """Rows for bronze_records from a frame with row_number, content_hash, payload, status,
     reasons (JSON text or null) and lead_id."""
-    constant = {
-        "import_id": import_id,
-        "kind": kind,
-        "source": source,
-        "file_name": file_name,
-        "received_at": received_at,
-    }
-    columns = ["row_number", "content_hash", "payload", "status", "reasons", "lead_id"]
-    return [{**constant, **row} for row in frame.select(columns).iter_rows(named=True)]
+    return frame.select(
+        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+        pl.lit(kind).alias("kind"),
+        pl.lit(source).alias("source"),
+        pl.lit(file_name).alias("file_name"),
+        pl.lit(received_at, dtype=pl.Datetime("us", "UTC")).alias("received_at"),
+        "row_number",
+        "content_hash",
+        "payload",
+        "status",
+        pl.col("reasons").cast(pl.String),
+        pl.col("lead_id").cast(pl.Int64),
+    )
 
 
-def write_bronze(session: Session, rows: list[dict[str, Any]], *, want_ids: bool) -> list[int]:
+def write_bronze(session: Session, rows: pl.DataFrame, *, want_ids: bool) -> list[int]:
     """Append records to bronze; the ids come back in input order when asked for."""
-    if want_ids:
-        return insert_returning_ids(session, BronzeRecord, rows)
-    insert_many(session, BronzeRecord, rows)
-    return []
+    return bulk_insert(session, BronzeRecord, rows, return_ids=want_ids)

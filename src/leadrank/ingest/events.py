@@ -13,7 +13,7 @@ from leadrank.ingest import bronze
 from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
-from leadrank.kit.sql import insert_many
+from leadrank.kit.bulk import bulk_insert
 from leadrank.leads import repository
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.identity import company_match_keys
@@ -87,7 +87,7 @@ def ingest_event_chunk(
         .select("lead_id", "event_type", "occurred_at", "properties", "record_id")
         .with_columns(pl.lit(source).alias("source"))
     )
-    insert_many(session, Event, list(events.iter_rows(named=True)))
+    bulk_insert(session, Event, events)
     report.events_created += events.height
 
 

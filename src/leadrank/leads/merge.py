@@ -11,7 +11,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from leadrank.kit.sql import insert_many, insert_returning_ids, update_by_id
+from leadrank.kit.bulk import bulk_insert
+from leadrank.kit.sql import update_by_id
 from leadrank.leads import repository
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
 from leadrank.orm import Company, Lead, LeadKey
@@ -96,7 +97,7 @@ def merge_rows(
 
     new = merged.filter(pl.col("_existing").is_null())
     old = merged.filter(pl.col("_existing").is_not_null())
-    new_ids = insert_returning_ids(session, Lead, _new_lead_rows(new, source, now))
+    new_ids = bulk_insert(session, Lead, _new_lead_rows(new, source, now), return_ids=True)
     updated = _update_existing_leads(session, old, source, now)
 
     group_to_lead = dict(zip(new["_group"].to_list(), new_ids, strict=True))
@@ -124,6 +125,7 @@ def _aggregate(rows: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
 
 
 def _provenance(frame: pl.DataFrame, fields: list[str]) -> pl.Series:
+    """Per row, the JSON object field -> [import_id, row_number] of each value it took."""
     pieces = [
         pl.when(pl.col(f"_prov_{f}").is_not_null()).then(
             pl.format('"{}":{}', pl.lit(f), pl.col(f"_prov_{f}"))
@@ -144,38 +146,26 @@ def _merged_attributes(parts: list[str]) -> dict[str, Any]:
     return merged
 
 
-def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> list[dict[str, Any]]:
+def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFrame:
     fields = list(LEAD_COLUMNS)
-    provenance = _provenance(frame, [*fields, "company_id"]).to_list()
     attributes = [
         parts[0] if len(parts) == 1 else json.dumps(_merged_attributes(parts), ensure_ascii=False)
         for parts in frame["attributes"].to_list()
     ]
-    issues = (
-        frame.select(
-            pl.format(
-                "[{}]", pl.col("issues").list.eval(pl.format('"{}"', pl.element())).list.join(",")
-            )
-        )
-        .to_series()
-        .to_list()
+    stamp = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
+    return frame.select(
+        *[pl.col(c).alias(LEAD_COLUMNS[c]) for c in fields],
+        "company_id",
+        "quality_score",
+        pl.format(
+            "[{}]", pl.col("issues").list.eval(pl.format('"{}"', pl.element())).list.join(",")
+        ).alias("issues"),
+        pl.Series("attributes", attributes, dtype=pl.String),
+        _provenance(frame, [*fields, "company_id"]).alias("provenance"),
+        pl.lit(json.dumps([source])).alias("sources"),
+        stamp.alias("created_at"),
+        stamp.alias("updated_at"),
     )
-    body = frame.select(
-        [pl.col(c).alias(LEAD_COLUMNS[c]) for c in fields] + ["company_id", "quality_score"]
-    )
-    sources = json.dumps([source])
-    return [
-        {
-            **row,
-            "issues": issues[i],
-            "attributes": attributes[i],
-            "provenance": provenance[i],
-            "sources": sources,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i, row in enumerate(body.iter_rows(named=True))
-    ]
 
 
 def _update_existing_leads(
@@ -216,19 +206,27 @@ def _update_existing_leads(
 def _insert_new_keys(
     session: Session, keys: pl.DataFrame, lead_ids: list[int | None], existing: dict[Key, int]
 ) -> None:
-    seen: set[Key] = set(existing)
-    new_keys = []
-    columns = {t: keys[t].to_list() for t in STRONG_KEYS + WEAK_KEYS}
-    for i, lead_id in enumerate(lead_ids):
-        if lead_id is None:
-            continue
-        for key_type, values in columns.items():
-            value = values[i]
-            if value is None or (key_type, value) in seen:
-                continue
-            seen.add((key_type, value))
-            new_keys.append({"lead_id": lead_id, "key_type": key_type, "key_value": value})
-    insert_many(session, LeadKey, new_keys)
+    """Register every key a lead now has that no lead owned before (first claim wins)."""
+    known = pl.DataFrame(
+        [(t, v) for t, v in existing],
+        schema={"key_type": pl.String, "key_value": pl.String},
+        orient="row",
+    )
+    new_keys = (
+        keys.with_columns(pl.Series("lead_id", lead_ids, dtype=pl.Int64))
+        .filter(pl.col("lead_id").is_not_null())
+        .unpivot(
+            index="lead_id",
+            on=list(STRONG_KEYS + WEAK_KEYS),
+            variable_name="key_type",
+            value_name="key_value",
+        )
+        .filter(pl.col("key_value").is_not_null())
+        .unique(["key_type", "key_value"], keep="first", maintain_order=True)
+        .join(known, on=["key_type", "key_value"], how="anti")
+        .select("lead_id", "key_type", "key_value")
+    )
+    bulk_insert(session, LeadKey, new_keys)
 
 
 def _merge_companies(
@@ -247,16 +245,15 @@ def _merge_companies(
     )
     existing = repository.find_companies(session, merged["company_key"].to_list())
     new = merged.filter(~pl.col("company_key").is_in(list(existing)))
-    provenance = _provenance(new, fields).to_list()
+    stamp = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
     body = new.select(
-        [pl.col(f).alias(COMPANY_COLUMNS[f]) for f in fields]
-        + [pl.col("company_key").alias("match_key")]
+        *[pl.col(f).alias(COMPANY_COLUMNS[f]) for f in fields],
+        pl.col("company_key").alias("match_key"),
+        _provenance(new, fields).alias("provenance"),
+        stamp.alias("created_at"),
+        stamp.alias("updated_at"),
     )
-    new_rows = [
-        {**row, "provenance": provenance[i], "created_at": now, "updated_at": now}
-        for i, row in enumerate(body.iter_rows(named=True))
-    ]
-    ids = insert_returning_ids(session, Company, new_rows)
+    ids = bulk_insert(session, Company, body, return_ids=True)
     key_to_id = dict(zip(new["company_key"].to_list(), ids, strict=True))
 
     updates = []

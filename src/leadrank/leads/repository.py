@@ -8,9 +8,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadrank.kit.bulk import lookup_in
 from leadrank.kit.sql import batched, table_of
 from leadrank.leads.identity import Key
-from leadrank.orm import BronzeRecord, Company, Event, Lead, LeadKey
+from leadrank.orm import BronzeRecord, Company, Event, Lead
+
+# Keys looked up per statement: one JSON (SQLite) or array (PostgreSQL) parameter each.
+KEY_BATCH = 50_000
 
 
 def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
@@ -20,11 +24,14 @@ def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
         by_type.setdefault(key_type, []).append(value)
     found: dict[Key, int] = {}
     for key_type, values in by_type.items():
-        for batch in batched(sorted(values)):
-            rows = session.execute(
-                select(LeadKey.key_value, LeadKey.lead_id).where(
-                    LeadKey.key_type == key_type, LeadKey.key_value.in_(batch)
-                )
+        for batch in batched(sorted(values), KEY_BATCH):
+            rows = lookup_in(
+                session,
+                table="lead_keys",
+                select=["key_value", "lead_id"],
+                column="key_value",
+                values=batch,
+                where={"key_type": key_type},
             )
             found.update(((key_type, value), lead_id) for value, lead_id in rows)
     return found
