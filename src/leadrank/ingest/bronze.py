@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+
 import polars as pl
 from sqlalchemy.orm import Session
 
