@@ -1,11 +1,11 @@
-"""Set-based SQL helpers shared by the bulk paths: batched lookups, inserts and updates."""
+"""Set-based SQL helpers shared by the bulk paths: batching and updates by primary key."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from leadrank.orm.base import Base
@@ -23,23 +23,6 @@ def batched(values: Sequence[Any], size: int = LOOKUP_BATCH) -> Iterator[Sequenc
 def table_of(model: type[Base]) -> Table:
     """The Table behind an ORM class."""
     return cast(Table, model.__table__)
-
-
-def insert_returning_ids(
-    session: Session, model: type[Base], rows: list[dict[str, Any]]
-) -> list[int]:
-    """Insert rows in one executemany and return their new ids in input order."""
-    table = table_of(model)
-    if not rows:
-        return []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars())
-
-
-def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert rows in one executemany."""
-    if rows:
-        session.execute(insert(table_of(model)), rows)
 
 
 def update_by_id(session: Session, model: type[Base], rows: Iterable[dict[str, Any]]) -> int:
