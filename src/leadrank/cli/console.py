@@ -33,6 +33,7 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,
     )
     tasks: dict[str, TaskID] = {}
 

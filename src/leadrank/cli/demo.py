@@ -31,36 +31,38 @@ def demo(
     render_manifest(manifest, out)
 
     console.rule("2. ingest")
-    engine = open_workspace(settings)
-    ordered = sorted(manifest.files, key=lambda f: f.kind != "leads")  # leads before their events
-    for item in ordered:
-        path = out / item.name
-        with progress_bar(item.name) as progress, session_scope(engine) as session:
-            report = ingest_file(
-                session,
-                path=path,
-                source=item.vendor,
-                kind=item.kind,
-                chunk_rows=settings.ingest_chunk_rows,
-                progress=progress,
+    with open_workspace(settings) as engine:
+        ordered = sorted(
+            manifest.files, key=lambda f: f.kind != "leads"
+        )  # leads before their events
+        for item in ordered:
+            path = out / item.name
+            with progress_bar(item.name) as progress, session_scope(engine) as session:
+                report = ingest_file(
+                    session,
+                    path=path,
+                    source=item.vendor,
+                    kind=item.kind,
+                    chunk_rows=settings.ingest_chunk_rows,
+                    progress=progress,
+                )
+            line = (
+                f"{item.name:24} new {report.rows_new:>8,}  already there {report.rows_duplicate:>8,}  "
+                f"quarantined {report.rows_quarantined:>6,}  "
             )
-        line = (
-            f"{item.name:24} new {report.rows_new:>8,}  already there {report.rows_duplicate:>8,}  "
-            f"quarantined {report.rows_quarantined:>6,}  "
-        )
-        if item.kind == "events":
-            line += f"events +{report.events_created:,}"
-        else:
-            line += (
-                f"leads +{report.leads_created:,} ~{report.leads_updated:,}  "
-                f"companies +{report.companies_created:,}"
-            )
-        console.print(line)
+            if item.kind == "events":
+                line += f"events +{report.events_created:,}"
+            else:
+                line += (
+                    f"leads +{report.leads_created:,} ~{report.leads_updated:,}  "
+                    f"companies +{report.companies_created:,}"
+                )
+            console.print(line)
 
-    console.rule("3. the workspace")
-    with session_scope(engine) as session:
-        render_stats(service.workspace_stats(session))
-        best = service.list_leads(session, sort="quality", limit=10)
+        console.rule("3. the workspace")
+        with session_scope(engine) as session:
+            render_stats(service.workspace_stats(session))
+            best = service.list_leads(session, sort="quality", limit=10)
     console.rule("4. best-quality leads (scoring arrives with the model)")
     for lead in best:
         console.print(

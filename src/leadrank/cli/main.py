@@ -30,10 +30,11 @@ app = typer.Typer(
 def init() -> None:
     """Create or upgrade the workspace database (commands that need it do this themselves)."""
     settings = get_settings()
-    engine = open_workspace(settings)
-    console.print(
-        f"workspace ready at {engine.url.render_as_string(hide_password=True)} (schema {current_revision(engine)})"
-    )
+    with open_workspace(settings) as engine:
+        console.print(
+            f"workspace ready at {engine.url.render_as_string(hide_password=True)} "
+            f"(schema {current_revision(engine)})"
+        )
 
 
 app.command()(ingest)

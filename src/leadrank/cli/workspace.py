@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from leadrank.config import Settings, get_settings
-from leadrank.db.engine import build_engine
+from leadrank.db.engine import build_engine, session_scope
 from leadrank.db.migrate import upgrade
 
 
-def open_workspace(settings: Settings | None = None) -> Engine:
-    """The workspace engine, its schema brought to head (commands need no separate init)."""
+@contextmanager
+def open_workspace(settings: Settings | None = None) -> Iterator[Engine]:
+    """The workspace engine, its schema brought to head (commands need no separate init);
+    its connections are closed when the command is done with it."""
     settings = settings or get_settings()
     engine = build_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def workspace_session(settings: Settings | None = None) -> Iterator[Session]:
+    """One transaction on the workspace: committed on success, rolled back on error."""
+    with open_workspace(settings) as engine, session_scope(engine) as session:
+        yield session

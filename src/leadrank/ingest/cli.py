@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace
+from leadrank.cli.workspace import open_workspace, workspace_session
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
@@ -47,23 +47,23 @@ def ingest(
     if not paths:
         raise BadInput("name at least one file to ingest")
     settings = get_settings()
-    engine = open_workspace(settings)
-    for name in paths:
-        path = Path(name)
-        file_source = source or path.stem.lower()
-        # One transaction per file: a file that fails leaves the workspace as it was.
-        with progress_bar(path.name) as progress, session_scope(engine) as session:
-            report = ingest_file(
-                session,
-                path=path,
-                source=file_source,
-                kind=kind,
-                mapping_path=mapping,
-                dry_run=dry_run,
-                chunk_rows=settings.ingest_chunk_rows,
-                progress=progress,
-            )
-        render_report(report)
+    with open_workspace(settings) as engine:
+        for name in paths:
+            path = Path(name)
+            file_source = source or path.stem.lower()
+            # One transaction per file: a file that fails leaves the workspace as it was.
+            with progress_bar(path.name) as progress, session_scope(engine) as session:
+                report = ingest_file(
+                    session,
+                    path=path,
+                    source=file_source,
+                    kind=kind,
+                    mapping_path=mapping,
+                    dry_run=dry_run,
+                    chunk_rows=settings.ingest_chunk_rows,
+                    progress=progress,
+                )
+            render_report(report)
 
 
 def quarantine(
@@ -76,8 +76,7 @@ def quarantine(
     ] = None,
 ) -> None:
     """List the records that could not become leads or events, with their reasons."""
-    engine = open_workspace()
-    with session_scope(engine) as session:
+    with workspace_session() as session:
         summary = quarantine_service.summarise(session, source=source, import_id=import_id)
         rows = quarantine_service.list_records(
             session, source=source, import_id=import_id, limit=None if output else limit

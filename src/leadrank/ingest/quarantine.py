@@ -65,7 +65,7 @@ def summarise(
     )
     reasons: Counter[str] = Counter()
     total = 0
-    for listed, count in rows.tuples():
+    for listed, count in rows:
         total += count
         for reason in listed or []:
             reasons[reason.split(":")[0]] += count

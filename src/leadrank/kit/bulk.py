@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer
 from sqlalchemy.orm import Session
 
 from leadrank.kit.sql import table_of
 from leadrank.orm.base import Base
 
 COPY_CHUNK_ROWS = 50_000
+UTC_TYPE = pl.Datetime("us", "UTC")
 # The text form SQLAlchemy's SQLite DateTime type stores; read back by the same type.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 
@@ -139,3 +141,101 @@ def lookup_in(
         return [tuple(row) for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+def bulk_update(session: Session, model: type[Base], frame: pl.DataFrame) -> int:
+    """Set every other column of `frame` on the row whose id is in its "id" column."""
+    if frame.is_empty():
+        return 0
+    table = table_of(model).name
+    columns = [c for c in frame.columns if c != "id"]
+    if _is_sqlite(session):
+        prepared = _prepared(frame.select(*columns, "id"), sqlite=True)
+        assignments = ", ".join(f'"{c}" = ?' for c in columns)
+        cursor = _driver_connection(session).cursor()
+        try:
+            cursor.executemany(
+                f'UPDATE "{table}" SET {assignments} WHERE id = ?', prepared.iter_rows()
+            )
+        finally:
+            cursor.close()
+        return frame.height
+    # PostgreSQL: COPY into a temporary copy of the table, then one UPDATE ... FROM.
+    staging = f"_staging_{table}"
+    prepared = _prepared(frame, sqlite=False)
+    listed = ", ".join(f'"{c}"' for c in prepared.columns)
+    assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns)
+    with _driver_connection(session).cursor() as cursor:
+        # Same column types, no constraints: only the columns being set are filled.
+        cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
+        cursor.execute(
+            f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
+            f'SELECT {listed} FROM "{table}" WITH NO DATA'
+        )
+        with cursor.copy(f'COPY "{staging}" ({listed}) FROM STDIN (FORMAT csv)') as copy:
+            for start in range(0, prepared.height, COPY_CHUNK_ROWS):
+                copy.write(prepared.slice(start, COPY_CHUNK_ROWS).write_csv(include_header=False))
+        cursor.execute(f'UPDATE "{table}" t SET {assignments} FROM "{staging}" s WHERE t.id = s.id')
+    return frame.height
+
+
+def select_frame(
+    session: Session, model: type[Base], ids: Sequence[int], columns: Sequence[str]
+) -> pl.DataFrame:
+    """Rows by id as a frame: JSON columns as their text, datetimes as UTC, booleans as bool."""
+    table = table_of(model)
+    sqlite = _is_sqlite(session)
+    listed = ", ".join(
+        f'"{c}"' if sqlite or not _is_json(table.c[c].type) else f'"{c}"::text' for c in columns
+    )
+    rows: list[tuple[Any, ...]] = []
+    cursor = _driver_connection(session).cursor()
+    try:
+        for start in range(0, len(ids), 50_000):
+            batch = list(ids[start : start + 50_000])
+            if sqlite:
+                sql = f'SELECT {listed} FROM "{table.name}" WHERE id IN (SELECT value FROM json_each(?))'
+                cursor.execute(sql, (json.dumps(batch),))
+            else:
+                cursor.execute(f'SELECT {listed} FROM "{table.name}" WHERE id = ANY(%s)', (batch,))
+            rows.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    schema = {c: _polars_type(table.c[c].type) for c in columns}
+    # SQLite hands back datetimes as text and booleans as integers.
+    raw_schema: dict[str, pl.DataType] = {
+        c: (pl.String() if t == UTC_TYPE else pl.Int64() if t == pl.Boolean else t) if sqlite else t
+        for c, t in schema.items()
+    }
+    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
+    if sqlite:
+        frame = frame.with_columns(
+            pl.col(c).str.to_datetime(time_unit="us").dt.replace_time_zone("UTC")
+            if t == UTC_TYPE
+            else pl.col(c).cast(pl.Boolean)
+            if t == pl.Boolean
+            else pl.col(c)
+            for c, t in schema.items()
+        )
+    return frame
+
+
+def _is_json(column_type: Any) -> bool:
+    from leadrank.orm.base import EncodedJson
+
+    return isinstance(column_type, EncodedJson | JSON)
+
+
+def _polars_type(column_type: Any) -> pl.DataType:
+    """The frame type of a column as bulk paths handle it."""
+    from leadrank.orm.base import UtcDateTime
+
+    if isinstance(column_type, UtcDateTime):
+        return UTC_TYPE
+    if isinstance(column_type, Boolean):
+        return pl.Boolean()
+    if isinstance(column_type, Integer | BigInteger):
+        return pl.Int64()
+    if isinstance(column_type, Float):
+        return pl.Float64()
+    return pl.String()

@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
-from leadrank.kit.bulk import bulk_insert
-from leadrank.kit.sql import update_by_id
+from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
 from leadrank.leads import repository
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
+from leadrank.leads.update import (
+    issues_json,
+    join_stored,
+    merged_attributes,
+    merged_field_columns,
+    provenance_json,
+    update_existing_leads,
+)
 from leadrank.orm import Company, Lead, LeadKey
 
 # Cleaned column -> leads table column.
@@ -98,7 +104,9 @@ def merge_rows(
     new = merged.filter(pl.col("_existing").is_null())
     old = merged.filter(pl.col("_existing").is_not_null())
     new_ids = bulk_insert(session, Lead, _new_lead_rows(new, source, now), return_ids=True)
-    updated = _update_existing_leads(session, old, source, now)
+    updated = update_existing_leads(
+        session, old, names={**LEAD_COLUMNS, "company_id": "company_id"}, source=source, now=now
+    )
 
     group_to_lead = dict(zip(new["_group"].to_list(), new_ids, strict=True))
     group_to_lead.update(zip(old["_group"].to_list(), old["_existing"].to_list(), strict=True))
@@ -124,32 +132,10 @@ def _aggregate(rows: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
     )
 
 
-def _provenance(frame: pl.DataFrame, fields: list[str]) -> pl.Series:
-    """Per row, the JSON object field -> [import_id, row_number] of each value it took."""
-    pieces = [
-        pl.when(pl.col(f"_prov_{f}").is_not_null()).then(
-            pl.format('"{}":{}', pl.lit(f), pl.col(f"_prov_{f}"))
-        )
-        for f in fields
-    ]
-    return frame.select(
-        pl.concat_str(
-            pl.lit("{"), pl.concat_list(pieces).list.drop_nulls().list.join(","), pl.lit("}")
-        ).alias("p")
-    ).to_series()
-
-
-def _merged_attributes(parts: list[str]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for text in parts:
-        merged.update(json.loads(text))
-    return merged
-
-
 def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFrame:
     fields = list(LEAD_COLUMNS)
     attributes = [
-        parts[0] if len(parts) == 1 else json.dumps(_merged_attributes(parts), ensure_ascii=False)
+        parts[0] if len(parts) == 1 else json.dumps(merged_attributes(parts), ensure_ascii=False)
         for parts in frame["attributes"].to_list()
     ]
     stamp = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
@@ -157,50 +143,13 @@ def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFr
         *[pl.col(c).alias(LEAD_COLUMNS[c]) for c in fields],
         "company_id",
         "quality_score",
-        pl.format(
-            "[{}]", pl.col("issues").list.eval(pl.format('"{}"', pl.element())).list.join(",")
-        ).alias("issues"),
+        issues_json(pl.col("issues")).alias("issues"),
         pl.Series("attributes", attributes, dtype=pl.String),
-        _provenance(frame, [*fields, "company_id"]).alias("provenance"),
+        provenance_json(frame, {**LEAD_COLUMNS, "company_id": "company_id"}),
         pl.lit(json.dumps([source])).alias("sources"),
         stamp.alias("created_at"),
         stamp.alias("updated_at"),
     )
-
-
-def _update_existing_leads(
-    session: Session, frame: pl.DataFrame, source: str, now: datetime
-) -> int:
-    if frame.is_empty():
-        return 0
-    current = repository.load_rows(session, Lead, frame["_existing"].to_list())
-    fields = [*list(LEAD_COLUMNS), "company_id"]
-    updates = []
-    for row in frame.iter_rows(named=True):
-        lead = current[row["_existing"]]
-        change: dict[str, Any] = {"id": lead["id"]}
-        provenance = dict(lead["provenance"] or {})
-        for field in fields:
-            column = LEAD_COLUMNS.get(field, field)
-            value = row[field]
-            if value is not None and value != lead[column]:
-                change[column] = value
-            if row[f"_prov_{field}"] is not None:
-                provenance[column] = json.loads(row[f"_prov_{field}"])
-        attributes = {**(lead["attributes"] or {}), **_merged_attributes(row["attributes"])}
-        if attributes != (lead["attributes"] or {}):
-            change["attributes"] = json.dumps(attributes, ensure_ascii=False)
-        if (row["quality_score"] or 0) > (lead["quality_score"] or 0):
-            change["quality_score"] = row["quality_score"]
-            change["issues"] = json.dumps(row["issues"])
-        sources = list(lead["sources"] or [])
-        if source not in sources:
-            change["sources"] = json.dumps([*sources, source])
-        change["provenance"] = json.dumps(provenance)
-        change["updated_at"] = now
-        updates.append(change)
-    update_by_id(session, Lead, updates)
-    return len(updates)
 
 
 def _insert_new_keys(
@@ -225,6 +174,8 @@ def _insert_new_keys(
         .unique(["key_type", "key_value"], keep="first", maintain_order=True)
         .join(known, on=["key_type", "key_value"], how="anti")
         .select("lead_id", "key_type", "key_value")
+        # In index order: SQLite then appends to B-tree pages instead of splitting random ones.
+        .sort("key_type", "key_value")
     )
     bulk_insert(session, LeadKey, new_keys)
 
@@ -243,40 +194,37 @@ def _merge_companies(
             for f in fields
         ],
     )
-    existing = repository.find_companies(session, merged["company_key"].to_list())
+    existing = repository.find_company_ids(session, merged["company_key"].to_list())
     new = merged.filter(~pl.col("company_key").is_in(list(existing)))
     stamp = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
     body = new.select(
         *[pl.col(f).alias(COMPANY_COLUMNS[f]) for f in fields],
         pl.col("company_key").alias("match_key"),
-        _provenance(new, fields).alias("provenance"),
+        provenance_json(new, COMPANY_COLUMNS),
         stamp.alias("created_at"),
         stamp.alias("updated_at"),
     )
     ids = bulk_insert(session, Company, body, return_ids=True)
-    key_to_id = dict(zip(new["company_key"].to_list(), ids, strict=True))
+    key_to_id = {**existing, **dict(zip(new["company_key"].to_list(), ids, strict=True))}
 
-    updates = []
-    for row in merged.filter(pl.col("company_key").is_in(list(existing))).iter_rows(named=True):
-        company = existing[row["company_key"]]
-        key_to_id[row["company_key"]] = company["id"]
-        change: dict[str, Any] = {}
-        provenance_now = dict(company["provenance"] or {})
-        for field in fields:
-            column, value = COMPANY_COLUMNS[field], row[field]
-            if value is not None and value != company[column]:
-                change[column] = value
-                provenance_now[column] = json.loads(row[f"_prov_{field}"])
-        if change:
-            updates.append(
-                {
-                    "id": company["id"],
-                    **change,
-                    "provenance": json.dumps(provenance_now),
-                    "updated_at": now,
-                }
-            )
-    update_by_id(session, Company, updates)
+    known = merged.filter(pl.col("company_key").is_in(list(existing))).with_columns(
+        pl.col("company_key").replace_strict(existing, return_dtype=pl.Int64).alias("_existing")
+    )
+    if not known.is_empty():
+        columns = list(COMPANY_COLUMNS.values())
+        stored = select_frame(
+            session, Company, known["_existing"].to_list(), ["id", *columns, "provenance"]
+        )
+        joined = join_stored(known, stored, "_existing")
+        bulk_update(
+            session,
+            Company,
+            joined.select(
+                pl.col("_existing").alias("id"),
+                *merged_field_columns(COMPANY_COLUMNS, stored.schema),
+                stamp.alias("updated_at"),
+            ),
+        )
     ids_per_row = [
         key_to_id.get(k) if k is not None else None for k in rows["company_key"].to_list()
     ]

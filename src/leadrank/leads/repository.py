@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
-from leadrank.kit.sql import batched, table_of
+from leadrank.kit.sql import batched
 from leadrank.leads.identity import Key
 from leadrank.orm import BronzeRecord, Company, Event, Lead
 
@@ -37,25 +37,14 @@ def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
     return found
 
 
-def load_rows(
-    session: Session, model: type[Lead] | type[Company], ids: Iterable[int]
-) -> dict[int, dict[str, Any]]:
-    """Whole rows by id, as plain dicts."""
-    table = table_of(model)
-    rows: dict[int, dict[str, Any]] = {}
-    for batch in batched(sorted(set(ids))):
-        for row in session.execute(select(table).where(table.c.id.in_(batch))).mappings():
-            rows[row["id"]] = dict(row)
-    return rows
-
-
-def find_companies(session: Session, match_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Existing companies by match key, as plain dicts."""
-    table = table_of(Company)
-    found: dict[str, dict[str, Any]] = {}
-    for batch in batched(sorted(set(match_keys))):
-        for row in session.execute(select(table).where(table.c.match_key.in_(batch))).mappings():
-            found[row["match_key"]] = dict(row)
+def find_company_ids(session: Session, match_keys: Iterable[str]) -> dict[str, int]:
+    """Existing company ids by match key, for the keys that exist."""
+    found: dict[str, int] = {}
+    for batch in batched(sorted(set(match_keys)), KEY_BATCH):
+        rows = lookup_in(
+            session, table="companies", select=["match_key", "id"], column="match_key", values=batch
+        )
+        found.update((key, company_id) for key, company_id in rows)
     return found
 
 
