@@ -69,7 +69,9 @@ def test_errors_are_one_line_and_non_zero(cli: Cli, workspace: Workspace, tmp_pa
     assert cli("ingest", "--bogus-option").exit_code == 2
 
 
-def test_dry_run_prints_the_mapping_and_writes_nothing(cli: Cli, workspace: Workspace, tmp_path: Path) -> None:
+def test_dry_run_prints_the_mapping_and_writes_nothing(
+    cli: Cli, workspace: Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "list.csv"
     path.write_text(LEADS)
     result = cli("ingest", str(path), "--dry-run")
@@ -86,7 +88,13 @@ def test_clean_writes_every_input_column_plus_normalised_ones(cli: Cli, tmp_path
     assert result.exit_code == 0, result.stderr
     frame = pl.read_csv(out, infer_schema=False)
     assert frame.columns[:7] == pl.read_csv(source, infer_schema=False).columns
-    assert {"clean_email", "clean_country_code", "clean_seniority", "quality_score", "issues"} <= set(frame.columns)
+    assert {
+        "clean_email",
+        "clean_country_code",
+        "clean_seniority",
+        "quality_score",
+        "issues",
+    } <= set(frame.columns)
     assert frame["clean_country_code"].to_list() == ["DE", "US", None]
     assert frame["clean_first_name"].to_list()[0] == "Ann"
     assert "email_role" in frame["issues"].to_list()[1]

@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace
-from leadrank.db.engine import session_scope
+from leadrank.cli.workspace import workspace_session
 from leadrank.leads import service
 from leadrank.leads.stateless import clean_file
 
@@ -57,8 +56,7 @@ def list_command(
     limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
 ) -> None:
     """List leads, best quality first."""
-    engine = open_workspace()
-    with session_scope(engine) as session:
+    with workspace_session() as session:
         leads = service.list_leads(
             session,
             search=search,
@@ -88,8 +86,7 @@ def list_command(
 @leads_app.command("show")
 def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -> None:
     """Show one lead: its fields with where each came from, its company, records and events."""
-    engine = open_workspace()
-    with session_scope(engine) as session:
+    with workspace_session() as session:
         detail = service.get_lead(session, ref=ref)
     lead = detail.lead
     console.print(
@@ -154,8 +151,7 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
 
 def stats() -> None:
     """Summarise the workspace: layers, imports, quality, lead mix and events."""
-    engine = open_workspace()
-    with session_scope(engine) as session:
+    with workspace_session() as session:
         data = service.workspace_stats(session)
     render_stats(data)
 

@@ -25,11 +25,17 @@ def _extractor() -> tldextract.TLDExtract:
 def host_of(text: str) -> str:
     """The host part of a URL, email or bare domain, lower-cased."""
     value = text.strip().lower()
-    if "@" in value:
+    if "://" in value:
+        # A URL: the host is in its authority, before any path, query ("?ref=a@b.com") or
+        # fragment, after any user name.
+        value = value.split("://", 1)[1]
+        for separator in "/?#":
+            value = value.split(separator, 1)[0]
         value = value.rpartition("@")[2]
-    value = value.split("://", 1)[-1]
-    for separator in "/?#":
-        value = value.split(separator, 1)[0]
+    else:
+        value = value.rpartition("@")[2]
+        for separator in "/?#":
+            value = value.split(separator, 1)[0]
     return value.rsplit(":", 1)[0].strip(".") if value.count(":") == 1 else value.strip(".")
 
 

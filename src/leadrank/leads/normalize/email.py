@@ -9,17 +9,22 @@ from email_validator import EmailNotValidError, validate_email
 
 from leadrank.leads.normalize.lists import word_list
 
-# A plain ASCII address that email-validator always accepts (a property test holds us to that).
-# Rows that match skip the per-value validator; everything else goes through it.
+# The shape of a plain ASCII address. With the limits below (`fast_valid`) email-validator always
+# accepts it (a property test holds us to that); rows that pass skip the per-value validator.
 FAST_VALID = (
     r"^[a-z0-9_%+\-]{1,64}(\.[a-z0-9_%+\-]{1,64})*"
     r"@([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
 )
 # email-validator refuses these special-use top-level domains.
 SPECIAL_USE_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
-# Wrappers people paste around an address: "mailto:", "Name <a@b.com>", quotes, a final dot.
-_MAILTO = r"^mailto:\s*"
-_ANGLE = r"<([^<>]+)>"
+# ... addresses longer than this ...
+MAX_LENGTH = 254
+# ... and domain labels with two dashes after two characters ("ab--c", Punycode "xn--" labels,
+# which it decodes): those are left to it.
+_DASHED_LABEL = r"[@.][^@.]{2}--"
+# A cell that is only an address with blanks around it: no quotes, brackets or "mailto:".
+# Everything else is tidied by `tidy_email` itself, once per distinct value.
+_PLAIN = r"^[ \t]*[A-Za-z0-9_%+.@\-]+[ \t]*$"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ def email_facts(raw: str | None) -> EmailFacts:
     if raw is None or not raw.strip():
         return EmailFacts(None, False, None, False, False, False)
     address = tidy_email(raw)
+    if not address:
+        return EmailFacts(None, False, None, False, False, False)
     valid = is_valid_email(address)
     domain = address.rpartition("@")[2] if valid else None
     local = address.partition("@")[0].split("+")[0]
@@ -71,33 +78,35 @@ def email_facts(raw: str | None) -> EmailFacts:
     )
 
 
+def fast_valid(addresses: pl.Series) -> pl.Series:
+    """Which tidy addresses email-validator accepts for certain without being asked."""
+    tld = addresses.str.extract(r"\.([a-z]+)$", 1)
+    return (
+        addresses.str.contains(FAST_VALID)
+        & (addresses.str.len_bytes() <= MAX_LENGTH)
+        & ~addresses.str.contains(_DASHED_LABEL)
+        & ~tld.is_in(list(SPECIAL_USE_TLDS))
+    ).fill_null(False)
+
+
+def _tidy_emails(raw: pl.Series) -> pl.Series:
+    """`tidy_email` of each value: in bulk for plain cells, else once per distinct value."""
+    plain = raw.str.contains(_PLAIN).fill_null(False)
+    bulk = raw.str.strip_chars(" \t").str.strip_chars_end(".").str.to_lowercase()
+    messy = raw.filter(~plain).drop_nulls().unique()
+    tidied = {value: tidy_email(value) for value in messy.to_list()}
+    exact = raw.replace_strict(tidied, default=None, return_dtype=pl.String)
+    return bulk.zip_with(plain, exact).replace("", None).alias("email")
+
+
 def clean_emails(raw: pl.Series) -> pl.DataFrame:
     """Columns email, email_valid, email_domain, email_free_mail, email_disposable, email_role."""
-    tidy = (
-        raw.to_frame("raw")
-        .select(
-            pl.col("raw")
-            .str.strip_chars()
-            .str.strip_chars("\"'")
-            .str.replace(_MAILTO, "", literal=False)
-            .str.to_lowercase()
-            .alias("tidy")
-        )
-        .select(
-            pl.coalesce(pl.col("tidy").str.extract(_ANGLE, 1), pl.col("tidy"))
-            .str.strip_chars()
-            .str.strip_chars_end(".")
-            .replace("", None)
-            .alias("email")
-        )
-        .to_series()
-    )
-    tld = tidy.str.extract(r"\.([a-z]+)$", 1)
-    fast = tidy.str.contains(FAST_VALID) & ~tld.is_in(list(SPECIAL_USE_TLDS))
-    slow_values = tidy.filter(~fast.fill_null(True) & tidy.is_not_null()).unique()
+    tidy = _tidy_emails(raw.cast(pl.String))
+    fast = fast_valid(tidy)
+    slow_values = tidy.filter(~fast & tidy.is_not_null()).unique()
     slow_valid = {value: is_valid_email(value) for value in slow_values.to_list()}
     valid = (
-        pl.when(fast.fill_null(False))
+        pl.when(fast)
         .then(True)
         .when(tidy.is_null())
         .then(False)

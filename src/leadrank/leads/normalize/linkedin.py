@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 
-# Any country subdomain, with or without scheme, "www.", query strings or a trailing slash.
-_PROFILE = r"linkedin\.com/(?:in|pub)/([^/?#\s]+)"
-_COMPANY = r"linkedin\.com/(company|school|showcase)/([^/?#\s]+)"
+# Any country subdomain, with or without scheme, "www.", query strings or a trailing slash;
+# the host must be linkedin.com itself, not "notlinkedin.com".
+_HOST = r"(?:^|[/.])linkedin\.com/"
+_PROFILE = _HOST + r"in/([^/?#\s]+)"
+# Old public profiles ("/pub/ada-lovelace/1/2/3") are told apart only by their whole path.
+_PUBLIC = _HOST + r"(pub/[^?#\s]*[^/?#\s])"
+_COMPANY = _HOST + r"(company|school|showcase)/([^/?#\s]+)"
 
 
 def canonical_profile_urls(raw: pl.Series) -> pl.Series:
     """ "linkedin.com/in/Ada-Lovelace/?trk=x" -> "https://www.linkedin.com/in/ada-lovelace"."""
-    slug = raw.str.to_lowercase().str.extract(_PROFILE, 1)
-    return pl.select((pl.lit("https://www.linkedin.com/in/") + slug).alias("linkedin_url"))[
+    lowered = raw.str.to_lowercase()
+    path = pl.coalesce(
+        pl.lit("in/") + lowered.str.extract(_PROFILE, 1), lowered.str.extract(_PUBLIC, 1)
+    )
+    return pl.select((pl.lit("https://www.linkedin.com/") + path).alias("linkedin_url"))[
         "linkedin_url"
     ]
 

@@ -29,10 +29,17 @@ def capitalise_name(name: str | None) -> str | None:
         if not piece or _PIECES.fullmatch(piece) or (index > 0 and piece in _LOWER_PARTICLES):
             out.append(piece)
         elif piece.startswith("mc") and len(piece) > 2:
-            out.append("Mc" + piece[2:].capitalize())
+            out.append("Mc" + _capital(piece[2:]))
         else:
-            out.append(piece.capitalize())
+            out.append(_capital(piece))
     return "".join(out)
+
+
+def _capital(piece: str) -> str:
+    """The lower-case piece with a capital first letter, when that only changes the case."""
+    capital = piece.capitalize()
+    # "ß" -> "Ss", "ŉ" -> "ʼN" change the letters themselves, and "ʼN" would not come back.
+    return capital if capital.lower() == piece else piece
 
 
 def split_full_name(full_name: str) -> tuple[str | None, str | None]:

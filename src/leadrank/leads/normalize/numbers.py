@@ -14,21 +14,28 @@ _MULTIPLIERS = {
     "trillion": 1e12,
 }  # fmt: skip
 _NUMBER = re.compile(
-    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,234,567.8
+    r"|\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)"  # 1.234.567,8
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?!\d)"  # 10 000 (French, Nordic)
+    r"|\d+,\d{1,2}(?![\d,])"  # 2,5 (a decimal comma: "€2,5 Mio")
+    r"|\d+(?:\.\d+)?|\.\d+)"
     r"\s*(thousand|millions?|billions?|trillion|mio|mm|mn|bn|[kmbt])?(?![a-z])"
 )
 _OPEN_ABOVE = re.compile(r"\+|\bover\b|\bmore than\b|\babove\b|>|\bplus\b")
 _OPEN_BELOW = re.compile(r"<|\bless than\b|\bunder\b|\bbelow\b|\bup to\b")
-_SELF_EMPLOYED = re.compile(r"self[\s-]*employed|just me|myself only|sole")
+_SELF_EMPLOYED = re.compile(r"self[\s-]*employed|just me|myself only|\bsole\b")
 
 Range = tuple[float | None, float | None]
 
 
 def _value(digits: str, unit: str | None) -> float:
-    if "," in digits:
-        digits = digits.replace(",", "")
-    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", digits) and not unit:
-        digits = digits.replace(".", "")  # "1.000" written with a thousands dot
+    digits = re.sub(r"[ \u00a0\u202f]", "", digits)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
+        digits = digits.replace(",", "")  # "1,000" written with a thousands comma
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits) and (not unit or "," in digits):
+        digits = digits.replace(".", "").replace(",", ".")  # "1.000" with a thousands dot
+    else:
+        digits = digits.replace(",", ".")  # "2,5" with a decimal comma
     return float(digits) * _MULTIPLIERS.get(unit or "", 1.0)
 
 

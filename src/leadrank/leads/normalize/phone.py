@@ -29,8 +29,11 @@ _TYPE_DESCS = (
     "uan",
     "voicemail",
 )
-# Only digits and the separators people type; anything else is left to phonenumbers.
-_SIMPLE = r"^\+?[0-9][0-9 ().\-/]*$"
+# Only digits and the separators people type ("+44 20 7946 0958", "(415) 555-0132"); anything
+# else is left to phonenumbers.
+_SIMPLE = r"^\+?\(?[0-9][0-9 ().\-/]*$"
+# phonenumbers refuses longer input outright, whatever it holds.
+_MAX_INPUT_LENGTH = 250
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,13 @@ class RegionRule:
     general: str
     types: tuple[tuple[str, tuple[int, ...]], ...]
     general_lengths: tuple[int, ...]
+    # Leading digits this region's numbers must start with to be its own (RU, NO, FI, ...).
+    leading: str | None
     # Leading digits of the other regions sharing this country code (NANPA islands, ...).
     others_leading: str | None
+    # The international dialling prefix ("00", "011", "0(?:0|1[2-9])"): a national-format
+    # number starting with it is read by phonenumbers as an international one.
+    international_prefix: str | None
 
 
 @cache
@@ -79,7 +87,9 @@ def region_rule(region: str) -> RegionRule | None:
         general=general.national_number_pattern,
         types=types,
         general_lengths=tuple(general.possible_length or ()),
+        leading=metadata.leading_digits or None,
         others_leading="|".join(o for o in others if o) or None,
+        international_prefix=metadata.international_prefix or None,
     )
 
 
@@ -93,6 +103,9 @@ def _matches(number: pl.Expr, pattern: str, lengths: tuple[int, ...]) -> pl.Expr
 def _valid_for(rule: RegionRule, number: pl.Expr) -> pl.Expr:
     typed = pl.any_horizontal(*(_matches(number, p, lengths) for p, lengths in rule.types))
     valid = _matches(number, rule.general, rule.general_lengths) & typed
+    if rule.leading:
+        # phonenumbers gives the number to this region only when it starts with these digits.
+        valid = valid & number.str.contains(f"^(?:{rule.leading})")
     if rule.others_leading:
         valid = valid & ~number.str.contains(f"^(?:{rule.others_leading})")
     return valid
@@ -103,7 +116,7 @@ def to_e164(raw: str | None, region: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     try:
-        parsed = phonenumbers.parse(raw, region)
+        parsed = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(parsed):
@@ -131,7 +144,9 @@ def _region_of_international(digits: pl.Expr) -> pl.Expr:
 def _bulk_e164(frame: pl.DataFrame) -> pl.Series:
     """E.164 for rows the metadata patterns settle; null for rows left to phonenumbers."""
     frame = frame.with_columns(
-        pl.col("raw").str.contains(_SIMPLE).fill_null(False).alias("simple"),
+        (pl.col("raw").str.contains(_SIMPLE) & (pl.col("raw").str.len_chars() <= _MAX_INPUT_LENGTH))
+        .fill_null(False)
+        .alias("simple"),
         pl.col("raw").str.strip_chars().str.starts_with("+").fill_null(False).alias("plus"),
         pl.col("raw").str.replace_all(r"[^0-9]", "").alias("digits"),
     ).with_columns(
@@ -160,9 +175,15 @@ def _bulk_e164(frame: pl.DataFrame) -> pl.Series:
             candidate = pl.when(national.str.starts_with(prefix)).then(stripped).otherwise(national)
         else:
             candidate = national
+        settled_here = _valid_for(rule, candidate)
+        if rule.international_prefix:
+            # "00 44 ...", "011 44 ...", "015 ..." in Israel: phonenumbers strips the prefix
+            # and reads a country code; such rows are left to it.
+            dialled_abroad = pl.col("digits").str.contains(f"^(?:{rule.international_prefix})")
+            settled_here = settled_here & (pl.col("plus") | ~dialled_abroad)
         settled = part.select(
             "i",
-            pl.when(_valid_for(rule, candidate)).then(pl.lit("+" + code) + candidate).alias("e"),
+            pl.when(settled_here).then(pl.lit("+" + code) + candidate).alias("e"),
         ).filter(pl.col("e").is_not_null())
         result = result.scatter(settled["i"], settled["e"])
     return result
