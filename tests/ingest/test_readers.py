@@ -62,7 +62,7 @@ def test_json_array_nested_objects_are_flattened(tmp_path: Path) -> None:
         "email": "a@x.com",
         "company.name": "Acme",
         "company.size": "12",
-        "tags": '["a", "b"]',
+        "tags": '["a","b"]',
     }
     assert json.loads(table.payloads[0]) == records[0]
 
@@ -137,3 +137,35 @@ def test_csv_round_trip_keeps_every_cell(
     table = read_table(path)
     assert table.height == len(rows)
     assert [(r["Email"] or "", r["Name"] or "") for r in table.frame.iter_rows(named=True)] == rows
+
+
+def test_jsonl_fast_and_exact_readers_agree(tmp_path: Path) -> None:
+    records = [
+        {
+            "email": "a@x.com",
+            "n": 1,
+            "ok": True,
+            "score": 1.5,
+            "org": {"name": "X", "tags": [1, 2]},
+        },
+        {"email": "b@x.com", "n": 2, "ok": False, "org": {"name": "Y"}, "extra": None},
+    ]
+    regular = tmp_path / "regular.jsonl"
+    regular.write_text("\n".join(json.dumps(r) for r in records) + "\n\n")
+    mixed = tmp_path / "mixed.jsonl"  # "n" is a number on one line and text on the other
+    mixed.write_text(
+        "\n".join(
+            json.dumps({**r, "n": str(r["n"]) if i else r["n"]}) for i, r in enumerate(records)
+        )
+    )
+    fast, exact = read_table(regular), read_table(mixed)
+    for table in (fast, exact):
+        assert table.frame["email"].to_list() == ["a@x.com", "b@x.com"]
+        assert table.frame["org.name"].to_list() == ["X", "Y"]
+        assert table.frame["n"].to_list() == ["1", "2"]
+        assert table.frame["ok"].to_list() == ["true", "false"]
+    assert fast.frame["org.tags"].to_list() == ["[1,2]", None]
+    assert fast.frame["score"].to_list() == ["1.5", None]
+    # Each record is kept exactly as its line was sent.
+    assert fast.payloads.to_list() == [json.dumps(r) for r in records]
+    assert json.loads(exact.payloads[1]) == {**records[1], "n": "2"}

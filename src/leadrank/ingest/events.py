@@ -19,6 +19,10 @@ from leadrank.leads.clean import clean_frame
 from leadrank.leads.identity import company_match_keys
 from leadrank.leads.merge import merge_rows
 from leadrank.leads.normalize.dates import parse_datetimes
+from leadrank.leads.normalize.email import clean_emails
+from leadrank.leads.normalize.linkedin import canonical_profile_urls
+from leadrank.leads.normalize.phone import clean_phones
+from leadrank.leads.normalize.values import blank_to_null
 from leadrank.orm import Event
 
 # Lead keys an event can carry, in the order they are trusted.
@@ -99,7 +103,12 @@ def _event_rows(chunk: pl.DataFrame, mapping: ColumnMapping, source: str) -> pl.
             return canonical[name]
         return pl.Series(name, [None] * chunk.height, dtype=pl.String)
 
-    keys = clean_frame(pl.DataFrame([column(n) for n in ("email", "linkedin_url", "phone")]))
+    # Only the identity keys are cleaned here: an event names a lead, it does not describe one.
+    raw = pl.DataFrame([column(n) for n in ("email", "linkedin_url", "phone")]).select(
+        blank_to_null(pl.col(n)).alias(n) for n in ("email", "linkedin_url", "phone")
+    )
+    emails = clean_emails(raw["email"])
+    phones = clean_phones(raw["phone"], pl.Series([None] * raw.height, dtype=pl.String))
     raw_types = column("event_type")
     type_map = {t: event_type_of(t) for t in raw_types.unique().drop_nulls().to_list()}
     return pl.DataFrame(
@@ -107,10 +116,10 @@ def _event_rows(chunk: pl.DataFrame, mapping: ColumnMapping, source: str) -> pl.
             chunk["row_number"],
             chunk["content_hash"],
             chunk["payload"],
-            keys["email"],
-            keys["email_valid"],
-            keys["linkedin_url"].alias("linkedin"),
-            keys["phone_e164"].alias("phone"),
+            emails["email"],
+            emails["email_valid"],
+            canonical_profile_urls(raw["linkedin_url"]).alias("linkedin"),
+            phones["phone_e164"].alias("phone"),
             column("external_id").str.strip_chars().alias("external_id"),
             raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
                 "event_type"

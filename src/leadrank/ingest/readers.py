@@ -220,20 +220,57 @@ def _records_of(document: Any, path: Path) -> list[Any]:
 
 
 def _read_jsonl(path: Path) -> RawTable:
-    records: list[Any] = []
-    with path.open("rb") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise BadInput(
-                    f"{path.name}: invalid JSON on line {line_number}: {exc.msg}"
-                ) from exc
-    if not records:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = [line.strip() for line in data.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
         raise BadInput(f"{path.name}: the file is empty")
-    return _table_from_records(records, "jsonl")
+    # Each record is kept as the line it was sent as.
+    payloads = pl.Series("payload", lines, dtype=pl.Binary).cast(pl.String, strict=False)
+    try:
+        typed = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
+    except Exception:  # mixed types or a bad line: the exact per-line reader says which
+        typed = None
+    if typed is not None and typed.height == len(lines) and payloads.null_count() == 0:
+        return RawTable(_flat_strings(typed), payloads, "jsonl")
+    records: list[Any] = []
+    for line_number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+            raise BadInput(f"{path.name}: invalid JSON on line {line_number}: {reason}") from exc
+    table = _table_from_records(records, "jsonl")
+    return RawTable(table.frame, payloads, "jsonl")
+
+
+def _flat_strings(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
+    """Nested objects as "parent.child" columns and every value as text, like `_flatten`."""
+    columns: list[pl.Series] = []
+    for name, dtype in frame.schema.items():
+        column = frame[name]
+        if isinstance(dtype, pl.Struct) and dtype.fields:
+            nested = _flat_strings(column.struct.unnest(), f"{prefix}{name}.")
+            columns.extend(nested.get_columns())
+        elif dtype.is_nested():
+            encoded = pl.select(pl.struct(column.alias("v")).struct.json_encode()).to_series()
+            # '{"v":[1,2]}' -> '[1,2]'
+            text = encoded.str.slice(5, encoded.str.len_chars() - 6)
+            nulls = pl.Series([None] * len(text), dtype=pl.String)
+            columns.append(text.zip_with(column.is_not_null(), nulls).alias(f"{prefix}{name}"))
+        elif dtype == pl.Boolean:
+            columns.append(
+                column.replace_strict({True: "true", False: "false"}, return_dtype=pl.String).alias(
+                    f"{prefix}{name}"
+                )
+            )
+        else:
+            columns.append(column.cast(pl.String).alias(f"{prefix}{name}"))
+    return pl.DataFrame(columns)
 
 
 def _table_from_records(records: list[Any], fmt: str) -> RawTable:
@@ -270,7 +307,7 @@ def _as_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _read_parquet(path: Path) -> RawTable:
