@@ -244,3 +244,36 @@ def test_parquet_and_excel_ingest(workspace: Workspace, tmp_path: Path) -> None:
     frame.write_parquet(tmp_path / "leads.parquet")
     report = ingest(workspace, tmp_path / "leads.parquet", "web")
     assert report.leads_created == 1
+
+
+def test_a_later_file_fills_company_fields_and_records_where_they_came_from(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    first = ingest(
+        workspace,
+        write(tmp_path / "apollo.csv", APOLLO_HEADER + APOLLO_ROWS[1] + "\n"),
+        "apollo",
+    )
+    crm = (
+        "Email,Company,Website,Industry,Number of Employees,Create Date\n"
+        "jo@cobolcorp.com,Cobol Corp,https://www.cobolcorp.com/about,,,2026-02-03\n"
+        "sam@cobolcorp.com,COBOL CORP,cobolcorp.com,Mainframes,1001-5000,03/04/2026\n"
+    )
+    second = ingest(workspace, write(tmp_path / "crm.csv", crm), "crm")
+    assert (second.leads_created, second.companies_created) == (2, 0)
+    with session_scope(workspace.engine) as session:
+        companies = session.scalars(select(Company)).all()
+        assert len(companies) == 1
+        company = companies[0]
+        assert (company.domain, company.industry) == ("cobolcorp.com", "Mainframes")
+        assert (company.employees_min, company.employees_max) == (1001, 5000)
+        assert company.name == "COBOL CORP"  # the newest non-empty value wins
+        assert company.provenance["industry"] == [second.import_id, 2]
+        assert company.provenance["domain"] == [second.import_id, 2]
+        sam = session.scalar(select(Lead).where(Lead.email == "sam@cobolcorp.com"))
+        assert sam is not None and sam.company_id == company.id
+        assert sam.source_created_at is not None and sam.source_created_at.month == 3
+        assert sam.provenance["source_created_at"] == [second.import_id, 2]
+        grace = session.scalar(select(Lead).where(Lead.email == "grace@cobolcorp.com"))
+        assert grace is not None and grace.company_id == company.id
+        assert grace.provenance["company_id"] == [first.import_id, 1]
