@@ -37,11 +37,11 @@ def event_type_of(raw: str | None) -> str | None:
     return standard or snake_case(raw) or None
 
 
-def ingest_event_chunk(
+def load_event_chunk(
     session: Session,
     chunk: pl.DataFrame,
+    rows: pl.DataFrame,
     *,
-    mapping: ColumnMapping,
     source: str,
     import_id: int | None,
     file_name: str,
@@ -49,8 +49,7 @@ def ingest_event_chunk(
     dry_run: bool,
     report: IngestReport,
 ) -> None:
-    """Load one chunk of new event records into bronze and events."""
-    rows = _event_rows(chunk, mapping, source)
+    """Load one prepared chunk of new event records into bronze and events."""
     existing = repository.find_lead_keys(
         session,
         [(t, v) for t in EVENT_KEYS for v in rows[t].drop_nulls().unique().to_list()],
@@ -95,7 +94,10 @@ def ingest_event_chunk(
     report.events_created += events.height
 
 
-def _event_rows(chunk: pl.DataFrame, mapping: ColumnMapping, source: str) -> pl.DataFrame:
+def prepare_event_chunk(
+    chunk: pl.DataFrame, *, mapping: ColumnMapping, source: str
+) -> pl.DataFrame:
+    """Each event's cleaned lead keys, standard type, time and properties (no database)."""
     canonical = apply_mapping(chunk, mapping)
 
     def column(name: str) -> pl.Series:

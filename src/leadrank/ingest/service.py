@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,19 +13,11 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
 from leadrank.ingest import bronze
-from leadrank.ingest.mapping import (
-    ColumnMapping,
-    apply_mapping,
-    attributes_json,
-    auto_map,
-    load_mapping_file,
-)
+from leadrank.ingest.events import load_event_chunk, prepare_event_chunk
+from leadrank.ingest.lead_rows import load_lead_chunk, prepare_lead_chunk
+from leadrank.ingest.mapping import ColumnMapping, auto_map, load_mapping_file
 from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, RawTable, file_sha256, read_table
 from leadrank.ingest.schemas import IngestReport, Progress, no_progress
-from leadrank.leads.clean import clean_frame
-from leadrank.leads.fields import LEAD_INPUT_FIELDS
-from leadrank.leads.identity import company_match_keys
-from leadrank.leads.merge import merge_rows
 from leadrank.orm import Import
 
 KINDS = ("auto", "leads", "events")
@@ -105,41 +98,37 @@ def ingest_file(
         session.flush()
         report.import_id = record.id
 
-    from leadrank.ingest.events import ingest_event_chunk  # events build on the lead path
-
+    loader = _ChunkLoader(
+        session,
+        kind=kind,
+        mapping=mapping,
+        source=source,
+        import_id=record.id,
+        file_name=path.name,
+        now=now,
+        dry_run=dry_run,
+        report=report,
+    )
     seen: set[str] = set()
-    for start in range(0, table.height, chunk_rows):
-        frame = table.frame.slice(start, chunk_rows)
-        payloads = table.payloads.slice(start, chunk_rows)
-        chunk = _new_records(
-            session, frame, payloads, start, source=source, kind=kind, seen=seen, report=report
-        )
-        if chunk.height:
-            if kind == "events":
-                ingest_event_chunk(
-                    session,
-                    chunk,
-                    mapping=mapping,
-                    source=source,
-                    import_id=record.id,
-                    file_name=path.name,
-                    now=now,
-                    dry_run=dry_run,
-                    report=report,
-                )
-            else:
-                _ingest_lead_chunk(
-                    session,
-                    chunk,
-                    mapping=mapping,
-                    source=source,
-                    import_id=record.id,
-                    file_name=path.name,
-                    now=now,
-                    dry_run=dry_run,
-                    report=report,
-                )
-        progress("ingest", min(start + chunk_rows, table.height), table.height)
+    done = 0
+    # Cleaning needs no database, so the next chunk is cleaned in a worker thread while this
+    # one is merged and written; Polars and SQLite release the GIL for most of that work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadrank-clean") as pool:
+        in_flight: tuple[pl.DataFrame, Future[pl.DataFrame]] | None = None
+        for start in range(0, table.height, chunk_rows):
+            frame = table.frame.slice(start, chunk_rows)
+            payloads = table.payloads.slice(start, chunk_rows)
+            chunk = _new_records(
+                session, frame, payloads, start, source=source, kind=kind, seen=seen, report=report
+            )
+            queued = (chunk, pool.submit(loader.prepare, chunk)) if chunk.height else None
+            if in_flight is not None:
+                loader.load(in_flight[0], in_flight[1].result())
+            in_flight = queued
+            done += frame.height
+            progress("ingest", done, table.height)
+        if in_flight is not None:
+            loader.load(in_flight[0], in_flight[1].result())
 
     if not dry_run:
         record.status = "done"
@@ -188,110 +177,37 @@ def _new_records(
     return chunk
 
 
-def usable_identity() -> pl.Expr:
-    """A row can become a lead when something identifies the person."""
-    present = pl.col("linkedin_url", "phone_e164", "external_id").is_not_null()
-    named_at_company = pl.col("full_name").is_not_null() & (
-        pl.col("company_name").is_not_null() | pl.col("company_domain").is_not_null()
-    )
-    return pl.col("email_valid").fill_null(False) | pl.any_horizontal(present) | named_at_company
+@dataclass
+class _ChunkLoader:
+    """Prepares (pure) and loads (database) the chunks of one file of one kind."""
 
+    session: Session
+    kind: str
+    mapping: ColumnMapping
+    source: str
+    import_id: int | None
+    file_name: str
+    now: datetime
+    dry_run: bool
+    report: IngestReport
 
-def _ingest_lead_chunk(
-    session: Session,
-    chunk: pl.DataFrame,
-    *,
-    mapping: ColumnMapping,
-    source: str,
-    import_id: int | None,
-    file_name: str,
-    now: datetime,
-    dry_run: bool,
-    report: IngestReport,
-) -> None:
-    canonical = apply_mapping(chunk, mapping)
-    cleaned = clean_frame(
-        canonical.select([c for c in canonical.columns if c in LEAD_INPUT_FIELDS]),
-        height=chunk.height,
-    )
-    external = (
-        canonical["external_id"]
-        if "external_id" in canonical.columns
-        else pl.Series("external_id", [None] * chunk.height, dtype=pl.String)
-    )
-    extra = (
-        chunk[EXTRA_FIELDS_COLUMN]
-        if EXTRA_FIELDS_COLUMN in chunk.columns
-        else pl.Series([None] * chunk.height, dtype=pl.String)
-    )
-    rows = cleaned.with_columns(
-        external.alias("external_id"),
-        chunk["row_number"],
-        attributes_json(chunk, mapping),
-        extra.alias("_extra"),
-    )
-    rows = rows.with_columns(company_match_keys(rows), usable_identity().alias("_identity"))
-    rows = rows.with_columns(
-        (pl.col("_identity") & pl.col("_extra").is_null()).alias("_usable"),
-        _quarantine_reasons().alias("_reasons"),
-    )
-    for issues in rows["issues"].to_list():
-        report.issues.update(issues)
-    usable = rows.filter(pl.col("_usable"))
-    quarantined = rows.filter(~pl.col("_usable"))
-    report.rows_quarantined += quarantined.height
-    for reasons in quarantined["_reasons"].to_list():
-        report.quarantine_reasons.update(json.loads(reasons))
-    if dry_run or import_id is None:
-        return
+    def prepare(self, chunk: pl.DataFrame) -> pl.DataFrame:
+        """Clean a chunk's records; safe to run in another thread."""
+        if self.kind == "events":
+            return prepare_event_chunk(chunk, mapping=self.mapping, source=self.source)
+        return prepare_lead_chunk(chunk, mapping=self.mapping)
 
-    result = merge_rows(session, rows=usable, source=source, import_id=import_id, now=now)
-    report.leads_created += result.leads_created
-    report.leads_updated += result.leads_updated
-    report.companies_created += result.companies_created
-    lead_ids = pl.Series("lead_id", [None] * rows.height, dtype=pl.Int64)
-    lead_ids = (
-        lead_ids.scatter(
-            rows.with_row_index().filter(pl.col("_usable"))["index"],
-            pl.Series(result.lead_ids, dtype=pl.Int64),
+    def load(self, chunk: pl.DataFrame, rows: pl.DataFrame) -> None:
+        """Write a prepared chunk in the session's transaction."""
+        load = load_event_chunk if self.kind == "events" else load_lead_chunk
+        load(
+            self.session,
+            chunk,
+            rows,
+            source=self.source,
+            import_id=self.import_id,
+            file_name=self.file_name,
+            now=self.now,
+            dry_run=self.dry_run,
+            report=self.report,
         )
-        if usable.height
-        else lead_ids
-    )
-    records = chunk.select("row_number", "content_hash", "payload").with_columns(
-        pl.when(rows["_usable"])
-        .then(pl.lit("loaded"))
-        .otherwise(pl.lit("quarantined"))
-        .alias("status"),
-        pl.when(rows["_usable"]).then(None).otherwise(rows["_reasons"]).alias("reasons"),
-        lead_ids,
-    )
-    bronze.write_bronze(
-        session,
-        bronze.bronze_rows(
-            import_id=import_id,
-            kind="leads",
-            source=source,
-            file_name=file_name,
-            received_at=now,
-            frame=records,
-        ),
-        want_ids=False,
-    )
-
-
-def _quarantine_reasons() -> pl.Expr:
-    """JSON list of why a row cannot become a lead (the reasons are our own quote-free words)."""
-    listed = pl.concat_list(
-        pl.when(pl.col("_extra").is_not_null()).then(
-            pl.lit("extra_fields: the row has more fields than the header")
-        ),
-        pl.when(~pl.col("_identity")).then(
-            pl.lit(
-                "no_identity: no valid email, LinkedIn URL, phone, record id, or name with company"
-            )
-        ),
-        pl.when(pl.col("issues").list.contains("email_invalid")).then(pl.lit("email_invalid")),
-        pl.when(pl.col("issues").list.contains("phone_invalid")).then(pl.lit("phone_invalid")),
-    ).list.drop_nulls()
-    return pl.format("[{}]", listed.list.eval(pl.format('"{}"', pl.element())).list.join(","))
