@@ -78,15 +78,23 @@ def parse_datetimes(raw: pl.Series) -> pl.Series:
         .replace("", None)
     )
     # Each format is tried only on the distinct values no earlier format could read.
-    pending = text.drop_nulls().unique().to_frame("t")
-    found = []
+    pending = text.drop_nulls().unique(maintain_order=True).alias("t")
+    read: list[pl.Series] = []
+    moments: list[pl.Series] = []
     for attempt in _attempts():
         if pending.is_empty():
             break
-        tried = pending.with_columns(attempt.alias("at"))
-        found.append(tried.filter(pl.col("at").is_not_null()))
-        pending = tried.filter(pl.col("at").is_null()).select("t")
-    table = pl.concat(found) if found else pl.DataFrame(schema={"t": pl.String, "at": UTC_TYPE})
+        at = pending.to_frame().select(attempt.alias("at")).to_series()
+        ok = at.is_not_null()
+        read.append(pending.filter(ok))
+        moments.append(at.filter(ok))
+        pending = pending.filter(~ok)
+    table = pl.DataFrame(
+        {
+            "t": pl.concat(read) if read else pl.Series("t", [], pl.String),
+            "at": pl.concat(moments) if moments else pl.Series("at", [], UTC_TYPE),
+        }
+    )
     return (
         text.to_frame("t")
         .join(table, on="t", how="left", maintain_order="left")

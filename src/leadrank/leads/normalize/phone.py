@@ -1,10 +1,11 @@
 """Phone numbers to E.164, exactly as libphonenumber (`phonenumbers`) decides validity.
 
 Parsing every number through `phonenumbers` costs ~50 µs, too slow for a million-row list.
-The common inputs ("+44 20 7946 0958", "(415) 555-0132" with the lead's country) are checked
+The common inputs ("+49 30 1234567", "(415) 555-0132" with the lead's country) are checked
 in bulk against the same metadata patterns `phonenumbers.is_valid_number` uses; anything the
-bulk check cannot settle (extensions, letters, odd prefixes, other regions) goes through
-`phonenumbers` itself, once per distinct value.
+bulk check cannot settle (extensions, letters, odd or international dialling prefixes, regions
+whose national prefix is a pattern, such as GB, AU, JP, BR and AR) goes through `phonenumbers`
+itself, once per distinct value.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _TYPE_DESCS = (
     "uan",
     "voicemail",
 )
-# Only digits and the separators people type ("+44 20 7946 0958", "(415) 555-0132"); anything
+# Only digits and the separators people type ("+49 30 1234567", "(415) 555-0132"); anything
 # else is left to phonenumbers.
 _SIMPLE = r"^\+?\(?[0-9][0-9 ().\-/]*$"
 # phonenumbers refuses longer input outright, whatever it holds.
@@ -69,12 +70,12 @@ def region_rule(region: str) -> RegionRule | None:
     if not regions or regions[0] != region:
         return None  # only the main region of a shared country code is checked in bulk
     others = [
-        other_metadata.leading_digits
+        _ascii(other_metadata.leading_digits)
         for other in regions[1:]
         if (other_metadata := PhoneMetadata.metadata_for_region(other)) is not None
     ]
     types = tuple(
-        (desc.national_number_pattern, tuple(desc.possible_length or ()))
+        (_ascii(desc.national_number_pattern), tuple(desc.possible_length or ()))
         for name in _TYPE_DESCS
         if (desc := getattr(metadata, name)) is not None and desc.national_number_pattern
     )
@@ -84,13 +85,21 @@ def region_rule(region: str) -> RegionRule | None:
     return RegionRule(
         country_code=str(code),
         national_prefix=prefix,
-        general=general.national_number_pattern,
+        general=_ascii(general.national_number_pattern),
         types=types,
         general_lengths=tuple(general.possible_length or ()),
-        leading=metadata.leading_digits or None,
+        leading=_ascii(metadata.leading_digits) or None,
         others_leading="|".join(o for o in others if o) or None,
-        international_prefix=metadata.international_prefix or None,
+        international_prefix=_ascii(metadata.international_prefix) or None,
     )
+
+
+def _ascii(pattern: str | None) -> str:
+    """A metadata pattern with [0-9] for \\d: the same on the ASCII digits the rules see.
+
+    Without Unicode digit classes the regular expressions compile several times faster.
+    """
+    return (pattern or "").replace("\\d", "[0-9]")
 
 
 def _matches(number: pl.Expr, pattern: str, lengths: tuple[int, ...]) -> pl.Expr:
@@ -141,6 +150,48 @@ def _region_of_international(digits: pl.Expr) -> pl.Expr:
     return pl.coalesce(by_length)
 
 
+@cache
+def _region_exprs(region: str) -> tuple[pl.Expr, pl.Expr] | None:
+    """For rows read by a region's rule: its national number, then its E.164 or null.
+
+    Built once per region: the expressions hold every pattern of the region's metadata.
+    """
+    rule = region_rule(region)
+    if rule is None:
+        return None
+    code = rule.country_code
+    national = (
+        pl.when("plus").then(pl.col("digits").str.slice(len(code))).otherwise(pl.col("digits"))
+    )
+    prefix = rule.national_prefix
+    if prefix:
+        # phonenumbers strips the national prefix when what remains is still a number; a
+        # number that only validates unstripped while starting with the prefix is left to it.
+        stripped = national.str.strip_prefix(prefix)
+        candidate = pl.when(national.str.starts_with(prefix)).then(stripped).otherwise(national)
+    else:
+        candidate = national
+    settled = _valid_for(rule, pl.col("candidate"))
+    if rule.international_prefix:
+        # "00 44 ...", "011 44 ...", "015 ..." in Israel: phonenumbers strips the prefix and
+        # reads a country code; such rows are left to it.
+        dialled_abroad = pl.col("digits").str.contains(f"^(?:{rule.international_prefix})")
+        settled = settled & (pl.col("plus") | ~dialled_abroad)
+    e164 = pl.when(settled).then(pl.lit("+" + code) + pl.col("candidate"))
+    return candidate.alias("candidate"), e164.alias("e")
+
+
+@cache
+def _rule_region() -> pl.Expr:
+    """The region whose rule reads a row: the country code's after "+", else the lead's."""
+    return (
+        pl.when("plus")
+        .then(_region_of_international(pl.col("digits")))
+        .otherwise(pl.col("region"))
+        .alias("rule_region")
+    )
+
+
 def _bulk_e164(frame: pl.DataFrame) -> pl.Series:
     """E.164 for rows the metadata patterns settle; null for rows left to phonenumbers."""
     frame = frame.with_columns(
@@ -149,43 +200,20 @@ def _bulk_e164(frame: pl.DataFrame) -> pl.Series:
         .alias("simple"),
         pl.col("raw").str.strip_chars().str.starts_with("+").fill_null(False).alias("plus"),
         pl.col("raw").str.replace_all(r"[^0-9]", "").alias("digits"),
-    ).with_columns(
-        pl.when("plus")
-        .then(_region_of_international(pl.col("digits")))
-        .otherwise(pl.col("region"))
-        .alias("rule_region")
-    )
-    result = pl.Series("e164", [None] * frame.height, dtype=pl.String)
+    ).with_columns(_rule_region())
     indexed = frame.with_row_index("i").filter(
         pl.col("simple") & pl.col("rule_region").is_not_null()
     )
+    result = pl.Series("e164", [None] * frame.height, dtype=pl.String)
     for (region,), part in indexed.group_by("rule_region"):
-        rule = region_rule(str(region))
-        if rule is None:
+        exprs = _region_exprs(str(region))
+        if exprs is None:
             continue
-        code = rule.country_code
-        national = (
-            pl.when("plus").then(pl.col("digits").str.slice(len(code))).otherwise(pl.col("digits"))
-        )
-        prefix = rule.national_prefix
-        if prefix:
-            # phonenumbers strips the national prefix when what remains is still a number; a
-            # number that only validates unstripped while starting with the prefix is left to it.
-            stripped = national.str.strip_prefix(prefix)
-            candidate = pl.when(national.str.starts_with(prefix)).then(stripped).otherwise(national)
-        else:
-            candidate = national
-        settled_here = _valid_for(rule, candidate)
-        if rule.international_prefix:
-            # "00 44 ...", "011 44 ...", "015 ..." in Israel: phonenumbers strips the prefix
-            # and reads a country code; such rows are left to it.
-            dialled_abroad = pl.col("digits").str.contains(f"^(?:{rule.international_prefix})")
-            settled_here = settled_here & (pl.col("plus") | ~dialled_abroad)
-        settled = part.select(
-            "i",
-            pl.when(settled_here).then(pl.lit("+" + code) + candidate).alias("e"),
-        ).filter(pl.col("e").is_not_null())
-        result = result.scatter(settled["i"], settled["e"])
+        # The national number as a column of its own rather than once in every pattern's
+        # expression: several times faster.
+        candidate, e164 = exprs
+        settled = part.with_columns(candidate).select("i", e164)
+        result = result.scatter(settled["i"], settled["e"])  # nulls where it stays unsettled
     return result
 
 
@@ -193,22 +221,20 @@ def clean_phones(raw: pl.Series, region: pl.Series) -> pl.DataFrame:
     """Columns phone_e164 (null when invalid or absent) and phone_invalid (text given, no number)."""
     frame = pl.DataFrame({"raw": raw.str.strip_chars().replace("", None), "region": region})
     bulk = _bulk_e164(frame)
-    rest = frame.with_columns(bulk.alias("bulk")).filter(
-        pl.col("bulk").is_null() & pl.col("raw").is_not_null()
-    )
-    pairs = rest.select("raw", "region").unique()
-    slow = pairs.with_columns(
-        pl.Series(
-            "slow",
-            [to_e164(r, g) for r, g in pairs.iter_rows()],
-            dtype=pl.String,
+    given = frame["raw"].is_not_null()
+    pairs = frame.filter(bulk.is_null() & given).unique()
+    if pairs.is_empty():
+        e164 = bulk
+    else:
+        slow = pairs.with_columns(
+            pl.Series("slow", [to_e164(r, g) for r, g in pairs.iter_rows()], dtype=pl.String)
         )
-    )
-    e164 = (
-        frame.join(slow, on=["raw", "region"], how="left", maintain_order="left", nulls_equal=True)
-        .select(pl.col("slow").fill_null(bulk))
-        .to_series()
-    )
-    return pl.DataFrame({"phone_e164": e164}).with_columns(
-        (frame["raw"].is_not_null() & pl.col("phone_e164").is_null()).alias("phone_invalid")
-    )
+        e164 = (
+            frame.join(
+                slow, on=["raw", "region"], how="left", maintain_order="left", nulls_equal=True
+            )
+            .select(pl.col("slow").fill_null(bulk))
+            .to_series()
+        )
+    e164 = e164.alias("phone_e164")
+    return pl.DataFrame([e164, (given & e164.is_null()).alias("phone_invalid")])
