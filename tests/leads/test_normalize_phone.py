@@ -175,16 +175,27 @@ def test_common_formats_are_settled_without_the_per_value_parser(
         raise AssertionError(f"{raw!r} ({region}) reached phonenumbers")
 
     monkeypatch.setattr(phone, "to_e164", refuse)
+    cases = {
+        ("(415) 555-0132", "US"): "+14155550132",
+        ("+1 415 555 0132", None): "+14155550132",
+        ("030 1234567", "DE"): "+49301234567",
+        ("+49 30 1234567", "FR"): "+49301234567",
+        # a national prefix written as a pattern ("0|180020")
+        ("020 7946 0958", "GB"): "+442079460958",
+        ("+44 (0)20 7946 0958", None): "+442079460958",
+        # a country code shared by several regions: Canada after the United States
+        ("(604) 555-0142", "CA"): "+16045550142",
+        ("+1 604 555 0142", "US"): "+16045550142",
+        ("(03) 9107 6314", "AU"): "+61391076314",
+        ("03-2574-4367", "JP"): "+81325744367",
+        # invalid, and known to be without asking
+        ("(415) 555-0132", None): None,
+        ("+44 20 7946", None): None,
+    }
     frame = clean_phones(
-        pl.Series(["(415) 555-0132", "+1 415 555 0132", "030 1234567", "+49 30 1234567"]),
-        pl.Series(["US", None, "DE", "FR"]),
+        pl.Series([raw for raw, _ in cases]), pl.Series([region for _, region in cases])
     )
-    assert frame["phone_e164"].to_list() == [
-        "+14155550132",
-        "+14155550132",
-        "+49301234567",
-        "+49301234567",
-    ]
+    assert frame["phone_e164"].to_list() == list(cases.values())
 
 
 @pytest.mark.parametrize(
