@@ -62,6 +62,9 @@ def test_registrable_domain_never_raises(text: str) -> None:
         ("https://acme.com/?ref=ann@gmail.com", "acme.com"),  # an address in the query
         ("mailto:ann@acme.com", "acme.com"),
         ("ann@mail.acme.co.uk", "acme.co.uk"),
+        # sites on a shared host stay apart: the private part of the suffix list is used
+        ("https://acme.github.io/docs", "acme.github.io"),
+        ("shop.myshopify.com", "shop.myshopify.com"),
         ("acme", None),
         ("localhost", None),
         ("http://192.168.0.1/", None),
@@ -264,7 +267,11 @@ def test_clean_names_fills_each_part_from_the_others() -> None:
         ("Chief Revenue Officer", "c_level", "sales"),
         ("CFO", "c_level", "finance"),
         ("Managing Director", "c_level", "executive"),
-        ("Geschäftsführer", "c_level", None),
+        ("Geschäftsführer", "c_level", "executive"),
+        ("Product Owner", "ic", "product"),
+        ("Executive Assistant to the CEO", "ic", "executive"),
+        ("HR Business Partner", "manager", "hr"),
+        ("Principal Engineer", "ic", "engineering"),
         ("President", "c_level", "executive"),
         ("Chairman of the Board", "c_level", "executive"),
         ("VP of Sales", "vp", "sales"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import polars as pl
 import pycountry
 
-from leadrank.leads.normalize.values import fold, map_distinct
+from leadrank.leads.normalize.values import CACHE_SIZE, fold, map_distinct
 
 # Spellings people and vendors use that ISO's English names and codes do not cover.
 VARIANTS: dict[str, str] = {
@@ -56,6 +56,7 @@ def _lookup_table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def country_code(text: str | None) -> str | None:
     """ "Deutschland" -> "DE"; "London, England, United Kingdom" -> "GB"; unknown -> None."""
     if text is None or not text.strip():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import polars as pl
 import tldextract
 
-from leadrank.leads.normalize.values import map_distinct
+from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
 
 # Hosts that are not a company's own site even though people paste them in the website column.
 NOT_COMPANY_SITES = frozenset(
@@ -19,7 +19,11 @@ NOT_COMPANY_SITES = frozenset(
 @cache
 def _extractor() -> tldextract.TLDExtract:
     # The suffix list bundled with tldextract; never fetched, never cached to disk.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # Private suffixes too, so that "acme.github.io" and "shop.myshopify.com" stay two sites of
+    # their own rather than becoming github.io and myshopify.com.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 def host_of(text: str) -> str:
@@ -39,6 +43,7 @@ def host_of(text: str) -> str:
     return value.rsplit(":", 1)[0].strip(".") if value.count(":") == 1 else value.strip(".")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def registrable_domain(text: str | None) -> str | None:
     """ "www.shop.acme.co.uk/about" -> "acme.co.uk"; None for what has no public suffix."""
     if text is None or not text.strip():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import polars as pl
 from email_validator import EmailNotValidError, validate_email
 
 from leadrank.leads.normalize.lists import word_list
+from leadrank.leads.normalize.values import CACHE_SIZE
 
 # The shape of a plain ASCII address. With the limits below (`fast_valid`) email-validator always
 # accepts it (a property test holds us to that); rows that pass skip the per-value validator.
@@ -49,6 +51,7 @@ def tidy_email(raw: str) -> str:
     return text.strip().rstrip(".").lower()
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def is_valid_email(address: str) -> bool:
     """Whether email-validator accepts the address (syntax only, no DNS)."""
     try:

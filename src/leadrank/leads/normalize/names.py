@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 from nameparser import HumanName
 
-from leadrank.leads.normalize.values import map_distinct
+from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
 
 _PIECES = re.compile(r"([\s\-'’]+)")
 _LOWER_PARTICLES = frozenset(
@@ -15,6 +16,7 @@ _LOWER_PARTICLES = frozenset(
 )
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def capitalise_name(name: str | None) -> str | None:
     """ "ann" -> "Ann", "O'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald"; mixed case is kept."""
     if name is None:
@@ -42,6 +44,7 @@ def _capital(piece: str) -> str:
     return capital if capital.lower() == piece else piece
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def split_full_name(full_name: str) -> tuple[str | None, str | None]:
     """ "Dr. ann lee" -> ("Ann", "Lee"): titles and suffixes dropped, capitalised."""
     parsed = HumanName(full_name)

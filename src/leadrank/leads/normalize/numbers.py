@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
-from leadrank.leads.normalize.values import map_distinct
+from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
 
 _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
@@ -39,6 +40,7 @@ def _value(digits: str, unit: str | None) -> float:
     return float(digits) * _MULTIPLIERS.get(unit or "", 1.0)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_range(text: str | None) -> Range:
     """(low, high) of a number or range; an open end is None. (None, None) when unreadable."""
     if text is None:

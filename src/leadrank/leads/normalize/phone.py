@@ -135,7 +135,9 @@ def to_e164(raw: str | None, region: str | None) -> str | None:
 @cache
 def _code_of_region() -> dict[str, str]:
     return {
-        region: str(code) for code, regions in COUNTRY_CODE_TO_REGION_CODE.items() for region in regions
+        region: str(code)
+        for code, regions in COUNTRY_CODE_TO_REGION_CODE.items()
+        for region in regions
     }
 
 

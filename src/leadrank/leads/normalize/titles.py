@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
-from leadrank.leads.normalize.values import fold, map_distinct
+from leadrank.leads.normalize.values import CACHE_SIZE, fold, map_distinct
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -36,12 +37,13 @@ _VICE = re.compile(r"vice[\s-]*pres(?:ident)?")
 _PRESIDENT = _words(r"president", r"chairman", r"chairwoman", r"chairperson", r"chair")
 _DIRECTOR = _words(r"director", r"directeur", r"direktor", r"head", r"leiter", r"partner", r"dir")
 _MANAGER = _words(
-    r"manager", r"mgr", r"management", r"lead", r"team lead", r"supervisor", r"principal",
+    r"manager", r"mgr", r"management", r"lead", r"team lead", r"supervisor",
     r"gerente", r"responsable", r"coordinator", r"superintendent", r"foreman",
 )  # fmt: skip
 
 DEPARTMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("executive", _words(r"ceo", r"chief executive", r"founder", r"co-?founder", r"owner",
+                         r"geschaftsfuhrer",
                          r"president", r"managing director", r"general manager", r"chairman")),
     ("engineering", _words(r"engineer\w*", r"developer", r"software", r"devops", r"cto",
                            r"technical", r"architect", r"programmer", r"sre", r"qa", r"r&d",
@@ -76,9 +78,31 @@ VENDOR_LEVELS: dict[str, str] = {
 }  # fmt: skip
 
 
+# Titles that name a senior word without holding the rank: "Assistant to the CEO", "Product
+# Owner", "HR Business Partner".
+_SUPPORTING = _words(
+    r"assistant to", r"executive assistant", r"personal assistant", r"secretary to", r"pa to",
+    r"ea to",
+)  # fmt: skip
+_NOT_THE_OWNER = re.compile(
+    r"\b(product|process|project|data|system|service|content|risk|control|app) owner\b"
+)
+_NOT_A_PARTNER = re.compile(r"\b(business|channel|alliance|technology|success) partner\b")
+
+
+def _without_false_ranks(text: str) -> str:
+    # An HR business partner advises managers: a manager-level role; a product owner owns a
+    # backlog, not the company.
+    return _NOT_A_PARTNER.sub(r"\1 partnering manager", _NOT_THE_OWNER.sub(r"\1 role", text))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def seniority_of(title: str) -> str:
     """The seniority level a job title states: c_level, vp, director, manager or ic."""
     text = fold(title).replace("&", " and ")
+    if _SUPPORTING.search(text):
+        return "ic"
+    text = _without_false_ranks(text)
     if _C_LEVEL.search(text):
         return "c_level"
     if _VP.search(text):
@@ -92,10 +116,11 @@ def seniority_of(title: str) -> str:
     return "ic"
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def department_of(title: str) -> str | None:
     """The department a job title names, or None when it names none."""
     # "Vice President Engineering" is an engineering title, not the president's office.
-    text = _VICE.sub("vp", fold(title).replace("&", " and "))
+    text = _VICE.sub("vp", _without_false_ranks(fold(title).replace("&", " and ")))
     for name, pattern in DEPARTMENTS:
         if pattern.search(text):
             return name

@@ -8,6 +8,10 @@ from typing import Any
 
 import polars as pl
 
+# Per-value normalisers remember this many answers: lists repeat companies, titles, countries
+# and domains across chunks and files, so later chunks mostly hit the cache.
+CACHE_SIZE = 1 << 18
+
 # Cells that mean "not answered": CRM picklist defaults, spreadsheet errors, null spellings.
 PLACEHOLDERS: frozenset[str] = frozenset(
     {
