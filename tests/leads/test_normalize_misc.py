@@ -7,6 +7,7 @@ import pycountry
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nameparser import HumanName
 
 from leadrank.leads.fields import SENIORITY_LEVELS
 from leadrank.leads.normalize.country import clean_countries, country_code
@@ -524,3 +525,30 @@ def test_placeholder_cells_become_null() -> None:
     )
     cleaned = pl.DataFrame({"v": raw}).select(blank_to_null("v").alias("v"))["v"].to_list()
     assert cleaned == [None, None, None, None, None, None, None, "Acme", "none1"]
+
+
+def _nameparser_split(full: str) -> tuple[str | None, str | None]:
+    parsed = HumanName(full)
+    first = parsed.first or None
+    last = " ".join(p for p in (parsed.middle, parsed.last) if p) if parsed.last else None
+    if first and not last and parsed.middle:
+        last = parsed.middle
+    return capitalise_name(first), capitalise_name(last)
+
+
+NAME_WORDS = st.one_of(
+    st.sampled_from(
+        ["ann", "LEE", "Dr", "mr", "jr", "van", "de", "and", "III", "phd", "o'neil", "Mary-Ann",
+         "JOSÉ", "Zoë", "x", "'s", "sir", "ms", "łukasz", "Müller", "bin", "st"]
+    ),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHXYZéëüßøå'-", min_size=1, max_size=8),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.tuples(NAME_WORDS, NAME_WORDS))
+def test_two_word_names_split_as_nameparser_splits_them(words: tuple[str, str]) -> None:
+    full = " ".join(words)
+    if len(full.split()) == 2:
+        split_full_name.cache_clear()
+        assert split_full_name(full) == _nameparser_split(full)
