@@ -169,3 +169,14 @@ def test_jsonl_fast_and_exact_readers_agree(tmp_path: Path) -> None:
     # Each record is kept exactly as its line was sent.
     assert fast.payloads.to_list() == [json.dumps(r) for r in records]
     assert json.loads(exact.payloads[1]) == {**records[1], "n": "2"}
+
+
+def test_jsonl_that_is_not_utf8_or_empty_is_refused_clearly(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes('{"name": "José"}\n'.encode("latin-1"))
+    with pytest.raises(BadInput, match="line 1: not UTF-8"):
+        read_table(latin)
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n  \n")
+    with pytest.raises(BadInput, match="empty"):
+        read_table(blank)

@@ -223,29 +223,37 @@ def _read_jsonl(path: Path) -> RawTable:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    lines = [line.strip() for line in data.splitlines()]
-    lines = [line for line in lines if line]
-    if not lines:
-        raise BadInput(f"{path.name}: the file is empty")
-    # Each record is kept as the line it was sent as.
-    payloads = pl.Series("payload", lines, dtype=pl.Binary).cast(pl.String, strict=False)
     try:
-        typed = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
-    except Exception:  # mixed types or a bad line: the exact per-line reader says which
-        typed = None
-    if typed is not None and typed.height == len(lines) and payloads.null_count() == 0:
-        return RawTable(_flat_strings(typed), payloads, "jsonl")
+        # Each record is kept as the line it was sent as; the lines stay in Arrow memory.
+        text = pl.Series("payload", [data], dtype=pl.Binary).cast(pl.String)
+        lines = text.str.split("\n").explode().str.strip_chars()
+        payloads = lines.filter(lines.str.len_bytes() > 0)
+        typed = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+    except Exception:  # not UTF-8, mixed types or a bad line: the exact reader says which
+        return _read_jsonl_exactly(path, data)
+    if payloads.is_empty():
+        raise BadInput(f"{path.name}: the file is empty")
+    if typed.height != payloads.len():
+        return _read_jsonl_exactly(path, data)
+    return RawTable(_flat_strings(typed), payloads, "jsonl")
+
+
+def _read_jsonl_exactly(path: Path, data: bytes) -> RawTable:
     records: list[Any] = []
+    payloads: list[str] = []
     for line_number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
         try:
+            payloads.append(line.decode("utf-8").strip())
             records.append(json.loads(line))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
             raise BadInput(f"{path.name}: invalid JSON on line {line_number}: {reason}") from exc
+    if not records:
+        raise BadInput(f"{path.name}: the file is empty")
     table = _table_from_records(records, "jsonl")
-    return RawTable(table.frame, payloads, "jsonl")
+    return RawTable(table.frame, pl.Series("payload", payloads, dtype=pl.String), "jsonl")
 
 
 def _flat_strings(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
