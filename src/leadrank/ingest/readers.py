@@ -34,10 +34,15 @@ SNIFF_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class RawTable:
-    """A file read as text: every column a string column, plus each row's verbatim JSON."""
+    """A file read as text: every column a string column, plus each row's verbatim JSON.
+
+    `stored_payloads` holds the records as sent when the file had its own text per record
+    (JSON, JSONL, Parquet); for tables of cells the JSON is built from the cells when asked,
+    a chunk at a time, so a large file is not held twice in memory.
+    """
 
     frame: pl.DataFrame
-    payloads: pl.Series
+    stored_payloads: pl.Series | None
     file_format: str
     encoding: str | None = None
     delimiter: str | None = None
@@ -46,6 +51,18 @@ class RawTable:
     def height(self) -> int:
         """The number of records read."""
         return self.frame.height
+
+    @property
+    def payloads(self) -> pl.Series:
+        """Every record's JSON text."""
+        return self.payload_slice(0, self.height)
+
+    def payload_slice(self, start: int, length: int) -> pl.Series:
+        """The JSON text of records start .. start + length."""
+        if self.stored_payloads is not None:
+            return self.stored_payloads.slice(start, length)
+        # Cells beyond the header (EXTRA_FIELDS_COLUMN) are part of the record: kept too.
+        return _payloads(self.frame.slice(start, length))
 
 
 def file_format(path: Path) -> str:
@@ -107,7 +124,7 @@ def _read_delimited(path: Path) -> RawTable:
         # Ragged or oddly quoted rows: the stdlib parser is slower but keeps every row.
         frame = _read_delimited_leniently(text_bytes, delimiter)
     frame = _with_header(frame, _header_of(text_bytes, delimiter))
-    return RawTable(frame, _payloads(frame), "csv", encoding, delimiter)
+    return RawTable(frame, None, "csv", encoding, delimiter)
 
 
 def _header_of(data: bytes, delimiter: str) -> list[str]:
@@ -224,10 +241,18 @@ def _read_jsonl(path: Path) -> RawTable:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        # Each record is kept as the line it was sent as; the lines stay in Arrow memory.
-        text = pl.Series("payload", [data], dtype=pl.Binary).cast(pl.String)
-        lines = text.str.split("\n").explode().str.strip_chars()
+        # Each record is kept as the line it was sent as; the lines stay in Arrow memory, and
+        # each intermediate copy is let go as soon as the next exists (files can be large).
+        # Read as one-column CSV: JSON text never holds a raw \x1f, and no quoting applies.
+        lines = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            schema={"payload": pl.String},
+        )["payload"].str.strip_chars()
         payloads = lines.filter(lines.str.len_bytes() > 0)
+        del lines
         typed = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except Exception:  # not UTF-8, mixed types or a bad line: the exact reader says which
         return _read_jsonl_exactly(path, data)
@@ -235,6 +260,7 @@ def _read_jsonl(path: Path) -> RawTable:
         raise BadInput(f"{path.name}: the file is empty")
     if typed.height != payloads.len():
         return _read_jsonl_exactly(path, data)
+    del data
     return RawTable(_flat_strings(typed), payloads, "jsonl")
 
 
@@ -326,7 +352,7 @@ def _read_parquet(path: Path) -> RawTable:
 def _read_excel(path: Path) -> RawTable:
     typed = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=True)
     frame = _clean_headers(_as_strings(typed))
-    return RawTable(frame, _payloads(frame), "excel")
+    return RawTable(frame, None, "excel")
 
 
 def _as_strings(frame: pl.DataFrame) -> pl.DataFrame:

@@ -117,7 +117,7 @@ def ingest_file(
         in_flight: tuple[pl.DataFrame, Future[pl.DataFrame]] | None = None
         for start in range(0, table.height, chunk_rows):
             frame = table.frame.slice(start, chunk_rows)
-            payloads = table.payloads.slice(start, chunk_rows)
+            payloads = table.payload_slice(start, chunk_rows)
             chunk = _new_records(
                 session, frame, payloads, start, source=source, kind=kind, seen=seen, report=report
             )
