@@ -122,3 +122,15 @@ def test_sample_and_demo(cli: Cli, workspace: Workspace, tmp_path: Path) -> None
     assert again.exit_code == 0
     lines = [line for line in again.stdout.splitlines() if "already there" in line]
     assert lines and all(" new        0 " in line for line in lines)  # same sample, nothing new
+
+
+def test_ingest_says_which_key_fields_it_found_no_column_for(
+    cli: Cli, workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("First Name,Last Name,E-mail\nAnn,Lee,ann@initech.com\n")
+    result = cli("ingest", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "no column found for" in line)
+    assert "job_title" in line and "company_name" in line and "phone" in line
+    assert "email" not in line.split(":", 1)[1] and "full_name" not in line

@@ -7,6 +7,12 @@ from rich.table import Table
 from leadrank.cli.console import console
 from leadrank.ingest.schemas import IngestReport
 
+# The fields worth telling a user about when no column feeds them.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "leads": ("email", "full_name", "job_title", "company_name", "website", "phone", "country"),
+    "events": ("email", "event_type", "occurred_at"),
+}
+
 
 def render_report(report: IngestReport) -> None:
     """Print what was mapped, what could not be, and what the import did."""
@@ -27,6 +33,11 @@ def render_report(report: IngestReport) -> None:
     for field, columns in report.mapping.fields.items():
         mapped.add_row(field, ", ".join(columns))
     console.print(mapped)
+    missing = report.mapping.missing(KEY_FIELDS[report.kind])
+    if {"first_name", "last_name"} & report.mapping.fields.keys():
+        missing = [name for name in missing if name != "full_name"]  # the parts make the name
+    if missing:
+        console.print("[yellow]no column found for:[/yellow] " + ", ".join(missing))
     if report.mapping.attributes:
         console.print(
             f"kept as custom attributes ({len(report.mapping.attributes)}): "
