@@ -277,3 +277,48 @@ def test_a_later_file_fills_company_fields_and_records_where_they_came_from(
         grace = session.scalar(select(Lead).where(Lead.email == "grace@cobolcorp.com"))
         assert grace is not None and grace.company_id == company.id
         assert grace.provenance["company_id"] == [first.import_id, 1]
+
+
+def test_rows_reaching_one_lead_by_different_keys_are_merged_together(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    ingest(
+        workspace, write(tmp_path / "apollo.csv", APOLLO_HEADER + APOLLO_ROWS[0] + "\n"), "apollo"
+    )
+    later = (
+        "Email,Person Linkedin Url,Title,City,Record ID\n"
+        "ada.lovelace@engines.co.uk,,CEO,,N/A\n"
+        ",https://www.linkedin.com/in/ada-lovelace,,Paris,N/A\n"
+        "charles@engines.co.uk,,CTO,,N/A\n"  # shares only a placeholder id: someone else
+    )
+    report = ingest(workspace, write(tmp_path / "crm.csv", later), "crm")
+    assert (report.leads_created, report.leads_updated) == (1, 1)
+    with session_scope(workspace.engine) as session:
+        ada = session.scalar(select(Lead).where(Lead.email == "ada.lovelace@engines.co.uk"))
+        assert ada is not None
+        assert (ada.job_title, ada.city) == ("CEO", "Paris")
+        charles = session.scalar(select(Lead).where(Lead.email == "charles@engines.co.uk"))
+        assert charles is not None and charles.id != ada.id
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(LeadKey)
+                .where(LeadKey.key_type == "ext")
+                .where(LeadKey.key_value.like("crm:%"))
+            )
+            == 0
+        )
+
+
+def test_sources_and_provenance_stay_clean_across_merges(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    for name, title in (("a.csv", "CEO"), ("b.csv", "CTO"), ("c.csv", "CFO")):
+        path = write(tmp_path / name, f"Email,Title\nann@initech.com,{title}\n")
+        ingest(workspace, path, "messe-münchen" if name != "b.csv" else "$ales")
+    with session_scope(workspace.engine) as session:
+        ann = session.scalar(select(Lead).where(Lead.email == "ann@initech.com"))
+        assert ann is not None and ann.job_title == "CFO"
+        assert ann.sources == ["messe-münchen", "$ales"]
+        assert None not in ann.provenance.values()
+        assert "phone_e164" not in ann.provenance

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from leadrank.leads.identity import company_name_key, resolve
+from leadrank.leads.identity import company_name_key, lead_key_columns, resolve
 
 
 def keys(*rows: dict[str, str | None]) -> pl.DataFrame:
@@ -65,3 +65,51 @@ def test_a_group_takes_the_lead_its_best_row_found() -> None:
     batch = keys({"email": "a@x.com", "linkedin": "in/a"}, {"linkedin": "in/a", "ext": "crm:1"})
     result = resolve(batch, {("ext", "crm:1"): 3}, [True, True])
     assert result.existing_lead == [3, 3]
+
+
+def test_placeholder_record_ids_are_no_identity() -> None:
+    frame = pl.DataFrame(
+        {
+            "email_valid": [True, True, True],
+            "email": ["ann@x.com", "bob@x.com", "cy@x.com"],
+            "linkedin_url": [None, None, None],
+            "external_id": ["N/A", " 0000 ", "  A-17 "],
+            "phone_e164": [None, None, None],
+            "full_name": [None, None, None],
+            "company_key": [None, None, None],
+        },
+        schema_overrides=dict.fromkeys(
+            ("linkedin_url", "phone_e164", "full_name", "company_key"), pl.String
+        ),
+    )
+    assert lead_key_columns(frame, "crm")["ext"].to_list() == [None, None, "crm:A-17"]
+
+
+def test_two_emails_sharing_a_record_id_stay_two_people() -> None:
+    batch = keys(
+        {"email": "ann@x.com", "ext": "crm:7"},
+        {"email": "bob@x.com", "ext": "crm:7"},  # a reused id in a messy export
+        {"ext": "crm:7"},
+    )
+    result = resolve(batch, {}, [True] * 3)
+    assert result.group[0] != result.group[1]
+    assert result.group[2] == result.group[0]
+
+
+def test_groups_that_find_the_same_lead_become_one() -> None:
+    batch = keys({"email": "ann@x.com"}, {"linkedin": "in/ann"})
+    result = resolve(batch, {("email", "ann@x.com"): 4, ("linkedin", "in/ann"): 4}, [True, True])
+    assert result.group[0] == result.group[1]
+    assert result.existing_lead == [4, 4]
+
+
+def test_weak_keys_do_not_depend_on_row_order_or_join_other_names() -> None:
+    rows = [
+        {"phone": "+14155550100", "name": "ann lee|domain:x.com"},
+        {"email": "ann@x.com", "phone": "+14155550100", "name": "ann lee|domain:x.com"},
+        {"phone": "+14155550100", "name": "bob ray|domain:x.com"},  # the switchboard
+    ]
+    for order in ([0, 1, 2], [1, 0, 2], [2, 1, 0]):
+        result = resolve(keys(*[rows[i] for i in order]), {}, [True] * 3)
+        group = dict(zip(order, result.group, strict=True))
+        assert group[0] == group[1] != group[2]

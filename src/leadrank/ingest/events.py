@@ -16,7 +16,7 @@ from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.kit.bulk import bulk_insert
 from leadrank.leads import repository
 from leadrank.leads.clean import clean_frame
-from leadrank.leads.identity import company_match_keys
+from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.merge import merge_rows
 from leadrank.leads.normalize.dates import parse_datetimes
 from leadrank.leads.normalize.email import clean_emails
@@ -122,7 +122,10 @@ def prepare_event_chunk(
             emails["email_valid"],
             canonical_profile_urls(raw["linkedin_url"]).alias("linkedin"),
             phones["phone_e164"].alias("phone"),
-            column("external_id").str.strip_chars().alias("external_id"),
+            column("external_id")
+            .to_frame()
+            .select(usable_record_id(pl.col("external_id")).alias("external_id"))
+            .to_series(),
             raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
                 "event_type"
             ),

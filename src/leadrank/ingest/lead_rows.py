@@ -15,7 +15,7 @@ from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN
 from leadrank.ingest.schemas import IngestReport
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.fields import LEAD_INPUT_FIELDS
-from leadrank.leads.identity import company_match_keys
+from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.merge import merge_rows
 
 
@@ -36,7 +36,7 @@ def prepare_lead_chunk(chunk: pl.DataFrame, *, mapping: ColumnMapping) -> pl.Dat
         height=chunk.height,
     )
     external = (
-        canonical["external_id"]
+        canonical.select(usable_record_id(pl.col("external_id")).alias("external_id")).to_series()
         if "external_id" in canonical.columns
         else pl.Series("external_id", [None] * chunk.height, dtype=pl.String)
     )

@@ -146,7 +146,7 @@ def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFr
         issues_json(pl.col("issues")).alias("issues"),
         pl.Series("attributes", attributes, dtype=pl.String),
         provenance_json(frame, {**LEAD_COLUMNS, "company_id": "company_id"}),
-        pl.lit(json.dumps([source])).alias("sources"),
+        pl.lit(json.dumps([source], ensure_ascii=False)).alias("sources"),
         stamp.alias("created_at"),
         stamp.alias("updated_at"),
     )

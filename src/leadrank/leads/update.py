@@ -106,14 +106,6 @@ def update_existing_leads(
     )
     joined = join_stored(frame, stored, "_existing")
     better = pl.col("quality_score").fill_null(0) > pl.col("_old_quality_score").fill_null(0)
-    quoted = json.dumps(source)
-    sources = (
-        pl.when(pl.col("_old_sources").str.contains(quoted, literal=True))
-        .then(pl.col("_old_sources"))
-        .when(pl.col("_old_sources") == "[]")
-        .then(pl.lit(f"[{quoted}]"))
-        .otherwise(pl.col("_old_sources").str.replace(r"\]$", f",{quoted}]"))
-    )
     updates = joined.select(
         pl.col("_existing").alias("id"),
         *merged_field_columns(names, stored.schema),
@@ -126,7 +118,7 @@ def update_existing_leads(
         .otherwise("_old_issues")
         .alias("issues"),
         _attributes(joined),
-        sources.alias("sources"),
+        _sources(joined["_old_sources"], source),
         pl.lit(now, dtype=pl.Datetime("us", "UTC")).alias("updated_at"),
     )
     return bulk_update(session, Lead, updates)
@@ -146,6 +138,20 @@ def _attributes(joined: pl.DataFrame) -> pl.Series:
     return pl.Series("attributes", merged, dtype=pl.String)
 
 
+def _sources(stored: pl.Series, source: str) -> pl.Series:
+    """Each lead's list of sources with this one added once (decoded: the stored text may be
+    escaped differently from ours)."""
+    merged = []
+    for text in stored.to_list():
+        listed = json.loads(text or "[]")
+        merged.append(
+            text if source in listed else json.dumps([*listed, source], ensure_ascii=False)
+        )
+    return pl.Series("sources", merged, dtype=pl.String)
+
+
 def _without_nulls(encoded: pl.Expr) -> pl.Expr:
     # Struct encoding writes absent fields as null; provenance lists only the fields it has.
-    return encoded.str.replace_all(r',"[a-z_]+":null', "").str.replace(r'^\{"[a-z_]+":null,?', "{")
+    return encoded.str.replace_all(r',"[a-z0-9_]+":null', "").str.replace(
+        r'^\{"[a-z0-9_]+":null,?', "{"
+    )
