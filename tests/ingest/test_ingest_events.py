@@ -40,6 +40,9 @@ def test_event_type_names() -> None:
     assert event_type_of("deal_won") == "deal_won"
     assert event_type_of("Webinar Attended") == "webinar_attended"
     assert event_type_of("  ") is None
+    assert event_type_of("Attended " + "very " * 30 + "long webinar") == (
+        "attended_" + "very_" * 11
+    )[:64].strip("_")
 
 
 def test_events_file_is_detected_by_its_headers() -> None:

@@ -322,3 +322,30 @@ def test_sources_and_provenance_stay_clean_across_merges(
         assert ann.sources == ["messe-münchen", "$ales"]
         assert None not in ann.provenance.values()
         assert "phone_e164" not in ann.provenance
+
+
+def test_oversized_values_and_nul_characters_load_on_every_backend(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    long_name = "Q" * 420
+    rows = [
+        {
+            "email": "ann@initech.com",
+            "last_name": long_name,
+            "company": "C" * 400,
+            "note": "a\u0000b",
+        },
+        {"linkedin": "https://www.linkedin.com/in/" + "x" * 400, "first_name": "Bo"},
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    report = ingest(workspace, path, "web")
+    assert (report.leads_created, report.rows_quarantined) == (2, 0)
+    again = ingest(workspace, path, "web")
+    assert again.rows_new == 0
+    with session_scope(workspace.engine) as session:
+        ann = session.scalar(select(Lead).where(Lead.email == "ann@initech.com"))
+        assert ann is not None and ann.last_name == long_name.capitalize()
+        assert ann.attributes["note"] in ("a\u0000b", "a\ufffdb")  # PostgreSQL cannot store NUL
+        longest = session.scalar(select(func.max(func.length(LeadKey.key_value))))
+        assert longest is not None and longest <= 250

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
+import psycopg
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from leadrank.cli.console import console, err_console
 from leadrank.cli.demo import demo
@@ -53,8 +55,13 @@ def main() -> None:
     except AppError as exc:
         err_console.print(f"error: {exc.message}", markup=False)
         sys.exit(1)
-    except OperationalError as exc:
-        err_console.print(f"error: database: {str(exc.orig).strip().splitlines()[0]}", markup=False)
+    except (DBAPIError, sqlite3.Error, psycopg.Error) as exc:
+        # The transaction was rolled back: say what the database refused, in one line.
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        err_console.print(
+            f"error: database: {first} (its transaction was rolled back)", markup=False
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted: the unfinished file was rolled back")

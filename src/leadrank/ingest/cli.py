@@ -15,7 +15,7 @@ from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
 from leadrank.ingest import quarantine as quarantine_service
 from leadrank.ingest.render import render_report
-from leadrank.ingest.service import ingest_file
+from leadrank.ingest.service import MAX_SOURCE_CHARS, ingest_file
 
 KIND_WORDS = ("leads", "events")
 
@@ -50,7 +50,7 @@ def ingest(
     with open_workspace(settings) as engine:
         for name in paths:
             path = Path(name)
-            file_source = source or path.stem.lower()
+            file_source = source or path.stem.lower()[:MAX_SOURCE_CHARS]
             # One transaction per file: a file that fails leaves the workspace as it was.
             with progress_bar(path.name) as progress, session_scope(engine) as session:
                 report = ingest_file(

@@ -29,12 +29,15 @@ from leadrank.orm import Event
 EVENT_KEYS = ("email", "linkedin", "ext", "phone")
 
 
+MAX_TYPE_CHARS = 64  # the width of events.event_type
+
+
 def event_type_of(raw: str | None) -> str | None:
     """The standard type a vendor's event name means, else the name as snake_case."""
     if raw is None:
         return None
     standard = EVENT_TYPE_SYNONYMS.get(header_key(raw))
-    return standard or snake_case(raw) or None
+    return standard or snake_case(raw)[:MAX_TYPE_CHARS].strip("_") or None
 
 
 def load_event_chunk(

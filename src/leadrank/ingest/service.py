@@ -21,6 +21,7 @@ from leadrank.ingest.schemas import IngestReport, Progress, no_progress
 from leadrank.orm import Import
 
 KINDS = ("auto", "leads", "events")
+MAX_SOURCE_CHARS = 100  # the width of the source columns
 
 
 def detect_kind(columns: list[str]) -> str:
@@ -62,6 +63,8 @@ def ingest_file(
     source = source.strip().lower()
     if not source:
         raise BadInput("--source must not be empty")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise BadInput(f"--source must be at most {MAX_SOURCE_CHARS} characters")
     table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path)
     report = IngestReport(
         file_name=path.name,

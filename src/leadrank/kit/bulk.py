@@ -39,6 +39,14 @@ def _prepared(frame: pl.DataFrame, *, sqlite: bool) -> pl.DataFrame:
     converted = []
     for name, dtype in frame.schema.items():
         column = pl.col(name)
+        if dtype == pl.String and not sqlite:
+            # PostgreSQL text and JSONB cannot hold NUL; SQLite keeps it. U+FFFD marks the spot.
+            converted.append(
+                column.str.replace_all("\x00", "\ufffd", literal=True)
+                .str.replace_all("\\u0000", "\\ufffd", literal=True)
+                .alias(name)
+            )
+            continue
         if isinstance(dtype, pl.Datetime):
             utc = (
                 column.dt.convert_time_zone("UTC")

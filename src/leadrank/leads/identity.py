@@ -7,6 +7,7 @@ two people with different emails must not merge them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -44,7 +45,7 @@ def company_name_key(name: str | None) -> str | None:
 def company_match_keys(frame: pl.DataFrame) -> pl.Series:
     """Per row: "domain:<registrable domain>", else "name:<name key>", else null."""
     names = frame["company_name"].unique().drop_nulls().to_list()
-    name_keys = {name: company_name_key(name) for name in names}
+    name_keys = {name: bounded_key(company_name_key(name)) for name in names}
     by_name = frame["company_name"].replace_strict(name_keys, default=None, return_dtype=pl.String)
     return frame.select(
         pl.when(pl.col("company_domain").is_not_null())
@@ -52,6 +53,28 @@ def company_match_keys(frame: pl.DataFrame) -> pl.Series:
         .otherwise(pl.lit("name:") + by_name)
         .alias("company_key")
     ).to_series()
+
+
+# Keys are stored in columns of bounded width; a longer value is stored as its digest.
+MAX_KEY_CHARS = 250
+
+
+def bounded_key(value: str | None) -> str | None:
+    """The value itself, or "sha256:<digest>" when it is too long to store as a key."""
+    if value is None or len(value) <= MAX_KEY_CHARS:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def _bounded(keys: pl.DataFrame) -> pl.DataFrame:
+    long = {
+        value: bounded_key(value)
+        for name in keys.columns
+        for value in keys[name].filter(keys[name].str.len_chars() > MAX_KEY_CHARS).to_list()
+    }
+    if not long:
+        return keys
+    return keys.with_columns(pl.col(keys.columns).replace(long))
 
 
 def usable_record_id(raw: pl.Expr) -> pl.Expr:
@@ -63,13 +86,14 @@ def usable_record_id(raw: pl.Expr) -> pl.Expr:
 def lead_key_columns(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     """The identity keys of each cleaned row, one column per key type (null when absent)."""
     name_key = pl.col("full_name").str.to_lowercase() + pl.lit("|") + pl.col("company_key")
-    return frame.select(
+    keys = frame.select(
         pl.when(pl.col("email_valid")).then(pl.col("email")).alias("email"),
         pl.col("linkedin_url").alias("linkedin"),
         (pl.lit(f"{source}:") + usable_record_id(pl.col("external_id"))).alias("ext"),
         pl.col("phone_e164").alias("phone"),
         name_key.alias("name"),
     )
+    return _bounded(keys)
 
 
 @dataclass(frozen=True)

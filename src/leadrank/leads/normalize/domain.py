@@ -16,6 +16,9 @@ NOT_COMPANY_SITES = frozenset(
 )  # fmt: skip
 
 
+MAX_DOMAIN_CHARS = 253  # the longest name DNS allows
+
+
 @cache
 def _extractor() -> tldextract.TLDExtract:
     # The suffix list bundled with tldextract; never fetched, never cached to disk.
@@ -54,7 +57,8 @@ def registrable_domain(text: str | None) -> str | None:
     parts = _extractor()(host)
     if not parts.domain or not parts.suffix:
         return None
-    return f"{parts.domain}.{parts.suffix}"
+    domain = f"{parts.domain}.{parts.suffix}"
+    return domain if len(domain) <= MAX_DOMAIN_CHARS else None
 
 
 def clean_websites(raw: pl.Series) -> pl.DataFrame:
