@@ -180,3 +180,11 @@ def test_jsonl_that_is_not_utf8_or_empty_is_refused_clearly(tmp_path: Path) -> N
     blank.write_text("\n  \n")
     with pytest.raises(BadInput, match="empty"):
         read_table(blank)
+
+
+def test_jsonl_numbers_keep_the_form_they_were_written_in(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    path.write_text('{"id": 123, "tiny": 1e-07}\n{"id": 1.5, "tiny": 2}\n')
+    frame = read_table(path).frame
+    assert frame["id"].to_list() == ["123", "1.5"]
+    assert frame["tiny"].to_list() == ["1e-07", "2"]

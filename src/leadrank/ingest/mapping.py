@@ -13,6 +13,7 @@ import polars as pl
 from leadrank.errors import BadInput
 from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN
 from leadrank.ingest.synonyms import EVENT_SYNONYMS, LEAD_SYNONYMS, header_key
+from leadrank.leads.normalize.values import blank_to_null
 
 # Fields for which a vendor file often has several columns (Apollo's three phone columns, a
 # person's and a company's country): the best column wins, the others fill its empty cells.
@@ -122,9 +123,7 @@ def attributes_json(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.Series:
     if not mapping.attributes:
         return pl.Series("attributes", ["{}"] * frame.height, dtype=pl.String)
     encoded = frame.select(
-        pl.struct(
-            pl.col(c).str.strip_chars().replace("", None) for c in mapping.attributes
-        ).struct.json_encode()
+        pl.struct(blank_to_null(c) for c in mapping.attributes).struct.json_encode()
     ).to_series()
     # Arrow writes empty cells as null; leave them out so merges never overwrite with nothing.
     # A key starts right after "{" or ","; inside strings quotes are escaped, so this is exact.

@@ -258,7 +258,9 @@ def _read_jsonl(path: Path) -> RawTable:
         return _read_jsonl_exactly(path, data)
     if payloads.is_empty():
         raise BadInput(f"{path.name}: the file is empty")
-    if typed.height != payloads.len():
+    if typed.height != payloads.len() or any(dtype.is_float() for dtype in typed.schema.values()):
+        # Polars widens 123 to 123.0 beside 1.5 and writes floats its own way: the exact reader
+        # keeps numbers as they were written.
         return _read_jsonl_exactly(path, data)
     del data
     return RawTable(_flat_strings(typed), payloads, "jsonl")

@@ -45,11 +45,8 @@ def blank_to_null(column: str | pl.Expr) -> pl.Expr:
     """The column with outer white space removed and placeholder cells as null."""
     expr = pl.col(column) if isinstance(column, str) else column
     stripped = expr.str.strip_chars()
-    return (
-        pl.when(stripped.str.to_lowercase().is_in(list(PLACEHOLDERS)))
-        .then(None)
-        .otherwise(stripped)
-    )
+    # when(keep).then(value) keeps the column's name (then(None) would name it "literal").
+    return pl.when(~stripped.str.to_lowercase().is_in(list(PLACEHOLDERS))).then(stripped)
 
 
 def fold(text: str) -> str:
