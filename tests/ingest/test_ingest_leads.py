@@ -349,3 +349,26 @@ def test_oversized_values_and_nul_characters_load_on_every_backend(
         assert ann.attributes["note"] in ("a\u0000b", "a\ufffdb")  # PostgreSQL cannot store NUL
         longest = session.scalar(select(func.max(func.length(LeadKey.key_value))))
         assert longest is not None and longest <= 250
+
+
+def test_a_company_named_without_its_domain_is_the_same_company(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    ingest(
+        workspace, write(tmp_path / "apollo.csv", APOLLO_HEADER + APOLLO_ROWS[1] + "\n"), "apollo"
+    )
+    salesnav = (
+        "First Name,Last Name,Company,Profile URL\n"
+        "Jo,Park,COBOL Corp.,https://www.linkedin.com/in/jo-park\n"
+        "Sam,Ng,Initech,https://www.linkedin.com/in/sam-ng\n"
+        "Lu,Ma,Initech,https://www.linkedin.com/in/lu-ma\n"
+    )
+    report = ingest(workspace, write(tmp_path / "salesnav.csv", salesnav), "linkedin")
+    assert report.companies_created == 1  # Initech: no domain anywhere, one company by name
+    with session_scope(workspace.engine) as session:
+        jo = session.scalar(select(Lead).where(Lead.first_name == "Jo"))
+        grace = session.scalar(select(Lead).where(Lead.first_name == "Grace"))
+        assert jo is not None and grace is not None and jo.company_id == grace.company_id
+        company = session.get(Company, jo.company_id)
+        assert company is not None and company.domain == "cobolcorp.com"
+        assert session.scalar(select(func.count()).select_from(Company)) == 2

@@ -176,7 +176,7 @@ def _create_leads_for_new_emails(
         pl.lit(None, dtype=pl.String).alias("external_id"),
         pl.lit("{}").alias("attributes"),
     )
-    cleaned = cleaned.with_columns(company_match_keys(cleaned))
+    cleaned = cleaned.with_columns(*company_match_keys(cleaned))
     result = merge_rows(session, rows=cleaned, source=source, import_id=import_id, now=now)
     report.leads_created += result.leads_created
     report.companies_created += result.companies_created

@@ -51,7 +51,7 @@ def prepare_lead_chunk(chunk: pl.DataFrame, *, mapping: ColumnMapping) -> pl.Dat
         attributes_json(chunk, mapping),
         extra.alias("_extra"),
     )
-    rows = rows.with_columns(company_match_keys(rows), usable_identity().alias("_identity"))
+    rows = rows.with_columns(*company_match_keys(rows), usable_identity().alias("_identity"))
     rows = rows.with_columns(
         (pl.col("_identity") & pl.col("_extra").is_null()).alias("_usable"),
         _quarantine_reasons().alias("_reasons"),

@@ -42,17 +42,19 @@ def company_name_key(name: str | None) -> str | None:
     return " ".join(stripped) or None
 
 
-def company_match_keys(frame: pl.DataFrame) -> pl.Series:
-    """Per row: "domain:<registrable domain>", else "name:<name key>", else null."""
+def company_match_keys(frame: pl.DataFrame) -> list[pl.Series]:
+    """Per row: company_key ("domain:<registrable domain>", else "name:<name key>", else
+    null) and company_name_key (the comparable name)."""
     names = frame["company_name"].unique().drop_nulls().to_list()
     name_keys = {name: bounded_key(company_name_key(name)) for name in names}
     by_name = frame["company_name"].replace_strict(name_keys, default=None, return_dtype=pl.String)
-    return frame.select(
+    keys = frame.select(
         pl.when(pl.col("company_domain").is_not_null())
         .then(pl.lit("domain:") + pl.col("company_domain"))
         .otherwise(pl.lit("name:") + by_name)
         .alias("company_key")
     ).to_series()
+    return [keys, by_name.alias("company_name_key")]
 
 
 # Keys are stored in columns of bounded width; a longer value is stored as its digest.

@@ -59,6 +59,7 @@ COMPANY_COLUMNS: dict[str, str] = {
     "revenue_min": "revenue_min",
     "revenue_max": "revenue_max",
     "country_code": "country_code",
+    "company_name_key": "name_key",
 }
 EMAIL_FLAGS = ("email", "email_valid", "email_free_mail", "email_disposable", "email_role")
 
@@ -84,6 +85,7 @@ def merge_rows(
         pl.format("[{},{}]", pl.lit(import_id), pl.col("row_number")).alias("_prov"),
         pl.col("employees", "employees_min", "employees_max").cast(pl.Int64),
     )
+    rows = _with_company_aliases(session, rows)
     company_ids, companies_created = _merge_companies(session, rows, now)
     rows = rows.with_columns(pl.Series("company_id", company_ids, dtype=pl.Int64))
 
@@ -178,6 +180,41 @@ def _insert_new_keys(
         .sort("key_type", "key_value")
     )
     bulk_insert(session, LeadKey, new_keys)
+
+
+def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
+    """A row that names a company without its domain joins the one company of that name that
+    has a domain (in this batch, else stored), so one organisation stays one company."""
+    named = (
+        pl.col("company_key").str.starts_with("name:") & pl.col("company_name_key").is_not_null()
+    )
+    if rows.filter(named).is_empty():
+        return rows
+    by_domain = (
+        rows.filter(pl.col("company_key").str.starts_with("domain:"))
+        .group_by("company_name_key")
+        .agg(pl.col("company_key").unique())
+        .filter(pl.col("company_key").list.len() == 1)
+    )
+    aliases = dict(
+        zip(
+            by_domain["company_name_key"].to_list(),
+            by_domain["company_key"].list.first().to_list(),
+            strict=True,
+        )
+    )
+    wanted = [
+        k for k in rows.filter(named)["company_name_key"].unique().to_list() if k not in aliases
+    ]
+    aliases.update(repository.find_domain_companies_by_name(session, wanted))
+    return rows.with_columns(
+        pl.when(named & pl.col("company_name_key").is_in(list(aliases)))
+        .then(
+            pl.col("company_name_key").replace_strict(aliases, default=None, return_dtype=pl.String)
+        )
+        .otherwise(pl.col("company_key"))
+        .alias("company_key")
+    )
 
 
 def _merge_companies(

@@ -48,6 +48,23 @@ def find_company_ids(session: Session, match_keys: Iterable[str]) -> dict[str, i
     return found
 
 
+def find_domain_companies_by_name(session: Session, name_keys: Iterable[str]) -> dict[str, str]:
+    """For each name key that exactly one company with a domain carries: its match key."""
+    found: dict[str, set[str]] = {}
+    for batch in batched(sorted(set(name_keys)), KEY_BATCH):
+        rows = lookup_in(
+            session,
+            table="companies",
+            select=["name_key", "match_key"],
+            column="name_key",
+            values=batch,
+        )
+        for name_key, match_key in rows:
+            if match_key.startswith("domain:"):
+                found.setdefault(name_key, set()).add(match_key)
+    return {name: next(iter(keys)) for name, keys in found.items() if len(keys) == 1}
+
+
 def count_rows(session: Session) -> dict[str, int]:
     """How many rows each layer holds."""
 

@@ -20,6 +20,8 @@ class Company(Base):
     # "domain:acme.com" when the domain is known, else "name:acme"; exact-key merging uses it.
     match_key: Mapped[str] = mapped_column(String(300), unique=True)
     domain: Mapped[str | None] = mapped_column(String(253), index=True)
+    # The comparable form of the name: rows that name the company without a domain find it.
+    name_key: Mapped[str | None] = mapped_column(String(300), index=True)
     name: Mapped[str | None] = mapped_column(Text)
     linkedin_url: Mapped[str | None] = mapped_column(Text)
     industry: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("match_key", sa.String(length=300), nullable=False),
         sa.Column("domain", sa.String(length=253), nullable=True),
+        sa.Column("name_key", sa.String(length=300), nullable=True),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column("linkedin_url", sa.Text(), nullable=True),
         sa.Column("industry", sa.Text(), nullable=True),
@@ -43,6 +44,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("companies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_companies_domain"), ["domain"], unique=False)
+        batch_op.create_index(batch_op.f("ix_companies_name_key"), ["name_key"], unique=False)
 
     op.create_table(
         "imports",
