@@ -134,3 +134,30 @@ def test_events_by_record_id_and_jsonl_vendor_names(workspace: Workspace, tmp_pa
             select(Lead.email).join(Event).where(Event.event_type == "deal_won")
         ).all()
     assert won == ["ada@engines.co.uk"]
+
+
+def test_events_that_came_before_their_leads_load_when_sent_again(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Lead ID,Activity Type,Activity Date\nL-2,Closed Won,2026-06-01\n")
+    first = run(workspace, deals, "crm", kind="events")
+    assert (first.events_created, first.rows_quarantined) == (0, 1)
+    (tmp_path / "leads.csv").write_text(LEADS)
+    run(workspace, tmp_path / "leads.csv", "crm")
+    again = run(workspace, deals, "crm", kind="events")
+    assert (again.rows_new, again.rows_retried, again.events_created) == (0, 1, 1)
+    with session_scope(workspace.engine) as session:
+        records = session.scalars(select(BronzeRecord).where(BronzeRecord.kind == "events")).all()
+        assert len(records) == 1  # the same record, now loaded, still pointing at its first import
+        assert (records[0].status, records[0].reasons, records[0].import_id) == (
+            "loaded",
+            None,
+            first.import_id,
+        )
+        won = session.scalars(
+            select(Lead.email).join(Event).where(Event.event_type == "deal_won")
+        ).all()
+        assert won == ["bob@acme.com"]
+    third = run(workspace, deals, "crm", kind="events")
+    assert (third.rows_retried, third.rows_duplicate, third.events_created) == (0, 1, 0)

@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy.orm import Session
 
-from leadrank.kit.bulk import bulk_insert, lookup_in
+from leadrank.kit.bulk import bulk_insert, bulk_update, lookup_in
 from leadrank.kit.sql import batched
 from leadrank.orm import BronzeRecord
 
@@ -22,19 +22,23 @@ def content_hashes(payloads: pl.Series) -> list[str]:
     return [sha(text.encode()).hexdigest() for text in payloads.to_list()]
 
 
-def known_hashes(session: Session, *, source: str, kind: str, hashes: list[str]) -> set[str]:
-    """The hashes among these that bronze already holds for this source and kind."""
-    found: set[str] = set()
+def known_records(
+    session: Session, *, source: str, kind: str, hashes: list[str]
+) -> dict[str, tuple[int, str]]:
+    """For the hashes bronze already holds for this source and kind: (record id, status)."""
+    found: dict[str, tuple[int, str]] = {}
     for batch in batched(hashes, HASH_BATCH):
         rows = lookup_in(
             session,
             table="bronze_records",
-            select=["content_hash"],
+            select=["content_hash", "id", "status"],
             column="content_hash",
             values=batch,
             where={"source": source, "kind": kind},
         )
-        found.update(row[0] for row in rows)
+        found.update(
+            (content_hash, (record_id, status)) for content_hash, record_id, status in rows
+        )
     return found
 
 
@@ -48,8 +52,10 @@ def bronze_rows(
     frame: pl.DataFrame,
 ) -> pl.DataFrame:
     """Rows for bronze_records from a frame with row_number, content_hash, payload, status,
-    reasons (JSON text or null) and lead_id."""
+    reasons (JSON text or null), lead_id and retry_of (the id of a quarantined record sent
+    again, else null)."""
     return frame.select(
+        pl.col("retry_of").cast(pl.Int64),
         pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
         pl.lit(kind).alias("kind"),
         pl.lit(source).alias("source"),
@@ -65,5 +71,22 @@ def bronze_rows(
 
 
 def write_bronze(session: Session, rows: pl.DataFrame, *, want_ids: bool) -> list[int]:
-    """Append records to bronze; the ids come back in input order when asked for."""
-    return bulk_insert(session, BronzeRecord, rows, return_ids=want_ids)
+    """Append new records to bronze and give retried ones their new status, reasons and lead;
+    the ids come back in input order when asked for. A retried record keeps where and when it
+    first came from."""
+    retried = pl.col("retry_of").is_not_null()
+    fresh = rows.filter(~retried).drop("retry_of")
+    again = rows.filter(retried)
+    bulk_update(
+        session,
+        BronzeRecord,
+        again.select(pl.col("retry_of").alias("id"), "status", "reasons", "lead_id"),
+    )
+    new_ids = bulk_insert(session, BronzeRecord, fresh, return_ids=want_ids)
+    if not want_ids:
+        return []
+    ids = pl.Series("id", [None] * rows.height, dtype=pl.Int64)
+    positions = rows.with_row_index("i")
+    ids = ids.scatter(positions.filter(~retried)["i"], pl.Series(new_ids, dtype=pl.Int64))
+    ids = ids.scatter(positions.filter(retried)["i"], again["retry_of"])
+    return [int(i) for i in ids.to_list()]

@@ -74,7 +74,9 @@ def load_event_chunk(
     if dry_run or import_id is None:
         return
 
-    records = rows.select("row_number", "content_hash", "payload", "status", "reasons", "lead_id")
+    records = rows.select(
+        "row_number", "content_hash", "payload", "status", "reasons", "lead_id", "retry_of"
+    )
     record_ids = bronze.write_bronze(
         session,
         bronze.bronze_rows(
@@ -121,6 +123,7 @@ def prepare_event_chunk(
             chunk["row_number"],
             chunk["content_hash"],
             chunk["payload"],
+            chunk["retry_of"],
             emails["email"],
             emails["email_valid"],
             canonical_profile_urls(raw["linkedin_url"]).alias("linkedin"),

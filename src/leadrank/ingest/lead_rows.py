@@ -95,7 +95,7 @@ def load_lead_chunk(
         if usable.height
         else lead_ids
     )
-    records = chunk.select("row_number", "content_hash", "payload").with_columns(
+    records = chunk.select("row_number", "content_hash", "payload", "retry_of").with_columns(
         pl.when(rows["_usable"])
         .then(pl.lit("loaded"))
         .otherwise(pl.lit("quarantined"))

@@ -62,6 +62,10 @@ def render_report(report: IngestReport) -> None:
             f"companies created {report.companies_created:,}"
         )
     console.print(counts)
+    if report.rows_retried:
+        console.print(
+            f"quarantined records sent again and processed again: {report.rows_retried:,}"
+        )
     if report.rows_new == 0 and report.rows_read:
         console.print("nothing new: every record was already in bronze")
     if report.quarantine_reasons:

@@ -33,6 +33,7 @@ class IngestReport:
     rows_read: int = 0
     rows_new: int = 0
     rows_duplicate: int = 0
+    rows_retried: int = 0  # quarantined records sent again and processed again
     rows_quarantined: int = 0
     leads_created: int = 0
     leads_updated: int = 0

@@ -162,20 +162,27 @@ def _new_records(
     seen: set[str],
     report: IngestReport,
 ) -> pl.DataFrame:
-    """The chunk's records that bronze does not hold yet, with row number, hash and payload."""
+    """The chunk's records to process, with row number, hash and payload: those bronze does
+    not hold yet, and those it holds in quarantine (retry_of: their record id), which get
+    another chance now that the workspace may hold what they lacked."""
     hashes = bronze.content_hashes(payloads)
-    known = bronze.known_hashes(session, source=source, kind=kind, hashes=hashes)
-    fresh = []
+    known = bronze.known_records(session, source=source, kind=kind, hashes=hashes)
+    take, retry_of = [], []
     for h in hashes:
-        is_new = h not in known and h not in seen
-        fresh.append(is_new)
+        record = known.get(h)
+        retry = record is not None and record[1] == "quarantined" and h not in seen
+        take.append((record is None and h not in seen) or retry)
+        retry_of.append(record[0] if retry and record is not None else None)
         seen.add(h)
     chunk = frame.with_columns(
         pl.int_range(start + 1, start + 1 + frame.height, dtype=pl.Int64).alias("row_number"),
         pl.Series("content_hash", hashes, dtype=pl.String),
         payloads.alias("payload"),
-    ).filter(pl.Series(fresh, dtype=pl.Boolean))
-    report.rows_new += chunk.height
+        pl.Series("retry_of", retry_of, dtype=pl.Int64),
+    ).filter(pl.Series(take, dtype=pl.Boolean))
+    retried = int(chunk["retry_of"].is_not_null().sum())
+    report.rows_retried += retried
+    report.rows_new += chunk.height - retried
     report.rows_duplicate += frame.height - chunk.height
     return chunk
 
