@@ -9,11 +9,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_insert, bulk_update, lookup_in
-from leadrank.kit.sql import batched
 from leadrank.orm import BronzeRecord
-
-# Hashes looked up per statement: one JSON (SQLite) or array (PostgreSQL) parameter each.
-HASH_BATCH = 50_000
 
 
 def content_hashes(payloads: pl.Series) -> list[str]:
@@ -26,20 +22,15 @@ def known_records(
     session: Session, *, source: str, kind: str, hashes: list[str]
 ) -> dict[str, tuple[int, str]]:
     """For the hashes bronze already holds for this source and kind: (record id, status)."""
-    found: dict[str, tuple[int, str]] = {}
-    for batch in batched(hashes, HASH_BATCH):
-        rows = lookup_in(
-            session,
-            table="bronze_records",
-            select=["content_hash", "id", "status"],
-            column="content_hash",
-            values=batch,
-            where={"source": source, "kind": kind},
-        )
-        found.update(
-            (content_hash, (record_id, status)) for content_hash, record_id, status in rows
-        )
-    return found
+    rows = lookup_in(
+        session,
+        table="bronze_records",
+        select=["content_hash", "id", "status"],
+        column="content_hash",
+        values=hashes,
+        where={"source": source, "kind": kind},
+    )
+    return {content_hash: (record_id, status) for content_hash, record_id, status in rows}
 
 
 def bronze_rows(

@@ -16,10 +16,11 @@ import polars as pl
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer
 from sqlalchemy.orm import Session
 
-from leadrank.kit.sql import table_of
+from leadrank.kit.sql import batched, table_of
 from leadrank.orm.base import Base
 
 COPY_CHUNK_ROWS = 50_000
+LOOKUP_BATCH = 50_000  # values per lookup statement
 UTC_TYPE = pl.Datetime("us", "UTC")
 # The text form SQLAlchemy's SQLite DateTime type stores; read back by the same type.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
@@ -128,27 +129,29 @@ def lookup_in(
     values: Sequence[str],
     where: dict[str, str] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Rows of `table` whose `column` is one of `values`, in one statement of one parameter."""
-    if not values:
-        return []
+    """Rows of `table` whose `column` is one of `values`: one statement of one array (or JSON)
+    parameter per LOOKUP_BATCH values."""
     where = where or {}
     conditions = [f'"{name}" = ?' for name in where]
     listed = ", ".join(f'"{c}"' for c in select)
+    if _is_sqlite(session):
+        sql = f'SELECT {listed} FROM "{table}" WHERE ' + " AND ".join(
+            [*conditions, f'"{column}" IN (SELECT value FROM json_each(?))']
+        )
+    else:
+        sql = f'SELECT {listed} FROM "{table}" WHERE ' + " AND ".join(
+            [*(c.replace("?", "%s") for c in conditions), f'"{column}" = ANY(%s)']
+        )
+    found: list[tuple[Any, ...]] = []
     cursor = _driver_connection(session).cursor()
     try:
-        if _is_sqlite(session):
-            sql = f'SELECT {listed} FROM "{table}" WHERE ' + " AND ".join(
-                [*conditions, f'"{column}" IN (SELECT value FROM json_each(?))']
-            )
-            cursor.execute(sql, (*where.values(), json.dumps(list(values))))
-        else:
-            sql = f'SELECT {listed} FROM "{table}" WHERE ' + " AND ".join(
-                [*(c.replace("?", "%s") for c in conditions), f'"{column}" = ANY(%s)']
-            )
-            cursor.execute(sql, (*where.values(), list(values)))
-        return [tuple(row) for row in cursor.fetchall()]
+        for batch in batched(values, LOOKUP_BATCH):
+            listed_values: Any = json.dumps(list(batch)) if _is_sqlite(session) else list(batch)
+            cursor.execute(sql, (*where.values(), listed_values))
+            found.extend(tuple(row) for row in cursor.fetchall())
     finally:
         cursor.close()
+    return found
 
 
 def bulk_update(session: Session, model: type[Base], frame: pl.DataFrame) -> int:

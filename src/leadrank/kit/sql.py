@@ -9,11 +9,8 @@ from sqlalchemy import Table
 
 from leadrank.orm.base import Base
 
-# SQLite allows 32,766 bound variables per statement; stay well below with room for others.
-LOOKUP_BATCH = 5_000
 
-
-def batched(values: Sequence[Any], size: int = LOOKUP_BATCH) -> Iterator[Sequence[Any]]:
+def batched(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """Consecutive slices of at most `size` values."""
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -9,12 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
-from leadrank.kit.sql import batched
 from leadrank.leads.identity import Key
 from leadrank.orm import BronzeRecord, Company, Event, Lead
-
-# Keys looked up per statement: one JSON (SQLite) or array (PostgreSQL) parameter each.
-KEY_BATCH = 50_000
 
 
 def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
@@ -24,44 +20,43 @@ def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
         by_type.setdefault(key_type, []).append(value)
     found: dict[Key, int] = {}
     for key_type, values in by_type.items():
-        for batch in batched(sorted(values), KEY_BATCH):
-            rows = lookup_in(
-                session,
-                table="lead_keys",
-                select=["key_value", "lead_id"],
-                column="key_value",
-                values=batch,
-                where={"key_type": key_type},
-            )
-            found.update(((key_type, value), lead_id) for value, lead_id in rows)
+        rows = lookup_in(
+            session,
+            table="lead_keys",
+            select=["key_value", "lead_id"],
+            column="key_value",
+            values=sorted(values),
+            where={"key_type": key_type},
+        )
+        found.update(((key_type, value), lead_id) for value, lead_id in rows)
     return found
 
 
 def find_company_ids(session: Session, match_keys: Iterable[str]) -> dict[str, int]:
     """Existing company ids by match key, for the keys that exist."""
-    found: dict[str, int] = {}
-    for batch in batched(sorted(set(match_keys)), KEY_BATCH):
-        rows = lookup_in(
-            session, table="companies", select=["match_key", "id"], column="match_key", values=batch
-        )
-        found.update((key, company_id) for key, company_id in rows)
-    return found
+    rows = lookup_in(
+        session,
+        table="companies",
+        select=["match_key", "id"],
+        column="match_key",
+        values=sorted(set(match_keys)),
+    )
+    return dict(rows)
 
 
 def find_domain_companies_by_name(session: Session, name_keys: Iterable[str]) -> dict[str, str]:
     """For each name key that exactly one company with a domain carries: its match key."""
+    rows = lookup_in(
+        session,
+        table="companies",
+        select=["name_key", "match_key"],
+        column="name_key",
+        values=sorted(set(name_keys)),
+    )
     found: dict[str, set[str]] = {}
-    for batch in batched(sorted(set(name_keys)), KEY_BATCH):
-        rows = lookup_in(
-            session,
-            table="companies",
-            select=["name_key", "match_key"],
-            column="name_key",
-            values=batch,
-        )
-        for name_key, match_key in rows:
-            if match_key.startswith("domain:"):
-                found.setdefault(name_key, set()).add(match_key)
+    for name_key, match_key in rows:
+        if match_key.startswith("domain:"):
+            found.setdefault(name_key, set()).add(match_key)
     return {name: next(iter(keys)) for name, keys in found.items() if len(keys) == 1}
 
 
