@@ -161,3 +161,14 @@ def test_events_that_came_before_their_leads_load_when_sent_again(
         assert won == ["bob@acme.com"]
     third = run(workspace, deals, "crm", kind="events")
     assert (third.rows_retried, third.rows_duplicate, third.events_created) == (0, 1, 0)
+
+
+def test_a_dry_run_counts_what_a_real_run_would_do(workspace: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_text(LEADS)
+    (tmp_path / "events.csv").write_text(EVENTS)
+    run(workspace, tmp_path / "leads.csv", "crm")
+    with session_scope(workspace.engine) as session:
+        dry = ingest_file(session, path=tmp_path / "events.csv", source="web", dry_run=True)
+    real = run(workspace, tmp_path / "events.csv", "web")
+    assert (dry.rows_quarantined, dry.leads_created) == (real.rows_quarantined, real.leads_created)
+    assert dry.quarantine_reasons == real.quarantine_reasons

@@ -60,6 +60,8 @@ def load_event_chunk(
     rows = rows.with_columns(_lead_of(existing))
     if not dry_run and import_id is not None:
         rows = _create_leads_for_new_emails(session, rows, source, import_id, now, report)
+    else:
+        rows = _as_if_leads_were_created(rows, report)
     rows = rows.with_columns(_reasons().alias("reasons"))
     rows = rows.with_columns(
         pl.when(pl.col("reasons").is_null())
@@ -154,6 +156,24 @@ def _lead_of(existing: dict[tuple[str, str], int]) -> pl.Expr:
     return pl.coalesce(hits).alias("lead_id")
 
 
+def _needs_new_lead() -> pl.Expr:
+    """An event with a valid email nobody owns, and a type and time: its email becomes a lead."""
+    return (
+        pl.col("lead_id").is_null()
+        & pl.col("email").is_not_null()
+        & pl.col("event_type").is_not_null()
+        & pl.col("occurred_at").is_not_null()
+    )
+
+
+def _as_if_leads_were_created(rows: pl.DataFrame, report: IngestReport) -> pl.DataFrame:
+    """For a dry run: count the leads a real run would create, and do not quarantine their
+    events (a placeholder lead id of -1 stands in for the lead)."""
+    wanted = _needs_new_lead()
+    report.leads_created += rows.filter(wanted)["email"].n_unique()
+    return rows.with_columns(pl.when(wanted).then(-1).otherwise("lead_id").alias("lead_id"))
+
+
 def _create_leads_for_new_emails(
     session: Session,
     rows: pl.DataFrame,
@@ -164,12 +184,7 @@ def _create_leads_for_new_emails(
 ) -> pl.DataFrame:
     """A valid email nobody owns yet becomes a new lead: campaign tools send events for people
     the workspace may not have imported."""
-    wanted = rows.filter(
-        pl.col("lead_id").is_null()
-        & pl.col("email").is_not_null()
-        & pl.col("event_type").is_not_null()
-        & pl.col("occurred_at").is_not_null()
-    )
+    wanted = rows.filter(_needs_new_lead())
     if wanted.is_empty():
         return rows
     first = wanted.unique("email", keep="first", maintain_order=True)
