@@ -369,3 +369,23 @@ def test_a_company_named_without_its_domain_is_the_same_company(
         company = session.get(Company, jo.company_id)
         assert company is not None and company.domain == "cobolcorp.com"
         assert session.scalar(select(func.count()).select_from(Company)) == 2
+
+
+def test_a_company_known_by_name_takes_its_domain_when_it_arrives(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    first = "First Name,Last Name,Company,Profile URL\nJo,Park,Initech,https://www.linkedin.com/in/jo-park\n"
+    ingest(workspace, write(tmp_path / "salesnav.csv", first), "linkedin")
+    later = "Email,Company,Industry\nann@initech.com,Initech LLC,Software\n"
+    report = ingest(workspace, write(tmp_path / "crm.csv", later), "crm")
+    assert report.companies_created == 0
+    with session_scope(workspace.engine) as session:
+        companies = session.scalars(select(Company)).all()
+        assert len(companies) == 1
+        assert (companies[0].match_key, companies[0].domain, companies[0].industry) == (
+            "domain:initech.com",
+            "initech.com",
+            "Software",
+        )
+        ids = set(session.scalars(select(Lead.company_id)))
+        assert ids == {companies[0].id}

@@ -217,6 +217,27 @@ def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _adoptions(session: Session, merged: pl.DataFrame, existing: dict[str, int]) -> dict[str, int]:
+    """New domain keys whose company is already stored under its name alone: that company
+    takes the domain key (one organisation stays one company)."""
+    candidates = merged.filter(
+        pl.col("company_key").str.starts_with("domain:")
+        & ~pl.col("company_key").is_in(list(existing))
+        & pl.col("company_name_key").is_not_null()
+    )
+    unique = candidates.filter(pl.col("company_name_key").is_unique())
+    if unique.is_empty():
+        return {}
+    named = repository.find_company_ids(
+        session, [f"name:{key}" for key in unique["company_name_key"].to_list()]
+    )
+    return {
+        domain_key: named[f"name:{name_key}"]
+        for domain_key, name_key in unique.select("company_key", "company_name_key").iter_rows()
+        if f"name:{name_key}" in named
+    }
+
+
 def _merge_companies(
     session: Session, rows: pl.DataFrame, now: datetime
 ) -> tuple[list[int | None], int]:
@@ -232,6 +253,7 @@ def _merge_companies(
         ],
     )
     existing = repository.find_company_ids(session, merged["company_key"].to_list())
+    existing.update(_adoptions(session, merged, existing))
     new = merged.filter(~pl.col("company_key").is_in(list(existing)))
     stamp = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
     body = new.select(
@@ -258,6 +280,7 @@ def _merge_companies(
             Company,
             joined.select(
                 pl.col("_existing").alias("id"),
+                pl.col("company_key").alias("match_key"),
                 *merged_field_columns(COMPANY_COLUMNS, stored.schema),
                 stamp.alias("updated_at"),
             ),
