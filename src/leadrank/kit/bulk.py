@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer
 from sqlalchemy.orm import Session
 
 from leadrank.kit.sql import batched, table_of
-from leadrank.orm.base import Base
+from leadrank.orm.base import Base, EncodedJson, UtcDateTime
 
 COPY_CHUNK_ROWS = 50_000
 LOOKUP_BATCH = 50_000  # values per lookup statement
@@ -70,9 +70,7 @@ def bulk_insert(
     if frame.is_empty():
         return []
     table = table_of(model)
-    unknown = set(frame.columns) - set(table.c.keys())
-    if unknown:
-        raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
+    _check_columns(model, frame)
     if _is_sqlite(session):
         return _sqlite_insert(session, table.name, frame, return_ids)
     return _postgres_copy(session, table.name, frame, return_ids)
@@ -158,6 +156,7 @@ def bulk_update(session: Session, model: type[Base], frame: pl.DataFrame) -> int
     """Set every other column of `frame` on the row whose id is in its "id" column."""
     if frame.is_empty():
         return 0
+    _check_columns(model, frame)
     table = table_of(model).name
     columns = [c for c in frame.columns if c != "id"]
     if _is_sqlite(session):
@@ -231,16 +230,20 @@ def select_frame(
     return frame
 
 
-def _is_json(column_type: Any) -> bool:
-    from leadrank.orm.base import EncodedJson
+def _check_columns(model: type[Base], frame: pl.DataFrame) -> None:
+    # Names are quoted into SQL: only the table's own columns may be written.
+    table = table_of(model)
+    unknown = set(frame.columns) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
 
+
+def _is_json(column_type: Any) -> bool:
     return isinstance(column_type, EncodedJson | JSON)
 
 
 def _polars_type(column_type: Any) -> pl.DataType:
     """The frame type of a column as bulk paths handle it."""
-    from leadrank.orm.base import UtcDateTime
-
     if isinstance(column_type, UtcDateTime):
         return UTC_TYPE
     if isinstance(column_type, Boolean):
