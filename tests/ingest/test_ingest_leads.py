@@ -389,3 +389,21 @@ def test_a_company_known_by_name_takes_its_domain_when_it_arrives(
         )
         ids = set(session.scalars(select(Lead.company_id)))
         assert ids == {companies[0].id}
+
+
+def test_a_merged_lead_is_scored_on_what_it_now_knows(workspace: Workspace, tmp_path: Path) -> None:
+    first = "First Name,Last Name,Profile URL\nJo,Park,https://www.linkedin.com/in/jo-park\n"
+    ingest(workspace, write(tmp_path / "salesnav.csv", first), "linkedin")
+    with session_scope(workspace.engine) as session:
+        before = session.scalar(select(Lead))
+        assert before is not None and "email_missing" in before.issues
+        quality_before = before.quality_score
+    later = "Email,Profile URL,Title\njo@initech.com,https://www.linkedin.com/in/jo-park,\n"
+    ingest(workspace, write(tmp_path / "crm.csv", later), "crm")
+    with session_scope(workspace.engine) as session:
+        after = session.scalar(select(Lead))
+        assert after is not None and after.email == "jo@initech.com"
+        assert "email_missing" not in after.issues and "name_missing" not in after.issues
+        assert "title_missing" in after.issues  # still unknown
+        assert after.quality_score is not None and quality_before is not None
+        assert after.quality_score > quality_before

@@ -144,12 +144,12 @@ def clean_frame(frame: pl.DataFrame, *, height: int | None = None) -> pl.DataFra
     )
     return (
         pl.concat([cleaned, issues], how="horizontal")
-        .with_columns(_quality().alias("quality_score"))
+        .with_columns(quality_score_expr().alias("quality_score"))
         .select(CLEAN_FIELDS)
     )
 
 
-def _quality() -> pl.Expr:
+def quality_score_expr() -> pl.Expr:
     """A 0-1 score: the weighted share of what makes a lead workable that this row has."""
     w = QUALITY_WEIGHTS
     reachable = pl.col("email_valid") & ~pl.col("email_disposable")

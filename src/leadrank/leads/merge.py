@@ -101,7 +101,8 @@ def merge_rows(
         pl.Series("_group", resolution.group, dtype=pl.Int64),
         pl.Series("_existing", resolution.existing_lead, dtype=pl.Int64),
     )
-    merged = _aggregate(rows, [*list(LEAD_COLUMNS), "company_id"])
+    # Employees and industry ride along for the merged lead's quality score.
+    merged = _aggregate(rows, [*list(LEAD_COLUMNS), "company_id", "employees", "industry"])
 
     new = merged.filter(pl.col("_existing").is_null())
     old = merged.filter(pl.col("_existing").is_not_null())

@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_update, select_frame
+from leadrank.leads.clean import quality_score_expr
 from leadrank.orm import Lead
 
 PROVENANCE_TYPE = pl.List(pl.Int64)
@@ -106,7 +107,7 @@ def update_existing_leads(
     )
     joined = join_stored(frame, stored, "_existing")
     better = pl.col("quality_score").fill_null(0) > pl.col("_old_quality_score").fill_null(0)
-    updates = joined.select(
+    chosen = joined.select(
         pl.col("_existing").alias("id"),
         *merged_field_columns(names, stored.schema),
         pl.when(better)
@@ -121,7 +122,48 @@ def update_existing_leads(
         _sources(joined["_old_sources"], source),
         pl.lit(now, dtype=pl.Datetime("us", "UTC")).alias("updated_at"),
     )
-    return bulk_update(session, Lead, updates)
+    return bulk_update(session, Lead, _rescored(chosen, joined))
+
+
+def _rescored(chosen: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
+    """The merged lead's quality from its merged fields (never below what it had), and its
+    issues without those the merged fields settle (an email now known is no longer missing)."""
+    merged = chosen.with_columns(joined["employees"], joined["industry"])
+    recomputed = merged.select(quality_score_expr()).to_series()
+    issues = [
+        json.dumps(_reconciled(json.loads(text or "[]"), row))
+        for text, row in zip(chosen["issues"].to_list(), chosen.iter_rows(named=True), strict=True)
+    ]
+    return chosen.with_columns(
+        pl.max_horizontal(pl.col("quality_score"), recomputed).alias("quality_score"),
+        pl.Series("issues", issues, dtype=pl.String),
+    )
+
+
+# Issue code -> the lead column whose value settles it.
+_SETTLED_BY = {
+    "email_missing": "email",
+    "email_invalid": "email",
+    "name_missing": "full_name",
+    "title_missing": "job_title",
+    "phone_invalid": "phone_e164",
+    "country_unknown": "country_code",
+    "linkedin_invalid": "linkedin_url",
+}
+_EMAIL_KINDS = ("email_free_mail", "email_disposable", "email_role")
+
+
+def _reconciled(issues: list[str], lead: dict[str, Any]) -> list[str]:
+    company_known = lead["company_name"] is not None or lead["company_domain"] is not None
+    kept = [
+        code
+        for code in issues
+        if code not in _EMAIL_KINDS
+        and (code not in _SETTLED_BY or lead[_SETTLED_BY[code]] is None)
+        and not (code == "company_missing" and company_known)
+    ]
+    # What kind of mailbox it is follows the email the lead now has.
+    return kept + [code for code in _EMAIL_KINDS if lead[code]]
 
 
 def _attributes(joined: pl.DataFrame) -> pl.Series:
