@@ -2,7 +2,8 @@
 
 The rules are those of a new lead: a non-empty value replaces the stored one (never the other
 way round), each value remembers the import and row it came from, attributes are unioned, the
-best quality score is kept, and the source joins the lead's sources.
+quality score is recomputed from the merged fields (never lowered), and the source joins the
+lead's sources.
 """
 
 from __future__ import annotations
