@@ -7,13 +7,17 @@ import pycountry
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nameparser import HumanName
 
 from leadrank.leads.fields import SENIORITY_LEVELS
 from leadrank.leads.normalize.country import clean_countries, country_code
 from leadrank.leads.normalize.domain import clean_websites, registrable_domain
 from leadrank.leads.normalize.linkedin import canonical_company_urls, canonical_profile_urls
-from leadrank.leads.normalize.names import capitalise_name, clean_names, split_full_name
+from leadrank.leads.normalize.names import (
+    capitalise_name,
+    clean_names,
+    nameparser_split,
+    split_full_name,
+)
 from leadrank.leads.normalize.numbers import clean_counts, parse_range, point_estimate
 from leadrank.leads.normalize.titles import clean_titles, department_of, seniority_of, vendor_level
 from leadrank.leads.normalize.values import blank_to_null
@@ -527,15 +531,6 @@ def test_placeholder_cells_become_null() -> None:
     assert cleaned == [None, None, None, None, None, None, None, "Acme", "none1"]
 
 
-def _nameparser_split(full: str) -> tuple[str | None, str | None]:
-    parsed = HumanName(full)
-    first = parsed.first or None
-    last = " ".join(p for p in (parsed.middle, parsed.last) if p) if parsed.last else None
-    if first and not last and parsed.middle:
-        last = parsed.middle
-    return capitalise_name(first), capitalise_name(last)
-
-
 NAME_WORDS = st.one_of(
     st.sampled_from(
         ["ann", "LEE", "Dr", "mr", "jr", "van", "de", "and", "III", "phd", "o'neil", "Mary-Ann",
@@ -551,4 +546,4 @@ def test_two_word_names_split_as_nameparser_splits_them(words: tuple[str, str]) 
     full = " ".join(words)
     if len(full.split()) == 2:
         split_full_name.cache_clear()
-        assert split_full_name(full) == _nameparser_split(full)
+        assert split_full_name(full) == nameparser_split(full)

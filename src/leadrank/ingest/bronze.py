@@ -33,19 +33,25 @@ def known_records(
     return {content_hash: (record_id, status) for content_hash, record_id, status in rows}
 
 
-def bronze_rows(
+def write_bronze(
+    session: Session,
+    records: pl.DataFrame,
     *,
     import_id: int,
     kind: str,
     source: str,
     file_name: str,
     received_at: datetime,
-    frame: pl.DataFrame,
-) -> pl.DataFrame:
-    """Rows for bronze_records from a frame with row_number, content_hash, payload, status,
-    reasons (JSON text or null), lead_id and retry_of (the id of a quarantined record sent
-    again, else null)."""
-    return frame.select(
+    want_ids: bool,
+) -> list[int]:
+    """Append new records to bronze and give retried ones their new status, reasons and lead;
+    the ids come back in input order when asked for. A retried record keeps where and when it
+    first came from.
+
+    `records` has row_number, content_hash, payload, status, reasons (JSON text or null),
+    lead_id and retry_of (the id of a quarantined record sent again, else null).
+    """
+    rows = records.select(
         pl.col("retry_of").cast(pl.Int64),
         pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
         pl.lit(kind).alias("kind"),
@@ -59,12 +65,6 @@ def bronze_rows(
         pl.col("reasons").cast(pl.String),
         pl.col("lead_id").cast(pl.Int64),
     )
-
-
-def write_bronze(session: Session, rows: pl.DataFrame, *, want_ids: bool) -> list[int]:
-    """Append new records to bronze and give retried ones their new status, reasons and lead;
-    the ids come back in input order when asked for. A retried record keeps where and when it
-    first came from."""
     retried = pl.col("retry_of").is_not_null()
     fresh = rows.filter(~retried).drop("retry_of")
     again = rows.filter(retried)

@@ -14,6 +14,7 @@ from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_jso
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.kit.bulk import bulk_insert
+from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.identity import company_match_keys, usable_record_id
@@ -81,14 +82,12 @@ def load_event_chunk(
     )
     record_ids = bronze.write_bronze(
         session,
-        bronze.bronze_rows(
-            import_id=import_id,
-            kind="events",
-            source=source,
-            file_name=file_name,
-            received_at=now,
-            frame=records,
-        ),
+        records,
+        import_id=import_id,
+        kind="events",
+        source=source,
+        file_name=file_name,
+        received_at=now,
         want_ids=True,
     )
     events = (
@@ -219,6 +218,4 @@ def _reasons() -> pl.Expr:
             pl.lit("no_lead: no known lead and no valid email")
         ),
     ).list.drop_nulls()
-    return pl.when(listed.list.len() > 0).then(
-        pl.format("[{}]", listed.list.eval(pl.format('"{}"', pl.element())).list.join(","))
-    )
+    return pl.when(listed.list.len() > 0).then(json_word_list(listed))

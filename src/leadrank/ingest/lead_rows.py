@@ -13,6 +13,7 @@ from leadrank.ingest import bronze
 from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN
 from leadrank.ingest.schemas import IngestReport
+from leadrank.kit.json_text import json_word_list
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.fields import LEAD_INPUT_FIELDS
 from leadrank.leads.identity import company_match_keys, usable_record_id
@@ -105,14 +106,12 @@ def load_lead_chunk(
     )
     bronze.write_bronze(
         session,
-        bronze.bronze_rows(
-            import_id=import_id,
-            kind="leads",
-            source=source,
-            file_name=file_name,
-            received_at=now,
-            frame=records,
-        ),
+        records,
+        import_id=import_id,
+        kind="leads",
+        source=source,
+        file_name=file_name,
+        received_at=now,
         want_ids=False,
     )
 
@@ -131,4 +130,4 @@ def _quarantine_reasons() -> pl.Expr:
         pl.when(pl.col("issues").list.contains("email_invalid")).then(pl.lit("email_invalid")),
         pl.when(pl.col("issues").list.contains("phone_invalid")).then(pl.lit("phone_invalid")),
     ).list.drop_nulls()
-    return pl.format("[{}]", listed.list.eval(pl.format('"{}"', pl.element())).list.join(","))
+    return json_word_list(listed)

@@ -56,14 +56,12 @@ _TEXT_FIELDS = ("company_name", "city", "state", "industry", "lead_source", "lea
 def _inputs(frame: pl.DataFrame, height: int) -> pl.DataFrame:
     """Every input field as a trimmed string column, placeholders ("Select", "N/A") as null."""
     present = [name for name in LEAD_INPUT_FIELDS if name in frame.columns]
-    base = frame.select(blank_to_null(pl.col(n).cast(pl.String)).alias(n) for n in present)
-    if not present:
-        base = pl.DataFrame({"_": pl.Series([None] * height, dtype=pl.Null)}).drop("_")
-    missing = [n for n in LEAD_INPUT_FIELDS if n not in present]
-    if not missing:
-        return base
+    missing = [name for name in LEAD_INPUT_FIELDS if name not in frame.columns]
     nulls = pl.DataFrame({n: pl.Series([None] * height, dtype=pl.String) for n in missing})
-    return pl.concat([base, nulls], how="horizontal") if present else nulls
+    if not present:
+        return nulls
+    given = frame.select(blank_to_null(pl.col(n).cast(pl.String)).alias(n) for n in present)
+    return pl.concat([given, nulls], how="horizontal") if missing else given
 
 
 def clean_frame(frame: pl.DataFrame, *, height: int | None = None) -> pl.DataFrame:

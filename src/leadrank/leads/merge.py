@@ -11,10 +11,10 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
+from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
 from leadrank.leads.update import (
-    issues_json,
     join_stored,
     merged_attributes,
     merged_field_columns,
@@ -101,8 +101,10 @@ def merge_rows(
         pl.Series("_group", resolution.group, dtype=pl.Int64),
         pl.Series("_existing", resolution.existing_lead, dtype=pl.Int64),
     )
-    # Employees and industry ride along for the merged lead's quality score.
-    merged = _aggregate(rows, [*list(LEAD_COLUMNS), "company_id", "employees", "industry"])
+    # Employees and industry ride along (no provenance) for the merged lead's quality score.
+    merged = _aggregate(
+        rows, [*list(LEAD_COLUMNS), "company_id"], carried=["employees", "industry"]
+    )
 
     new = merged.filter(pl.col("_existing").is_null())
     old = merged.filter(pl.col("_existing").is_not_null())
@@ -118,13 +120,13 @@ def merge_rows(
     return MergeResult(lead_ids, len(new_ids), updated, companies_created)
 
 
-def _aggregate(rows: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
-    """One row per group: the last non-empty value of each field, where it came from, and the
-    best-quality row's score and issues."""
+def _aggregate(rows: pl.DataFrame, fields: list[str], *, carried: list[str]) -> pl.DataFrame:
+    """One row per group: the last non-empty value of each field and where it came from, the
+    last non-empty value of each carried column, and the best-quality row's score and issues."""
     best = pl.col("quality_score").fill_null(-1.0).arg_max()
     return rows.group_by("_group", maintain_order=True).agg(
         pl.col("_existing").drop_nulls().first(),
-        *[pl.col(f).drop_nulls().last() for f in fields],
+        *[pl.col(f).drop_nulls().last() for f in [*fields, *carried]],
         *[
             pl.col("_prov").filter(pl.col(f).is_not_null()).last().alias(f"_prov_{f}")
             for f in fields
@@ -146,7 +148,7 @@ def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFr
         *[pl.col(c).alias(LEAD_COLUMNS[c]) for c in fields],
         "company_id",
         "quality_score",
-        issues_json(pl.col("issues")).alias("issues"),
+        json_word_list(pl.col("issues")).alias("issues"),
         pl.Series("attributes", attributes, dtype=pl.String),
         provenance_json(frame, {**LEAD_COLUMNS, "company_id": "company_id"}),
         pl.lit(json.dumps([source], ensure_ascii=False)).alias("sources"),

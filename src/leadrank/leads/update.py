@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_update, select_frame
+from leadrank.kit.json_text import json_word_list
 from leadrank.leads.clean import quality_score_expr
 from leadrank.orm import Lead
 
@@ -38,11 +39,6 @@ def provenance_json(frame: pl.DataFrame, names: dict[str, str]) -> pl.Series:
             pl.lit("{"), pl.concat_list(pieces).list.drop_nulls().list.join(","), pl.lit("}")
         ).alias("provenance")
     ).to_series()
-
-
-def issues_json(issues: pl.Expr) -> pl.Expr:
-    """A list-of-strings column as JSON text (issue codes hold no quotes)."""
-    return pl.format("[{}]", issues.list.eval(pl.format('"{}"', pl.element())).list.join(","))
 
 
 def merged_attributes(parts: list[str]) -> dict[str, Any]:
@@ -116,7 +112,7 @@ def update_existing_leads(
         .otherwise("_old_quality_score")
         .alias("quality_score"),
         pl.when(better)
-        .then(issues_json(pl.col("issues")))
+        .then(json_word_list(pl.col("issues")))
         .otherwise("_old_issues")
         .alias("issues"),
         _attributes(joined),

@@ -92,8 +92,11 @@ def _plain_two_words(full_name: str) -> tuple[str | None, str | None] | None:
 def split_full_name(full_name: str) -> tuple[str | None, str | None]:
     """ "Dr. ann lee" -> ("Ann", "Lee"): titles and suffixes dropped, capitalised."""
     plain = _plain_two_words(full_name)
-    if plain is not None:
-        return plain
+    return plain if plain is not None else nameparser_split(full_name)
+
+
+def nameparser_split(full_name: str) -> tuple[str | None, str | None]:
+    """What nameparser makes of a full name: first, and middle plus last, capitalised."""
     parsed = HumanName(full_name)
     first = parsed.first or None
     last = " ".join(p for p in (parsed.middle, parsed.last) if p) if parsed.last else None
