@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import polars as pl
@@ -20,6 +21,8 @@ from leadrank.kit.sql import batched, table_of
 from leadrank.orm.base import Base, EncodedJson, UtcDateTime
 
 COPY_CHUNK_ROWS = 50_000
+SQLITE_ROWS_PER_INSERT = 200
+SQLITE_MAX_PARAMS = 32_766  # SQLite's default bound on parameters per statement (3.32+)
 LOOKUP_BATCH = 50_000  # values per lookup statement
 UTC_TYPE = pl.Datetime("us", "UTC")
 # The text form SQLAlchemy's SQLite DateTime type stores; read back by the same type.
@@ -81,12 +84,23 @@ def _sqlite_insert(
 ) -> list[int]:
     prepared = _prepared(frame, sqlite=True)
     columns = ", ".join(f'"{c}"' for c in prepared.columns)
-    marks = ", ".join("?" for _ in prepared.columns)
+    one_row = "(" + ", ".join("?" for _ in prepared.columns) + ")"
+    # Many rows per statement: the driver's per-statement cost is paid once per group.
+    per_statement = max(1, min(SQLITE_ROWS_PER_INSERT, SQLITE_MAX_PARAMS // len(prepared.columns)))
+    rows = prepared.rows()
+    whole = len(rows) - len(rows) % per_statement
     cursor = _driver_connection(session).cursor()
     try:
-        cursor.executemany(
-            f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', prepared.iter_rows()
-        )
+        if whole:
+            cursor.executemany(
+                f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([one_row] * per_statement),
+                (
+                    list(chain.from_iterable(rows[start : start + per_statement]))
+                    for start in range(0, whole, per_statement)
+                ),
+            )
+        if whole < len(rows):
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES {one_row}', rows[whole:])
         if not return_ids:
             return []
         # Rowids are max+1 each: consecutive, since this transaction holds the write lock.
@@ -164,9 +178,7 @@ def bulk_update(session: Session, model: type[Base], frame: pl.DataFrame) -> int
         assignments = ", ".join(f'"{c}" = ?' for c in columns)
         cursor = _driver_connection(session).cursor()
         try:
-            cursor.executemany(
-                f'UPDATE "{table}" SET {assignments} WHERE id = ?', prepared.iter_rows()
-            )
+            cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE id = ?', prepared.rows())
         finally:
             cursor.close()
         return frame.height

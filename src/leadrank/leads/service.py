@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
 from leadrank.leads import repository
-from leadrank.orm import BronzeRecord, Company, Event, Import, Lead
+from leadrank.leads.identity import bounded_key
+from leadrank.orm import BronzeRecord, Company, Event, Import, Lead, LeadKey
 
 SORTS = {"quality": desc(Lead.quality_score), "created": desc(Lead.id), "name": Lead.full_name}
 
@@ -66,7 +67,14 @@ def get_lead(session: Session, *, ref: str) -> LeadDetail:
     if ref.isdigit():
         lead = session.get(Lead, int(ref))
     else:
-        lead = session.scalar(select(Lead).where(Lead.email == ref.strip().lower()))
+        # Every email a lead was ever known by is one of its keys.
+        lead = session.scalar(
+            select(Lead)
+            .join(LeadKey, LeadKey.lead_id == Lead.id)
+            .where(
+                LeadKey.key_type == "email", LeadKey.key_value == bounded_key(ref.strip().lower())
+            )
+        )
     if lead is None:
         raise NotFound(f"no lead {ref!r}")
     company = session.get(Company, lead.company_id) if lead.company_id else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, EncodedJson, UtcDateTime
@@ -19,7 +19,13 @@ class BronzeRecord(Base):
         # Re-sending the same record from the same source is a no-op.
         UniqueConstraint("source", "kind", "content_hash"),
         Index("ix_bronze_records_import_row", "import_id", "row_number"),
-        Index("ix_bronze_records_status", "status"),
+        # Only quarantined records are ever listed by status; loaded ones need no index entry.
+        Index(
+            "ix_bronze_records_quarantined",
+            "source",
+            sqlite_where=text("status = 'quarantined'"),
+            postgresql_where=text("status = 'quarantined'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, EncodedJson, UtcDateTime
@@ -18,7 +18,7 @@ class Lead(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
-    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
     email_valid: Mapped[bool | None] = mapped_column(Boolean)
     email_free_mail: Mapped[bool | None] = mapped_column(Boolean)
     email_disposable: Mapped[bool | None] = mapped_column(Boolean)
@@ -44,7 +44,7 @@ class Lead(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
     provenance: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
     sources: Mapped[list[str]] = mapped_column(EncodedJson)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -52,9 +52,9 @@ class LeadKey(Base):
     """An exact identity key of a lead (email, LinkedIn URL, phone, a source's record id, ...)."""
 
     __tablename__ = "lead_keys"
-    __table_args__ = (UniqueConstraint("key_type", "key_value"),)
+    # Keyed by the key itself: on SQLite one B-tree holds the rows and the lookup order.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # email|linkedin|ext|...
+    key_value: Mapped[str] = mapped_column(String(400), primary_key=True)
     lead_id: Mapped[int] = mapped_column(BigId, ForeignKey("leads.id"), index=True)
-    key_type: Mapped[str] = mapped_column(String(16))  # email|linkedin|ext|phone|name
-    key_value: Mapped[str] = mapped_column(String(400))

@@ -122,8 +122,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_leads_company_id"), ["company_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_leads_email"), ["email"], unique=False)
 
     op.create_table(
         "bronze_records",
@@ -160,17 +158,22 @@ def upgrade() -> None:
             "ix_bronze_records_import_row", ["import_id", "row_number"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_bronze_records_lead_id"), ["lead_id"], unique=False)
-        batch_op.create_index("ix_bronze_records_status", ["status"], unique=False)
+        batch_op.create_index(
+            "ix_bronze_records_quarantined",
+            ["source"],
+            unique=False,
+            sqlite_where=sa.text("status = 'quarantined'"),
+            postgresql_where=sa.text("status = 'quarantined'"),
+        )
 
     op.create_table(
         "lead_keys",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("lead_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("key_type", sa.String(length=16), nullable=False),
         sa.Column("key_value", sa.String(length=400), nullable=False),
+        sa.Column("lead_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_lead_keys_lead_id_leads")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_keys")),
-        sa.UniqueConstraint("key_type", "key_value", name=op.f("uq_lead_keys_key_type_key_value")),
+        sa.PrimaryKeyConstraint("key_type", "key_value", name=op.f("pk_lead_keys")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("lead_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lead_keys_lead_id"), ["lead_id"], unique=False)
