@@ -17,6 +17,7 @@ from leadrank.db.migrate import current_revision
 from leadrank.errors import AppError
 from leadrank.ingest.cli import ingest, quarantine
 from leadrank.leads.cli import clean, leads_app, stats
+from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ def init() -> None:
 
 app.command()(ingest)
 app.command()(clean)
+app.command()(dedupe)
 app.command()(quarantine)
 app.add_typer(leads_app, name="leads")
 app.command()(stats)

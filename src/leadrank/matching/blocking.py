@@ -1,0 +1,167 @@
+"""Blocking: only rows that share a blocking key are compared, so the work grows with the
+number of near-duplicates, not with the square of the rows.
+
+Each rule is a key built from comparable columns; a pair is a candidate when any rule puts both
+rows in one block. A block larger than `max_block` rows says little about identity ("smith" in a
+country-wide list) and would cost its size squared, so it is skipped and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+MAX_BLOCK = 400
+RULE_SAMPLE = 200_000
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """A named blocking key over the prepared columns it needs."""
+
+    name: str
+    needs: tuple[str, ...]
+    key: pl.Expr
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The compared fields this rule's blocks agree on (helper columns by their field)."""
+        return frozenset(_FIELD_OF.get(c, c) for c in self.needs)
+
+
+_FIELD_OF = {"_last_sx": "last_name", "_first_sx": "first_name", "_email_local": "email"}
+
+
+def _first_word(column: str) -> pl.Expr:
+    return pl.col(column).str.split(" ").list.first()
+
+
+def _joined(*parts: pl.Expr) -> pl.Expr:
+    # concat_str is null when any part is null: a key needs all its parts.
+    return pl.concat_str(list(parts), separator="|")
+
+
+def person_rules() -> list[Rule]:
+    """Keys for people: exact contact keys, and name sounds beside dates, places and employers."""
+    first, last = pl.col("first_name"), pl.col("last_name")
+    return [
+        Rule("email", ("email",), pl.col("email")),
+        Rule("phone", ("phone",), pl.col("phone")),
+        Rule("identifier", ("identifier",), pl.col("identifier")),
+        Rule(
+            "name sounds",
+            ("_last_sx", "_first_sx"),
+            _joined(pl.col("_last_sx"), pl.col("_first_sx")),
+        ),
+        # Either order, so "Lee Ann" finds "Ann Lee".
+        Rule(
+            "name pair",
+            ("first_name", "last_name"),
+            _joined(pl.min_horizontal(first, last), pl.max_horizontal(first, last)),
+        ),
+        Rule("first name + date", ("first_name", "date"), _joined(first, pl.col("date"))),
+        Rule("surname + date", ("last_name", "date"), _joined(last, pl.col("date"))),
+        Rule("surname + postcode", ("last_name", "postcode"), _joined(last, pl.col("postcode"))),
+        Rule("date + postcode", ("date", "postcode"), _joined(pl.col("date"), pl.col("postcode"))),
+        Rule(
+            "first name sound + address",
+            ("_first_sx", "address"),
+            _joined(pl.col("_first_sx"), pl.col("address")),
+        ),
+        Rule("company + surname", ("company", "last_name"), _joined(pl.col("company"), last)),
+        Rule("company + first name", ("company", "first_name"), _joined(pl.col("company"), first)),
+        Rule("domain + surname", ("domain", "last_name"), _joined(pl.col("domain"), last)),
+    ]
+
+
+def company_rules() -> list[Rule]:
+    """Keys for companies: domain, phone, name, and name or address beside the place."""
+    return [
+        Rule("domain", ("domain",), pl.col("domain")),
+        Rule("phone", ("phone",), pl.col("phone")),
+        Rule("name", ("company",), pl.col("company")),
+        Rule(
+            "name word + city", ("company", "city"), _joined(_first_word("company"), pl.col("city"))
+        ),
+        Rule(
+            "name word + postcode",
+            ("company", "postcode"),
+            _joined(_first_word("company"), pl.col("postcode")),
+        ),
+        Rule(
+            "name last word + city",
+            ("company", "city"),
+            _joined(pl.col("company").str.split(" ").list.last(), pl.col("city")),
+        ),
+        Rule("address + city", ("address", "city"), _joined(pl.col("address"), pl.col("city"))),
+        # Number and street name: the same building, however the rest is written.
+        Rule(
+            "street",
+            ("address",),
+            pl.when(pl.col("address").str.contains(r"^\d")).then(
+                pl.col("address").str.split(" ").list.slice(0, 2).list.join(" ")
+            ),
+        ),
+        Rule(
+            "address + postcode",
+            ("address", "postcode"),
+            _joined(pl.col("address"), pl.col("postcode")),
+        ),
+        Rule(
+            "name + country", ("company", "country"), _joined(pl.col("company"), pl.col("country"))
+        ),
+    ]
+
+
+def rules_for(entity: str, columns: list[str]) -> list[Rule]:
+    """The entity's rules whose columns the input has."""
+    rules = person_rules() if entity == "person" else company_rules()
+    return [rule for rule in rules if all(c in columns for c in rule.needs)]
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """Candidate pairs (i < j, row positions), each rule's own pairs (a sample of at most
+    `RULE_SAMPLE` when there are more: enough to learn weights from), and blocks skipped."""
+
+    pairs: pl.DataFrame
+    rule_pairs: dict[Rule, pl.DataFrame]
+    pairs_by_rule: dict[str, int]  # how many pairs each rule found, before sampling
+    skipped_blocks: int
+
+
+def candidate_pairs(
+    prepared: pl.DataFrame,
+    rules: list[Rule],
+    *,
+    max_block: int = MAX_BLOCK,
+    groups: pl.Series | None = None,
+) -> Blocking:
+    """Every pair of rows that share a key of some rule. With `groups` (a source per row),
+    only pairs across groups: linking two files rather than de-duplicating each."""
+    index = pl.int_range(pl.len(), dtype=pl.UInt32).alias("i")
+    base = prepared.with_columns(index)
+    if groups is not None:
+        base = base.with_columns(groups.alias("_group"))
+    found: list[pl.DataFrame] = []
+    by_rule: dict[Rule, pl.DataFrame] = {}
+    counts: dict[str, int] = {}
+    skipped = 0
+    for rule in rules:
+        keyed = base.select("i", rule.key.alias("k"), *(["_group"] if groups is not None else []))
+        keyed = keyed.filter(pl.col("k").is_not_null() & (pl.col("k") != ""))
+        sizes = keyed.group_by("k").len()
+        skipped += sizes.filter(pl.col("len") > max_block).height
+        keep = sizes.filter(pl.col("len").is_between(2, max_block)).select("k")
+        keyed = keyed.join(keep, on="k", how="semi")
+        pairs = keyed.join(keyed, on="k", suffix="_r").filter(pl.col("i") < pl.col("i_r"))
+        if groups is not None:
+            pairs = pairs.filter(pl.col("_group") != pl.col("_group_r"))
+        pairs = pairs.select("i", pl.col("i_r").alias("j"))
+        counts[rule.name] = pairs.height
+        by_rule[rule] = pairs.sample(RULE_SAMPLE, seed=0) if pairs.height > RULE_SAMPLE else pairs
+        found.append(pairs)
+    empty = pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})
+    pairs = pl.concat(found).unique() if found else empty
+    return Blocking(pairs.sort("i", "j"), by_rule, counts, skipped)

@@ -1,0 +1,73 @@
+"""`leadrank dedupe`: a thin command over the matching service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadrank.cli.console import console, progress_bar
+from leadrank.matching.service import DEFAULT_THRESHOLD, dedupe_file, parse_columns
+
+
+def dedupe(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A list of people or companies: CSV, TSV, JSON(L), Parquet, Excel"),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write: .csv .tsv .jsonl .json .parquet")
+    ],
+    entity: Annotated[
+        str, typer.Option("--entity", "-e", help="What a row describes: person or company")
+    ] = "person",
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", "-t", help="Match probability above which two rows are one entity"
+        ),
+    ] = DEFAULT_THRESHOLD,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            "-c",
+            help="ROLE=COLUMN, to say which column holds what (first_name, last_name, "
+            "full_name, email, phone, company, domain, address, city, postcode, state, "
+            "country, date, identifier, title, category); repeatable",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="A column to leave out of matching; repeatable"),
+    ] = None,
+) -> None:
+    """Find the rows that describe the same person or company: adds cluster_id and match_score
+    (no workspace)."""
+    with progress_bar(source.name) as progress:
+        matches = dedupe_file(
+            source,
+            output,
+            entity=entity,
+            threshold=threshold,
+            columns=parse_columns(column or []),
+            ignore=ignore or [],
+            progress=progress,
+        )
+    rows = matches.cluster_id.size
+    console.print(
+        f"{rows:,} rows -> {matches.clusters:,} {entity} entities "
+        f"({matches.duplicate_rows:,} duplicate rows) -> {output}"
+    )
+    console.print(f"matched on: {matches.roles.described()}")
+    if matches.roles.ignored:
+        console.print(f"left out: {', '.join(matches.roles.ignored)}")
+    console.print(
+        f"compared {matches.candidate_pairs:,} candidate pairs"
+        + (
+            f"; {matches.skipped_blocks:,} oversized blocks skipped"
+            if matches.skipped_blocks
+            else ""
+        )
+    )

@@ -1,0 +1,170 @@
+"""Fellegi-Sunter match weights, estimated from the data itself (no labels).
+
+For each field level, m is how often true matches show it and u how often unrelated records do;
+log2(m / u) is the evidence it carries. As in Splink:
+- u comes from random pairs, almost all of which are unrelated;
+- m comes from expectation-maximisation on the pairs of one blocking rule at a time, leaving out
+  the fields that rule's pairs agree on by construction (they would look like proof of a match),
+  and averaging each field's estimates over the rules that could estimate it;
+- the prior is the chance that two random records match: the matches expected among the
+  candidates, over all possible pairs. Evidence must overcome it, so a large file needs more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from leadrank.matching.blocking import Blocking
+from leadrank.matching.compare import NULL, Comparison, compare
+
+U_SAMPLE_PAIRS = 300_000
+EM_ITERATIONS = 40
+EM_TOLERANCE = 1e-5
+MIN_SESSION_PAIRS = 20  # fewer pairs than this teach nothing reliable about a rule's fields
+_FLOOR = 1e-6  # no level is ever impossible: one odd record must not veto a match outright
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    """m and u per comparison level, and the prior share of matches among candidates."""
+
+    comparisons: list[Comparison]
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    prior: float
+
+    def weights(self) -> list[np.ndarray]:
+        """log2(m / u) per level of each comparison."""
+        return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+
+    def log2_bayes_factors(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair and comparison, the evidence of its level (0 for an empty field)."""
+        out = np.zeros(levels.shape, dtype=np.float64)
+        for column, weights in enumerate(self.weights()):
+            present = levels[:, column] != NULL
+            out[present, column] = weights[levels[present, column]]
+        return out
+
+    def probability(self, levels: np.ndarray) -> np.ndarray:
+        """Match probability of each pair."""
+        prior = np.log2(self.prior / (1 - self.prior))
+        return _sigmoid2(prior + self.log2_bayes_factors(levels).sum(axis=1))
+
+
+def _sigmoid2(log2_odds: np.ndarray) -> np.ndarray:
+    odds = np.exp2(-np.clip(log2_odds, -60, 60))
+    return np.asarray(1.0 / (1.0 + odds), dtype=np.float64)
+
+
+def _distribution(levels: np.ndarray, count: int, weights: np.ndarray | None = None) -> np.ndarray:
+    present = levels != NULL
+    values = levels[present]
+    w = None if weights is None else weights[present]
+    counts = np.bincount(values, weights=w, minlength=count).astype(np.float64)
+    smoothed = counts + _FLOOR * max(counts.sum(), 1.0)
+    return np.asarray(smoothed / smoothed.sum(), dtype=np.float64)
+
+
+def estimate_u(
+    prepared: pl.DataFrame,
+    comparisons: list[Comparison],
+    *,
+    sample_pairs: int = U_SAMPLE_PAIRS,
+    seed: int = 0,
+    groups: pl.Series | None = None,
+) -> list[np.ndarray]:
+    """Level frequencies among random pairs of rows (across groups when linking)."""
+    rows = prepared.height
+    rng = np.random.default_rng(seed)
+    size = min(sample_pairs, max(rows * (rows - 1) // 2, 1))
+    left = rng.integers(0, rows, size=size)
+    right = rng.integers(0, rows, size=size)
+    keep = left != right
+    if groups is not None:
+        codes = groups.cast(pl.String).rank("dense").to_numpy()
+        keep &= codes[left] != codes[right]
+    pairs = pl.DataFrame({"i": left[keep].astype(np.uint32), "j": right[keep].astype(np.uint32)})
+    levels = compare(prepared, pairs, comparisons)
+    return [_distribution(levels[:, c], comp.levels) for c, comp in enumerate(comparisons)]
+
+
+def _initial_m(comparison: Comparison) -> np.ndarray:
+    # Matches mostly agree exactly; the rest spread over the lower levels, least at "different".
+    count = comparison.levels
+    m = np.linspace(1.0, 2.0, count)
+    m[-1] = 6.0 * count
+    return np.asarray(m / m.sum(), dtype=np.float64)
+
+
+def fit(
+    levels: np.ndarray,
+    comparisons: list[Comparison],
+    u: list[np.ndarray],
+    *,
+    iterations: int = EM_ITERATIONS,
+) -> MatchModel:
+    """m and the prior by expectation-maximisation on the candidate pairs, u held fixed."""
+    model = MatchModel(comparisons, [_initial_m(c) for c in comparisons], u, prior=0.1)
+    if levels.shape[0] == 0:
+        return model
+    for _ in range(iterations):
+        posterior = model.probability(levels)
+        prior = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
+        m = [
+            _distribution(levels[:, c], comp.levels, posterior)
+            for c, comp in enumerate(comparisons)
+        ]
+        change = max(
+            abs(prior - model.prior),
+            *(float(np.abs(a - b).max()) for a, b in zip(m, model.m, strict=True)),
+        )
+        model = MatchModel(comparisons, m, u, prior)
+        if change < EM_TOLERANCE:
+            break
+    return model
+
+
+def _fit_prior(levels: np.ndarray, model: MatchModel) -> float:
+    """The share of matches among `levels`' pairs, m and u held fixed."""
+    evidence = model.log2_bayes_factors(levels).sum(axis=1)
+    prior = 0.1
+    for _ in range(EM_ITERATIONS):
+        posterior = _sigmoid2(np.log2(prior / (1 - prior)) + evidence)
+        updated = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
+        if abs(updated - prior) < EM_TOLERANCE:
+            return updated
+        prior = updated
+    return prior
+
+
+def train(
+    prepared: pl.DataFrame,
+    blocking: Blocking,
+    comparisons: list[Comparison],
+    candidate_levels: np.ndarray,
+    *,
+    possible_pairs: int,
+    groups: pl.Series | None = None,
+) -> MatchModel:
+    """u from random pairs, m rule by rule, and the prior for two random records."""
+    u = estimate_u(prepared, comparisons, groups=groups)
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    for rule, pairs in blocking.rule_pairs.items():
+        free = [c for c, comp in enumerate(comparisons) if comp.field not in rule.fields]
+        if pairs.height < MIN_SESSION_PAIRS or not free:
+            continue
+        chosen = [comparisons[c] for c in free]
+        session = fit(compare(prepared, pairs, chosen), chosen, [u[c] for c in free])
+        for position, c in enumerate(free):
+            estimates[c].append(session.m[position])
+    m = [
+        np.mean(found, axis=0) if found else _initial_m(comparison)
+        for comparison, found in zip(comparisons, estimates, strict=True)
+    ]
+    among_candidates = _fit_prior(candidate_levels, MatchModel(comparisons, m, u, 0.5))
+    expected_matches = among_candidates * candidate_levels.shape[0]
+    prior = float(np.clip(expected_matches / max(possible_pairs, 1), 1e-12, 0.5))
+    return MatchModel(comparisons, m, u, prior)

@@ -1,0 +1,187 @@
+"""Comparable forms of each role's values: folded case and accents, nickname families, company
+names without legal suffixes, addresses with standard abbreviations, digits of phones and dates.
+
+Every function works on whole columns; slow per-value work runs once per distinct value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+
+import polars as pl
+
+from leadrank.leads.identity import company_name_key
+from leadrank.leads.normalize.domain import registrable_domain
+from leadrank.leads.normalize.values import CACHE_SIZE, blank_to_null, map_distinct
+from leadrank.matching.roles import RoleMap
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Street words as the postal services abbreviate them, so "Street" and "St." compare equal.
+_ADDRESS_WORDS = {
+    "street": "st",
+    "str": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "blv": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "place": "pl",
+    "court": "ct",
+    "crescent": "cres",
+    "circuit": "cct",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "square": "sq",
+    "terrace": "tce",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "suite": "ste",
+    "floor": "fl",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    **{
+        word: f"{n}{'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'}"
+        for n, word in enumerate(
+            [
+                "first",
+                "second",
+                "third",
+                "fourth",
+                "fifth",
+                "sixth",
+                "seventh",
+                "eighth",
+                "ninth",
+                "tenth",
+            ],
+            start=1,
+        )
+    },
+}
+
+
+@cache
+def nickname_families() -> dict[str, tuple[int, ...]]:
+    """Given name -> the ids of the nickname families it belongs to."""
+    text = resources.files("leadrank.matching").joinpath("data", "nicknames.txt").read_text()
+    families: dict[str, list[int]] = {}
+    lines = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
+    for family, names in enumerate(lines):
+        for name in names:
+            families.setdefault(name, []).append(family)
+    return {name: tuple(ids) for name, ids in families.items()}
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def folded(text: str) -> str | None:
+    """Lower-case ASCII letters and digits, other characters as single spaces."""
+    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    words = _NON_ALNUM.sub(" ", ascii_text.replace("'", "")).split()
+    return " ".join(words) or None
+
+
+def _folded(values: pl.Series) -> pl.Series:
+    return map_distinct(values.cast(pl.String), lambda v: (folded(v),), {"v": pl.String})["v"]
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _address(text: str) -> str | None:
+    words = (folded(text) or "").split()
+    return " ".join(_ADDRESS_WORDS.get(w, w) for w in words) or None
+
+
+def soundex(word: str | None) -> str | None:
+    """American Soundex: names that sound alike share a code ("robert", "rupert" -> R163)."""
+    if not word:
+        return None
+    letters = [c for c in word.lower() if "a" <= c <= "z"]
+    if not letters:
+        return None
+    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2")}
+    codes.update({**dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"})
+    out, last = letters[0].upper(), codes.get(letters[0], "")
+    for c in letters[1:]:
+        code = codes.get(c, "")
+        if code and code != last:
+            out += code
+        if c not in "hw":
+            last = code
+    return (out + "000")[:4]
+
+
+def _text(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """The role's columns as one text column (several address columns joined by spaces)."""
+    parts = [blank_to_null(pl.col(c).cast(pl.String)) for c in columns]
+    return frame.select(
+        pl.concat_str(parts, separator=" ", ignore_nulls=True).alias("v")
+        if len(parts) > 1
+        else parts[0].alias("v")
+    ).to_series()
+
+
+def prepare(frame: pl.DataFrame, roles: RoleMap) -> pl.DataFrame:
+    """One comparable column per role (plus helpers: nickname families, soundex, local part)."""
+    out: dict[str, pl.Series] = {}
+    for role, columns in roles.columns.items():
+        raw = _text(frame, columns)
+        if role == "address":
+            out[role] = map_distinct(raw, lambda v: (_address(v),), {"v": pl.String})["v"]
+        elif role in ("postcode", "identifier", "date", "phone"):
+            digits = raw.str.replace_all(r"[^0-9A-Za-z]", "").str.to_lowercase()
+            out[role] = digits.replace("", None)
+        elif role == "email":
+            out[role] = raw.str.strip_chars().str.to_lowercase()
+        elif role == "company":
+            keys = map_distinct(raw, lambda v: (company_name_key(v),), {"v": pl.String})["v"]
+            out[role] = keys
+        elif role == "domain":
+            domains = map_distinct(raw, lambda v: (registrable_domain(v),), {"v": pl.String})
+            out[role] = domains["v"]
+        else:
+            out[role] = _folded(raw)
+    prepared = pl.DataFrame(out, schema=dict.fromkeys(out, pl.String))
+    return _with_name_parts(prepared)
+
+
+def _with_name_parts(prepared: pl.DataFrame) -> pl.DataFrame:
+    """First and last name from a full name when they are not given; nickname families and
+    soundex codes for comparing and blocking names; the phone's last nine digits (country
+    codes and trunk prefixes vary); the email's local part."""
+    columns = prepared.columns
+    if "full_name" in columns and "first_name" not in columns and "last_name" not in columns:
+        words = pl.col("full_name").str.split(" ")
+        prepared = prepared.with_columns(
+            words.list.first().alias("first_name"),
+            pl.when(words.list.len() > 1).then(words.list.last()).alias("last_name"),
+        )
+    extra: list[pl.Expr | pl.Series] = []
+    families = nickname_families()
+    if "first_name" in prepared.columns:
+        first = prepared["first_name"]
+        found = map_distinct(
+            first,
+            lambda v: (list(families.get(v.split(" ")[0], ())),),
+            {"v": pl.List(pl.Int64)},
+        )["v"]
+        extra.append(found.alias("_first_family"))
+        extra.append(_soundex(first).alias("_first_sx"))
+    if "last_name" in prepared.columns:
+        extra.append(_soundex(prepared["last_name"]).alias("_last_sx"))
+    if "phone" in prepared.columns:
+        extra.append(pl.col("phone").str.slice(-9).alias("phone"))
+    if "email" in prepared.columns:
+        extra.append(pl.col("email").str.split("@").list.first().alias("_email_local"))
+    return prepared.with_columns(extra) if extra else prepared
+
+
+def _soundex(values: pl.Series) -> pl.Series:
+    return map_distinct(values, lambda v: (soundex(v),), {"v": pl.String})["v"]
