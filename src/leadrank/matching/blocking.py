@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 MAX_BLOCK = 400
 RULE_SAMPLE = 200_000
+# Each rule may add this many pairs per row (at least MIN_RULE_PAIRS): a rule whose blocks
+# would cost more keeps its smallest, most telling blocks, so the work stays near-linear.
+PAIRS_PER_ROW = 6
+MIN_RULE_PAIRS = 500_000
+JOIN_BATCH_PAIRS = 1_000_000  # pairs built per join, bounding its transient memory
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +74,11 @@ def person_rules() -> list[Rule]:
             "first name sound + address",
             ("_first_sx", "address"),
             _joined(pl.col("_first_sx"), pl.col("address")),
+        ),
+        Rule(
+            "name sounds + city",
+            ("_last_sx", "_first_sx", "city"),
+            _joined(pl.col("_last_sx"), pl.col("_first_sx"), pl.col("city")),
         ),
         Rule("company + surname", ("company", "last_name"), _joined(pl.col("company"), last)),
         Rule("company + first name", ("company", "first_name"), _joined(pl.col("company"), first)),
@@ -144,24 +155,73 @@ def candidate_pairs(
     base = prepared.with_columns(index)
     if groups is not None:
         base = base.with_columns(groups.alias("_group"))
+    budget = max(MIN_RULE_PAIRS, PAIRS_PER_ROW * prepared.height)
     found: list[pl.DataFrame] = []
     by_rule: dict[Rule, pl.DataFrame] = {}
     counts: dict[str, int] = {}
     skipped = 0
     for rule in rules:
         keyed = base.select("i", rule.key.alias("k"), *(["_group"] if groups is not None else []))
-        keyed = keyed.filter(pl.col("k").is_not_null() & (pl.col("k") != ""))
-        sizes = keyed.group_by("k").len()
-        skipped += sizes.filter(pl.col("len") > max_block).height
-        keep = sizes.filter(pl.col("len").is_between(2, max_block)).select("k")
-        keyed = keyed.join(keep, on="k", how="semi")
-        pairs = keyed.join(keyed, on="k", suffix="_r").filter(pl.col("i") < pl.col("i_r"))
-        if groups is not None:
-            pairs = pairs.filter(pl.col("_group") != pl.col("_group_r"))
-        pairs = pairs.select("i", pl.col("i_r").alias("j"))
+        # Keys as 64-bit hashes: a far smaller join, and a collision only adds a candidate.
+        keyed = keyed.filter(pl.col("k").is_not_null() & (pl.col("k") != "")).with_columns(
+            pl.col("k").hash(seed=0)
+        )
+        batched, dropped = _affordable_blocks(keyed, max_block, budget)
+        skipped += dropped
+        pairs = pl.concat(
+            [
+                _pairs_within(part, groups is not None)
+                for part in keyed.join(batched, on="k").partition_by("_batch")
+            ]
+            or [pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})],
+            how="vertical",
+        )
         counts[rule.name] = pairs.height
         by_rule[rule] = pairs.sample(RULE_SAMPLE, seed=0) if pairs.height > RULE_SAMPLE else pairs
         found.append(pairs)
-    empty = pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})
-    pairs = pl.concat(found).unique() if found else empty
-    return Blocking(pairs.sort("i", "j"), by_rule, counts, skipped)
+    return Blocking(_distinct_pairs(found), by_rule, counts, skipped)
+
+
+def _distinct_pairs(found: list[pl.DataFrame]) -> pl.DataFrame:
+    """The union of the rules' pairs, sorted, each once. Each pair is packed into one 64-bit
+    number, sorted, and kept once: little memory and time for tens of millions of pairs."""
+    packed = [
+        (frame["i"].to_numpy().astype(np.uint64) << np.uint64(32)) | frame["j"].to_numpy()
+        for frame in found
+    ]
+    ordered = np.sort(np.concatenate(packed)) if packed else np.empty(0, dtype=np.uint64)
+    # Sorted, duplicates sit side by side (np.unique is many times slower here).
+    distinct = (
+        ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if ordered.size else ordered
+    )
+    return pl.DataFrame(
+        {
+            "i": (distinct >> np.uint64(32)).astype(np.uint32),
+            "j": (distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        }
+    )
+
+
+def _affordable_blocks(
+    keyed: pl.DataFrame, max_block: int, budget: int
+) -> tuple[pl.DataFrame, int]:
+    """The keys of the blocks to expand (smallest first, up to `budget` pairs in all), each
+    with a batch number (about JOIN_BATCH_PAIRS pairs per batch); and how many blocks of two
+    or more rows were left out."""
+    sizes = keyed.group_by("k").len().filter(pl.col("len") >= 2)
+    affordable = (
+        sizes.filter(pl.col("len") <= max_block)
+        .sort("len")
+        .with_columns((pl.col("len") * (pl.col("len") - 1) // 2).cum_sum().alias("_cost"))
+        .filter(pl.col("_cost") <= budget)
+    )
+    batched = affordable.select("k", (pl.col("_cost") // JOIN_BATCH_PAIRS).alias("_batch"))
+    return batched, sizes.height - affordable.height
+
+
+def _pairs_within(rows: pl.DataFrame, linking: bool) -> pl.DataFrame:
+    """The pairs (i < j) inside the blocks of `rows`; across groups only when linking."""
+    joined = rows.join(rows, on="k", suffix="_r").filter(pl.col("i") < pl.col("i_r"))
+    if linking:
+        joined = joined.filter(pl.col("_group") != pl.col("_group_r"))
+    return joined.select("i", pl.col("i_r").alias("j"))

@@ -17,6 +17,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from rapidfuzz.process import cpdist
 
 NULL = -1
+COMPARE_SLICE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -92,15 +93,27 @@ def compare(
     prepared: pl.DataFrame, pairs: pl.DataFrame, comparisons: list[Comparison]
 ) -> np.ndarray:
     """An int8 matrix: one row per pair, one column per comparison, levels or -1 for empty."""
-    left_index, right_index = pairs["i"], pairs["j"]
     out = np.empty((pairs.height, len(comparisons)), dtype=np.int8)
-    for column, comparison in enumerate(comparisons):
-        left = prepared[comparison.field].gather(left_index)
-        right = prepared[comparison.field].gather(right_index)
-        out[:, column] = _field_levels(comparison, left, right, prepared, pairs)
-        empty = (left.is_null() | right.is_null()).to_numpy()
-        out[empty, column] = NULL
-    _swapped_names(out, comparisons, prepared, pairs)
+    # In slices: the strings of millions of pairs would otherwise all be in memory at once.
+    for start in range(0, pairs.height, COMPARE_SLICE):
+        part = pairs.slice(start, COMPARE_SLICE)
+        block = out[start : start + part.height]
+        for column, comparison in enumerate(comparisons):
+            left = prepared[comparison.field].gather(part["i"])
+            right = prepared[comparison.field].gather(part["j"])
+            empty = (left.is_null() | right.is_null()).to_numpy()
+            same = (left == right).fill_null(False).to_numpy()
+            # Only pairs whose values differ need a similarity; equal ones are the top level.
+            differ = ~empty & ~same
+            levels = np.full(part.height, comparison.levels - 1, dtype=np.int8)
+            levels[empty] = NULL
+            if differ.any():
+                mask = pl.Series(differ)
+                levels[differ] = _field_levels(
+                    comparison, left.filter(mask), right.filter(mask), prepared, part.filter(mask)
+                )
+            block[:, column] = levels
+        _swapped_names(block, comparisons, prepared, part)
     return out
 
 
@@ -111,7 +124,7 @@ def _field_levels(
     prepared: pl.DataFrame,
     pairs: pl.DataFrame,
 ) -> np.ndarray:
-    same = (left == right).fill_null(False).to_numpy()
+    """Levels of pairs whose values are both present and differ."""
     top = comparison.levels - 1
     kind = comparison.kind
     if kind == "digits":
@@ -148,7 +161,6 @@ def _field_levels(
                 pl.col("a").list.set_intersection(pl.col("b")).list.len() > 0
             ).to_series()
             levels = np.where(nickname.fill_null(False).to_numpy(), top, levels).astype(np.int8)
-    levels = np.where(same, top, levels)
     return levels.astype(np.int8)
 
 

@@ -40,18 +40,18 @@ class MatchModel:
         """log2(m / u) per level of each comparison."""
         return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
 
-    def log2_bayes_factors(self, levels: np.ndarray) -> np.ndarray:
-        """Per pair and comparison, the evidence of its level (0 for an empty field)."""
-        out = np.zeros(levels.shape, dtype=np.float64)
+    def evidence(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair, the summed log2 Bayes factors of its levels (an empty field adds 0)."""
+        total = np.zeros(levels.shape[0], dtype=np.float64)
         for column, weights in enumerate(self.weights()):
-            present = levels[:, column] != NULL
-            out[present, column] = weights[levels[present, column]]
-        return out
+            # Level -1 (empty) indexes the appended 0: one gather per column, no mask.
+            total += np.append(weights, 0.0)[levels[:, column]]
+        return total
 
     def probability(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair."""
         prior = np.log2(self.prior / (1 - self.prior))
-        return _sigmoid2(prior + self.log2_bayes_factors(levels).sum(axis=1))
+        return _sigmoid2(prior + self.evidence(levels))
 
 
 def _sigmoid2(log2_odds: np.ndarray) -> np.ndarray:
@@ -129,7 +129,7 @@ def fit(
 
 def _fit_prior(levels: np.ndarray, model: MatchModel) -> float:
     """The share of matches among `levels`' pairs, m and u held fixed."""
-    evidence = model.log2_bayes_factors(levels).sum(axis=1)
+    evidence = model.evidence(levels)
     prior = 0.1
     for _ in range(EM_ITERATIONS):
         posterior = _sigmoid2(np.log2(prior / (1 - prior)) + evidence)
