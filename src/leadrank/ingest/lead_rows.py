@@ -18,6 +18,7 @@ from leadrank.leads.clean import clean_frame
 from leadrank.leads.fields import LEAD_INPUT_FIELDS
 from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.merge import merge_rows
+from leadrank.leads.resolution import resolve_new_leads
 
 
 def usable_identity() -> pl.Expr:
@@ -114,6 +115,10 @@ def load_lead_chunk(
         received_at=now,
         want_ids=False,
     )
+    # After bronze: a merge moves the merged lead's records along with it.
+    outcome = resolve_new_leads(session, lead_ids=result.created_ids, now=now)
+    report.leads_merged += outcome.merged
+    report.pairs_to_review += outcome.queued_for_review
 
 
 def _quarantine_reasons() -> pl.Expr:

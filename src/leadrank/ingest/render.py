@@ -62,6 +62,11 @@ def render_report(report: IngestReport) -> None:
             f"companies created {report.companies_created:,}"
         )
     console.print(counts)
+    if report.leads_merged or report.pairs_to_review:
+        console.print(
+            f"near-duplicates: {report.leads_merged:,} new leads merged into the same person, "
+            f"{report.pairs_to_review:,} likely pairs to review (see `leadrank leads duplicates`)"
+        )
     if report.rows_retried:
         console.print(
             f"quarantined records sent again and processed again: {report.rows_retried:,}"

@@ -37,6 +37,8 @@ class IngestReport:
     rows_quarantined: int = 0
     leads_created: int = 0
     leads_updated: int = 0
+    leads_merged: int = 0  # new leads found to be an existing person by fuzzy matching
+    pairs_to_review: int = 0  # likely duplicates waiting for `leadrank leads duplicates`
     companies_created: int = 0
     events_created: int = 0
     quarantine_reasons: Counter[str] = field(default_factory=Counter)

@@ -138,7 +138,7 @@ def lookup_in(
     table: str,
     select: Sequence[str],
     column: str,
-    values: Sequence[str],
+    values: Sequence[str] | Sequence[int],
     where: dict[str, str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows of `table` whose `column` is one of `values`: one statement of one array (or JSON)

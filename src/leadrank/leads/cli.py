@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import workspace_session
-from leadrank.leads import service
+from leadrank.leads import reviews, service
 from leadrank.leads.stateless import clean_file
 
 leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
@@ -147,6 +148,75 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
             console.print(
                 f"  {event.occurred_at:%Y-%m-%d %H:%M} {event.event_type} ({event.source})"
             )
+
+
+@leads_app.command("duplicates")
+def duplicates_command(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Pairs to show")] = 20,
+) -> None:
+    """List likely duplicate leads waiting for a decision, likeliest first, with the evidence."""
+    with workspace_session() as session:
+        pairs, total = reviews.pending_pairs(session, limit=limit)
+        if not total:
+            console.print("no pairs waiting for review")
+            return
+        for pair in pairs:
+            console.print(
+                f"[bold]{pair.first.id} ~ {pair.second.id}[/bold]  "
+                f"match probability {pair.review.match_score:.3f}"
+            )
+            for lead in (pair.first, pair.second):
+                console.print(
+                    f"  {lead.id}: {lead.full_name or ''} <{lead.email or ''}> "
+                    f"{lead.company_name or lead.company_domain or ''} {lead.phone_e164 or ''} "
+                    f"({', '.join(lead.sources)})"
+                )
+            console.print("  " + "; ".join(pair.review.reasons[:6]))
+    console.print(
+        f"{total:,} pairs pending; decide with `leadrank leads review A B --same` or `--different`"
+    )
+
+
+@leads_app.command("review")
+def review_command(
+    lead_a: Annotated[int, typer.Argument(help="A lead id")],
+    lead_b: Annotated[int, typer.Argument(help="The other lead id")],
+    same: Annotated[
+        bool,
+        typer.Option("--same/--different", help="One person (merge them) or two (never merge)"),
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who decides, for the record")] = "cli",
+) -> None:
+    """Decide whether two leads are one person; the decision holds for every later import."""
+    with workspace_session() as session:
+        merge = reviews.decide(
+            session, lead_a=lead_a, lead_b=lead_b, same=same, by=by, now=datetime.now(UTC)
+        )
+        if merge is not None:
+            console.print(
+                f"merged lead {merge.merged_lead_id} into lead {merge.kept_lead_id} "
+                f"(merge {merge.id}; `leadrank leads unmerge {merge.kept_lead_id}` undoes it)"
+            )
+        else:
+            console.print(f"recorded: leads {lead_a} and {lead_b} are different people")
+
+
+@leads_app.command("unmerge")
+def unmerge_command(
+    lead: Annotated[int, typer.Argument(help="The lead another was merged into")],
+    merge: Annotated[
+        int | None, typer.Option("--merge", help="A particular merge (default: the newest)")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who decides, for the record")] = "cli",
+) -> None:
+    """Undo a merge: the merged lead comes back with its records, events and keys."""
+    with workspace_session() as session:
+        restored = reviews.undo_merge(
+            session, lead_id=lead, merge_id=merge, by=by, now=datetime.now(UTC)
+        )
+        console.print(
+            f"lead {restored.id} is back, apart from lead {lead}; they will not be merged again"
+        )
 
 
 def stats() -> None:

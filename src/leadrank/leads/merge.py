@@ -21,6 +21,7 @@ from leadrank.leads.update import (
     provenance_json,
     update_existing_leads,
 )
+from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import Company, Lead, LeadKey
 
 # Cleaned column -> leads table column.
@@ -69,6 +70,7 @@ class MergeResult:
     """What a merge did, and the lead each input row now belongs to."""
 
     lead_ids: list[int | None]
+    created_ids: list[int]
     leads_created: int
     leads_updated: int
     companies_created: int
@@ -117,7 +119,7 @@ def merge_rows(
     group_to_lead.update(zip(old["_group"].to_list(), old["_existing"].to_list(), strict=True))
     lead_ids = [group_to_lead[g] for g in resolution.group]
     _insert_new_keys(session, keys, lead_ids, existing_keys)
-    return MergeResult(lead_ids, len(new_ids), updated, companies_created)
+    return MergeResult(lead_ids, new_ids, len(new_ids), updated, companies_created)
 
 
 def _aggregate(rows: pl.DataFrame, fields: list[str], *, carried: list[str]) -> pl.DataFrame:
@@ -152,6 +154,9 @@ def _new_lead_rows(frame: pl.DataFrame, source: str, now: datetime) -> pl.DataFr
         pl.Series("attributes", attributes, dtype=pl.String),
         provenance_json(frame, {**LEAD_COLUMNS, "company_id": "company_id"}),
         pl.lit(json.dumps([source], ensure_ascii=False)).alias("sources"),
+        lead_blocks(
+            frame["first_name"], frame["last_name"], frame["company_id"], frame["country_code"]
+        ),
         stamp.alias("created_at"),
         stamp.alias("updated_at"),
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadrank.errors import BadInput, NotFound
 from leadrank.leads import repository
 from leadrank.leads.identity import bounded_key
-from leadrank.orm import BronzeRecord, Company, Event, Import, Lead, LeadKey
+from leadrank.orm import BronzeRecord, Company, Event, Import, Lead, LeadKey, LeadMerge
 
 SORTS = {"quality": desc(Lead.quality_score), "created": desc(Lead.id), "name": Lead.full_name}
 
@@ -66,6 +66,14 @@ def get_lead(session: Session, *, ref: str) -> LeadDetail:
     """One lead by id or email, with where each value came from."""
     if ref.isdigit():
         lead = session.get(Lead, int(ref))
+        if lead is None:
+            merged_into = session.scalar(
+                select(LeadMerge.kept_lead_id).where(
+                    LeadMerge.merged_lead_id == int(ref), LeadMerge.undone_at.is_(None)
+                )
+            )
+            if merged_into is not None:
+                raise NotFound(f"lead {ref} was merged into lead {merged_into}")
     else:
         # Every email a lead was ever known by is one of its keys.
         lead = session.scalar(

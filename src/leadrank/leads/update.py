@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import bulk_update, select_frame
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads.clean import quality_score_expr
+from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import Lead
 
 PROVENANCE_TYPE = pl.List(pl.Int64)
@@ -119,6 +120,11 @@ def update_existing_leads(
         _sources(joined["_old_sources"], source),
         pl.lit(now, dtype=pl.Datetime("us", "UTC")).alias("updated_at"),
     )
+    chosen = chosen.with_columns(
+        lead_blocks(
+            chosen["first_name"], chosen["last_name"], chosen["company_id"], chosen["country_code"]
+        )
+    )
     return bulk_update(session, Lead, _rescored(chosen, joined))
 
 
@@ -128,7 +134,7 @@ def _rescored(chosen: pl.DataFrame, joined: pl.DataFrame) -> pl.DataFrame:
     merged = chosen.with_columns(joined["employees"], joined["industry"])
     recomputed = merged.select(quality_score_expr()).to_series()
     issues = [
-        json.dumps(_reconciled(json.loads(text or "[]"), row))
+        json.dumps(reconciled_issues(json.loads(text or "[]"), row))
         for text, row in zip(chosen["issues"].to_list(), chosen.iter_rows(named=True), strict=True)
     ]
     return chosen.with_columns(
@@ -150,7 +156,8 @@ _SETTLED_BY = {
 _EMAIL_KINDS = ("email_free_mail", "email_disposable", "email_role")
 
 
-def _reconciled(issues: list[str], lead: dict[str, Any]) -> list[str]:
+def reconciled_issues(issues: list[str], lead: dict[str, Any]) -> list[str]:
+    """The lead's issues without those its fields now settle, and its mailbox kind as now."""
     company_known = lead["company_name"] is not None or lead["company_domain"] is not None
     kept = [
         code

@@ -147,7 +147,14 @@ def _field_levels(
         edits = _similarity(left, right, DamerauLevenshtein.distance)
         # Typos spare the first letter; "gcampbell@" and "ocampbell@" are two colleagues.
         same_start = (left.str.slice(0, 1) == right.str.slice(0, 1)).fill_null(False).to_numpy()
-        levels = ((edits <= 2) & same_start).astype(np.int8)
+        # Addresses that differ only in digits are numbered mailboxes of namesakes
+        # ("david.lewis@" and "david.lewis2@"), not typos.
+        numbered = (
+            (left.str.replace_all(r"\d", "") == right.str.replace_all(r"\d", ""))
+            .fill_null(False)
+            .to_numpy()
+        )
+        levels = ((edits <= 2) & same_start & ~numbered).astype(np.int8)
     else:  # names
         levels = _levels(_similarity(left, right, JaroWinkler.normalized_similarity), [0.8, 0.92])
         if comparison.field == "first_name" and "_first_family" in prepared.columns:

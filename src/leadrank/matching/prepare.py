@@ -81,6 +81,58 @@ def nickname_families() -> dict[str, tuple[int, ...]]:
     return {name: tuple(ids) for name, ids in families.items()}
 
 
+@cache
+def _canonical_first_names() -> dict[str, str]:
+    """Given name -> the full name of its first nickname family ("bob" -> "robert")."""
+    text = resources.files("leadrank.matching").joinpath("data", "nicknames.txt").read_text()
+    canonical: dict[str, str] = {}
+    for line in text.splitlines():
+        names = line.split()
+        if names and not line.startswith("#"):
+            for name in names:
+                canonical.setdefault(name, names[0])
+    return canonical
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def name_block(first: str | None, last: str | None) -> str | None:
+    """The sounds of both names in either order, a nickname as its full name: "Bob Smith",
+    "Robert Smyth" and "Smith Robert" all give "R163|S530"."""
+    first_word = (folded(first) or "").split(" ")[0] if first else ""
+    last_word = (folded(last) or "").split(" ")[-1] if last else ""
+    codes = [
+        soundex(_canonical_first_names().get(first_word, first_word)),
+        soundex(last_word),
+    ]
+    if None in codes:
+        return None
+    return "|".join(sorted(code for code in codes if code))
+
+
+def lead_blocks(
+    first: pl.Series, last: pl.Series, company_id: pl.Series, country: pl.Series
+) -> pl.Series:
+    """Per lead: its name block at its company, else in its country (null without a name)."""
+    place = (
+        pl.DataFrame({"c": company_id.cast(pl.String), "k": country})
+        .select(pl.coalesce(pl.col("c"), "cc:" + pl.col("k"), pl.lit("-")))
+        .to_series()
+    )
+    return (name_blocks(first, last) + "@" + place).alias("match_block")
+
+
+def name_blocks(first: pl.Series, last: pl.Series) -> pl.Series:
+    """name_block of each row, computed once per distinct pair of names."""
+    pairs = pl.DataFrame({"first": first, "last": last})
+    distinct = pairs.unique()
+    blocks = [name_block(f, la) for f, la in distinct.iter_rows()]
+    table = distinct.with_columns(pl.Series("block", blocks, dtype=pl.String))
+    joined = pairs.join(
+        table, on=["first", "last"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined["block"]
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def folded(text: str) -> str | None:
     """Lower-case ASCII letters and digits, other characters as single spaces."""

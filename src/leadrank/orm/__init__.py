@@ -6,5 +6,17 @@ from leadrank.orm.company import Company
 from leadrank.orm.event import Event
 from leadrank.orm.imports import Import
 from leadrank.orm.lead import Lead, LeadKey
+from leadrank.orm.matching import LeadMerge, LeadReview, MatchWeights
 
-__all__ = ["Base", "BronzeRecord", "Company", "Event", "Import", "Lead", "LeadKey"]
+__all__ = [
+    "Base",
+    "BronzeRecord",
+    "Company",
+    "Event",
+    "Import",
+    "Lead",
+    "LeadKey",
+    "LeadMerge",
+    "LeadReview",
+    "MatchWeights",
+]

@@ -31,6 +31,10 @@ class Lead(Base):
     seniority: Mapped[str | None] = mapped_column(String(16))
     department: Mapped[str | None] = mapped_column(String(32))
     linkedin_url: Mapped[str | None] = mapped_column(Text)
+    # Where later records look for this person's near-duplicates: the sounds of both names in
+    # either order, nicknames as their full name, at the lead's company (else in its country):
+    # "R163|S530@42" for Bob Smith and Robert Smyth at company 42.
+    match_block: Mapped[str | None] = mapped_column(String(48), index=True)
     city: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str | None] = mapped_column(Text)
     country_code: Mapped[str | None] = mapped_column(String(2))
