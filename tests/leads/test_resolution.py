@@ -195,3 +195,26 @@ def test_a_lead_that_absorbed_another_can_itself_be_merged_and_both_undone(
     assert cli("leads", "unmerge", str(work)).exit_code == 1  # nothing else was merged into it
     assert cli("leads", "unmerge", str(hotmail)).exit_code == 0
     assert lead_by_email(crm, "yliu@gmail.com").id == gmail
+
+
+def test_company_name_variants_join_the_stored_company(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "crm.csv").write_text(
+        HEADER
+        + "Ann,Lee,ann.lee@brightwave-analytics.com,,Brightwave Analytics Inc.,Austin,US\n"
+        + "Bob,Stone,bob@northwind.com,,Northwind Traders,Seattle,US\n"
+    )
+    ingest(workspace, tmp_path / "crm.csv", "crm")
+    (tmp_path / "fair.csv").write_text(
+        HEADER
+        # a typo and another legal suffix, no domain: the same company
+        + "Cara,Diaz,,+1 512 555 0111,BRIGHTWAVE ANALYTIC LLC,Austin,US\n"
+        # the same first word, another business: a company of its own
+        + "Dan,Ek,,+1 206 555 0199,Northwind Logistics,Seattle,US\n"
+    )
+    ingest(workspace, tmp_path / "fair.csv", "fair")
+    with session_scope(workspace.engine) as session:
+        company = dict(session.execute(select(Lead.full_name, Lead.company_id)).all())
+    assert company["Cara Diaz"] == company["Ann Lee"]
+    assert company["Dan Ek"] != company["Bob Stone"]

@@ -54,8 +54,9 @@ def demo(
                 line += f"events +{report.events_created:,}"
             else:
                 line += (
-                    f"leads +{report.leads_created:,} ~{report.leads_updated:,}  "
-                    f"companies +{report.companies_created:,}"
+                    f"leads +{report.leads_created:,} ~{report.leads_updated:,} "
+                    f"near-duplicates merged {report.leads_merged:,}, to review "
+                    f"{report.pairs_to_review:,}  companies +{report.companies_created:,}"
                 )
             console.print(line)
 
@@ -70,5 +71,6 @@ def demo(
             f"{lead.company_name or lead.company_domain or ''}"
         )
     console.print(
-        "\nnext: `leadrank leads list -q <text>`, `leadrank leads show <id>`, `leadrank quarantine`"
+        "\nnext: `leadrank leads list -q <text>`, `leadrank leads show <id>`, "
+        "`leadrank leads duplicates`, `leadrank quarantine`"
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
+from leadrank.leads.company_resolution import fuzzy_company_keys
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
 from leadrank.leads.update import (
     join_stored,
@@ -215,7 +216,7 @@ def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         k for k in rows.filter(named)["company_name_key"].unique().to_list() if k not in aliases
     ]
     aliases.update(repository.find_domain_companies_by_name(session, wanted))
-    return rows.with_columns(
+    rows = rows.with_columns(
         pl.when(named & pl.col("company_name_key").is_in(list(aliases)))
         .then(
             pl.col("company_name_key").replace_strict(aliases, default=None, return_dtype=pl.String)
@@ -223,6 +224,11 @@ def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("company_key"))
         .alias("company_key")
     )
+    # Names no company carries yet may be a stored company's name with a typo.
+    fuzzy = fuzzy_company_keys(session, rows)
+    if not fuzzy:
+        return rows
+    return rows.with_columns(pl.col("company_key").replace(fuzzy))
 
 
 def _adoptions(session: Session, merged: pl.DataFrame, existing: dict[str, int]) -> dict[str, int]:
