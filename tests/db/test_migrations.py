@@ -27,3 +27,26 @@ def test_upgrade_from_empty_is_idempotent_and_checked(tmp_path) -> None:  # type
     assert upgrade(engine) is True
     assert upgrade(engine) is False
     ensure_current(engine)
+
+
+def test_leads_stored_before_match_blocks_get_theirs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from sqlalchemy import text
+
+    from leadrank.db.migrate import alembic_config
+
+    engine = build_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO leads (first_name, last_name, country_code, issues, attributes,"
+                " provenance, sources, created_at, updated_at) VALUES ('Bob', 'Smith', 'US',"
+                " '[]', '{}', '{}', '[]', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+    assert upgrade(engine) is True
+    with engine.connect() as connection:
+        block = connection.execute(text("SELECT match_block FROM leads")).scalar_one()
+    assert block == "R163|S530@cc:US"  # Bob as Robert, either order, in the US
+    engine.dispose()

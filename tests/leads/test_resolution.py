@@ -212,9 +212,63 @@ def test_company_name_variants_join_the_stored_company(
         + "Cara,Diaz,,+1 512 555 0111,BRIGHTWAVE ANALYTIC LLC,Austin,US\n"
         # the same first word, another business: a company of its own
         + "Dan,Ek,,+1 206 555 0199,Northwind Logistics,Seattle,US\n"
+        # nearly the same name, but the word that tells them apart differs
+        + "Eve,Fox,,+1 206 555 0142,Northwind Traders West,Seattle,US\n"
     )
     ingest(workspace, tmp_path / "fair.csv", "fair")
     with session_scope(workspace.engine) as session:
         company = dict(session.execute(select(Lead.full_name, Lead.company_id)).all())
     assert company["Cara Diaz"] == company["Ann Lee"]
     assert company["Dan Ek"] != company["Bob Stone"]
+    assert company["Eve Fox"] != company["Bob Stone"]
+
+
+def test_two_new_namesakes_are_not_both_merged_into_one_lead(
+    crm: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "first.csv").write_text(HEADER + "Sam,Okafor,,,Lumen Tides,Lagos,NG\n")
+    ingest(crm, tmp_path / "first.csv", "first")
+    (tmp_path / "second.csv").write_text(
+        HEADER
+        + "Sam,Okafor,sam.okafor@lumentides.com,,Lumen Tides,Lagos,NG\n"
+        + "Sam,Okafor,sokafor@lumentides.com,,Lumen Tides,Lagos,NG\n"
+    )
+    report = ingest(crm, tmp_path / "second.csv", "second")
+    # Each new one alone could be the stored Sam; both together would be two mailboxes.
+    assert report.leads_merged == 1 and report.pairs_to_review >= 1
+    first, second = (
+        lead_by_email(crm, "sam.okafor@lumentides.com"),
+        lead_by_email(crm, "sokafor@lumentides.com"),
+    )
+    assert first.id != second.id
+
+
+def test_a_merged_lead_id_is_never_given_again_and_undo_goes_newest_first(
+    crm: Workspace, cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "a.csv").write_text(
+        HEADER + "Yuting,Liu,yuting.liu@hotmail.com,,Truehaven Digital,,US\n"
+    )
+    ingest(crm, tmp_path / "a.csv", "a")
+    work = lead_by_email(crm, "yuting.liu@truehaven.com").id
+    hotmail = lead_by_email(crm, "yuting.liu@hotmail.com").id
+    assert cli("leads", "review", str(work), str(hotmail), "--same").exit_code == 0
+    (tmp_path / "b.csv").write_text(
+        HEADER
+        + "Ines,Moura,ines.moura@quillon.pt,,Quillon,Lisbon,PT\n"
+        + "Yuting,Liu,yliu@gmail.com,,Truehaven Digital,,US\n"
+    )
+    ingest(crm, tmp_path / "b.csv", "b")
+    assert lead_by_email(crm, "ines.moura@quillon.pt").id > hotmail
+    gmail = lead_by_email(crm, "yliu@gmail.com").id
+    assert cli("leads", "review", str(work), str(gmail), "--same").exit_code == 0
+    with session_scope(crm.engine) as session:
+        first_merge = session.scalar(select(LeadMerge.id).order_by(LeadMerge.id))
+    refused = cli("leads", "unmerge", str(work), "--merge", str(first_merge))
+    assert refused.exit_code == 1 and "undo that one first" in refused.stderr
+    assert cli("leads", "unmerge", str(work)).exit_code == 0  # gmail comes back
+    kept = lead_by_email(crm, "yuting.liu@truehaven.com")
+    assert kept.sources == ["crm", "a"]  # what the first merge brought stays
+    assert cli("leads", "unmerge", str(work)).exit_code == 0  # then hotmail
+    assert lead_by_email(crm, "yuting.liu@truehaven.com").sources == ["crm"]
+    assert lead_by_email(crm, "yuting.liu@hotmail.com").id == hotmail

@@ -120,6 +120,13 @@ def test_linking_compares_only_across_groups() -> None:
     assert linked.candidate_pairs == 2
 
 
+def test_empty_and_single_row_inputs_are_their_own_entities() -> None:
+    for rows in ([], ["a@x.io"]):
+        matches = find_matches(pl.DataFrame({"email": rows}, schema={"email": pl.String}))
+        assert matches.cluster_id.tolist() == list(range(1, len(rows) + 1))
+        assert matches.candidate_pairs == 0
+
+
 def test_a_threshold_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(BadInput, match="threshold"):
         find_matches(pl.DataFrame({"email": ["a@x.io"]}), threshold=1.5)

@@ -231,7 +231,11 @@ def _move_children(
     moves = [{"keep": keep, "absorb": absorb} for keep, absorb, _ in merges]
     session.execute(text("UPDATE lead_keys SET lead_id = :keep WHERE lead_id = :absorb"), moves)
     session.execute(
-        text("UPDATE lead_merges SET kept_lead_id = :keep WHERE kept_lead_id = :absorb"), moves
+        text(
+            "UPDATE lead_merges SET kept_lead_id = :keep "
+            "WHERE kept_lead_id = :absorb AND undone_at IS NULL"
+        ),
+        moves,
     )
     for model, owned in ((BronzeRecord, records), (Event, events)):
         pairs = [(i, keep) for keep, absorb, _ in merges for i in owned.get(absorb, [])]

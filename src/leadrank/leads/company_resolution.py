@@ -10,7 +10,7 @@ disagree. Companies with a domain are preferred, as they are the better-known re
 from __future__ import annotations
 
 import polars as pl
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from rapidfuzz.process import extractOne
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,9 +57,12 @@ def fuzzy_company_keys(session: Session, rows: pl.DataFrame) -> dict[str, str]:
         block = by_word.get((name.split(" ")[0],))
         if block is None:
             continue
-        block = block.head(MAX_CANDIDATES)
         if country is not None:
             block = block.filter(pl.col("country").is_null() | (pl.col("country") == country))
+        fits = [_compatible(name, other) for other in block["name_key"].to_list()]
+        block = block.filter(pl.Series(fits, dtype=pl.Boolean)).head(MAX_CANDIDATES)
+        if block.is_empty():
+            continue
         best = extractOne(
             name,
             block["name_key"].to_list(),
@@ -69,3 +72,17 @@ def fuzzy_company_keys(session: Session, rows: pl.DataFrame) -> dict[str, str]:
         if best is not None and block["match_key"][best[2]] != key:
             found[key] = block["match_key"][best[2]]
     return found
+
+
+def _compatible(name: str, other: str) -> bool:
+    """Whether two nearly equal names may be one business. "Acme Holdings East" and "West",
+    "Alpha Capital 1" and "2" differ where businesses differ: in the numbers and the last word.
+    A last word may differ by a plural or, when long, by one typo ("Analytcs")."""
+    if "".join(c for c in name if c.isdigit()) != "".join(c for c in other if c.isdigit()):
+        return False
+    last, other_last = name.split(" ")[-1], other.split(" ")[-1]
+    if last == other_last or last + "s" == other_last or other_last + "s" == last:
+        return True
+    return (
+        min(len(last), len(other_last)) >= 6 and DamerauLevenshtein.distance(last, other_last) <= 1
+    )

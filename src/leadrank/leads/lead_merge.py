@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
 from leadrank.leads.bulk_merge import FIELDS, merge_many
+from leadrank.leads.update import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadKey, LeadMerge, LeadReview
 
@@ -85,6 +86,12 @@ def unmerge(session: Session, *, merge: LeadMerge, by: str, now: datetime) -> Le
     """Undo a merge; returns the lead brought back."""
     if merge.undone_at is not None:
         raise BadInput(f"merge {merge.id} was already undone")
+    newest = latest_merge(session, lead_id=merge.kept_lead_id)
+    if newest.id != merge.id:
+        # What a merge brought can only be told apart from what came after it, newest first.
+        raise BadInput(
+            f"lead {merge.kept_lead_id} has a newer merge ({newest.id}); undo that one first"
+        )
     kept = _lead(session, merge.kept_lead_id)
     before, merged = merge.snapshot["kept"], merge.snapshot["merged"]
     restored = Lead(**_restored(merged))
@@ -110,15 +117,19 @@ def unmerge(session: Session, *, merge: LeadMerge, by: str, now: datetime) -> Le
     for name, value in (merged.get("attributes") or {}).items():
         if name not in (before.get("attributes") or {}) and attributes.get(name) == value:
             attributes.pop(name)
-    sources = [s for s in kept.sources if s in before["sources"]] or before["sources"]
-    _set_json(
-        kept,
-        provenance=provenance,
-        attributes=attributes,
-        sources=sources,
-        issues=before.get("issues") or [],
+    # Only what the merge brought goes: sources and a better quality score it added.
+    new_sources = [s for s in merged.get("sources") or [] if s not in before["sources"]]
+    sources = [s for s in kept.sources if s not in new_sources] or before["sources"]
+    if kept.quality_score == max(
+        before.get("quality_score") or 0.0, merged.get("quality_score") or 0.0
+    ):
+        kept.quality_score = before.get("quality_score")
+    # Issues the merge settled come back when the value that settled them is gone again.
+    current = {name: getattr(kept, name) for name in FIELDS}
+    issues = reconciled_issues(
+        list(dict.fromkeys([*(kept.issues or []), *(before.get("issues") or [])])), current
     )
-    kept.quality_score = before.get("quality_score")
+    _set_json(kept, provenance=provenance, attributes=attributes, sources=sources, issues=issues)
     kept.match_block = _block_of(kept)
     kept.updated_at = now
 

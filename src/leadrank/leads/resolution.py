@@ -9,7 +9,6 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
@@ -97,13 +96,13 @@ def resolve_new_leads(session: Session, *, lead_ids: list[int], now: datetime) -
     scored = scored_pairs(session, model, frame, pairs)
     scored = _without_decided(session, scored)
     sure = (pl.col("probability") >= MERGE_THRESHOLD) & ~pl.col("conflict")
-    merged = _merge_sure(session, scored.filter(sure), now)
-    queued = _queue_likely(
-        session,
-        scored.filter(~sure & (pl.col("probability") >= REVIEW_THRESHOLD)),
-        merged_away=merged,
-        now=now,
-    )
+    contacts = {
+        lead_id: (email, phone)
+        for lead_id, email, phone in frame.select("id", "email", "phone_e164").iter_rows()
+    }
+    merged, deferred = _merge_sure(session, scored.filter(sure), contacts, now)
+    likely = scored.filter(~sure & (pl.col("probability") >= REVIEW_THRESHOLD))
+    queued = _queue_likely(session, pl.concat([likely, deferred]), merged_away=merged, now=now)
     return ResolutionOutcome(merged=len(merged), queued_for_review=queued)
 
 
@@ -127,11 +126,13 @@ def _block_pairs(frame: pl.DataFrame, new_ids: set[int]) -> pl.DataFrame:
 
 def _without_decided(session: Session, scored: pl.DataFrame) -> pl.DataFrame:
     """Drop pairs someone has already decided or that already wait for review."""
-    known = session.execute(
-        select(LeadReview.lead_a, LeadReview.lead_b).where(
-            LeadReview.lead_a.in_(scored["lead_a"].unique().to_list())
-        )
-    ).all()
+    known = lookup_in(
+        session,
+        table="lead_reviews",
+        select=["lead_a", "lead_b"],
+        column="lead_a",
+        values=[int(v) for v in scored["lead_a"].unique().to_list()],
+    )
     if not known:
         return scored
     seen = pl.DataFrame(
@@ -140,25 +141,41 @@ def _without_decided(session: Session, scored: pl.DataFrame) -> pl.DataFrame:
     return scored.join(seen, on=["lead_a", "lead_b"], how="anti")
 
 
-def _merge_sure(session: Session, sure: pl.DataFrame, now: datetime) -> set[int]:
+def _merge_sure(
+    session: Session,
+    sure: pl.DataFrame,
+    contacts: dict[int, tuple[str | None, str | None]],
+    now: datetime,
+) -> tuple[set[int], pl.DataFrame]:
     """Merge sure pairs, strongest first, the newer lead into the older. A lead merged away,
-    or one that has absorbed another, takes no further part: no chains of merges. Returns the
-    ids merged away."""
+    or one that has absorbed another, takes no further part: no chains of merges. A lead whose
+    email or phone differs from one its keeper has taken in meanwhile is left for review
+    (two new namesakes can each match a lead without either). Returns the ids merged away and
+    the pairs left for review."""
     gone: set[int] = set()
-    keepers: set[int] = set()
+    keepers: dict[int, list[set[str]]] = {}  # keeper -> [emails, phones] merged into it
     chosen: list[tuple[int, int, float | None]] = []
-    for lead_a, lead_b, probability in (
-        sure.sort("probability", descending=True)
-        .select("lead_a", "lead_b", "probability")
-        .iter_rows()
+    deferred: list[int] = []
+    ordered = sure.sort("probability", descending=True)
+    for row, (lead_a, lead_b, probability) in enumerate(
+        ordered.select("lead_a", "lead_b", "probability").iter_rows()
     ):
         if lead_a in gone or lead_b in gone or lead_b in keepers:
             continue
+        # What earlier merges of this batch brought the keeper; its own values were weighed
+        # in the pair's score already.
+        held = keepers.setdefault(lead_a, [set(), set()])
+        incoming = contacts[lead_b]
+        if any(v is not None and held[k] and v not in held[k] for k, v in enumerate(incoming)):
+            deferred.append(row)
+            continue
+        for k, value in enumerate(incoming):
+            if value is not None:
+                held[k].add(value)
         chosen.append((lead_a, lead_b, float(probability)))
         gone.add(lead_b)
-        keepers.add(lead_a)
     merge_many(session, chosen, by="auto", now=now)
-    return gone
+    return gone, ordered[deferred]
 
 
 def _queue_likely(

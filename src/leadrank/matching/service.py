@@ -63,6 +63,17 @@ def find_matches(
     if not 0.0 < threshold < 1.0:
         raise BadInput("--threshold must be between 0 and 1 (a match probability)")
     roles = roles or guess_roles(frame, entity=entity)
+    if frame.height < 2:  # nothing to compare: each row is its own entity
+        return Matches(
+            cluster_id=np.arange(1, frame.height + 1, dtype=np.int64),
+            match_score=np.full(frame.height, np.nan),
+            roles=roles,
+            model=MatchModel([], [], [], 0.5),
+            candidate_pairs=0,
+            pairs_by_rule={},
+            skipped_blocks=0,
+            threshold=threshold,
+        )
     prepared = prepare(frame, roles)
     steps = 5
     progress("match", 1, steps)

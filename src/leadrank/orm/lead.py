@@ -15,6 +15,8 @@ class Lead(Base):
     """A canonical lead. `provenance` maps each field to [import_id, row_number] of its value."""
 
     __tablename__ = "leads"
+    # A merged lead's id must never be given to another: undoing the merge brings it back.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("companies.id"), index=True)

@@ -119,6 +119,8 @@ def upgrade() -> None:
             ["company_id"], ["companies.id"], name=op.f("fk_leads_company_id_companies")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
+        # A merged lead's id must never be given to another: undoing the merge brings it back.
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_leads_company_id"), ["company_id"], unique=False)

@@ -89,6 +89,43 @@ def upgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.add_column(sa.Column("match_block", sa.String(length=48), nullable=True))
         batch_op.create_index(batch_op.f("ix_leads_match_block"), ["match_block"], unique=False)
+    _fill_match_blocks()
+
+
+def _fill_match_blocks() -> None:
+    """Leads stored before this revision get their match block, so new ones can meet them."""
+    import polars as pl
+
+    from leadrank.matching.prepare import lead_blocks
+
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text("SELECT id, first_name, last_name, company_id, country_code FROM leads")
+    ).all()
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "first": pl.String,
+            "last": pl.String,
+            "company": pl.Int64,
+            "country": pl.String,
+        },
+        orient="row",
+    )
+    blocks = lead_blocks(frame["first"], frame["last"], frame["company"], frame["country"])
+    updates = [
+        {"id": lead_id, "block": block}
+        for lead_id, block in zip(frame["id"].to_list(), blocks.to_list(), strict=True)
+        if block is not None
+    ]
+    for start in range(0, len(updates), 50_000):
+        bind.execute(
+            sa.text("UPDATE leads SET match_block = :block WHERE id = :id"),
+            updates[start : start + 50_000],
+        )
 
 
 def downgrade() -> None:
