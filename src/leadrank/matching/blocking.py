@@ -29,6 +29,9 @@ class Rule:
     name: str
     needs: tuple[str, ...]
     key: pl.Expr
+    # One exact identifier (email, phone, id, domain): its pairs are mostly true matches, the
+    # surest ground to learn how matches look on the other fields.
+    strong: bool = False
 
     @property
     def fields(self) -> frozenset[str]:
@@ -52,9 +55,9 @@ def person_rules() -> list[Rule]:
     """Keys for people: exact contact keys, and name sounds beside dates, places and employers."""
     first, last = pl.col("first_name"), pl.col("last_name")
     return [
-        Rule("email", ("email",), pl.col("email")),
-        Rule("phone", ("phone",), pl.col("phone")),
-        Rule("identifier", ("identifier",), pl.col("identifier")),
+        Rule("email", ("email",), pl.col("email"), strong=True),
+        Rule("phone", ("phone",), pl.col("phone"), strong=True),
+        Rule("identifier", ("identifier",), pl.col("identifier"), strong=True),
         Rule(
             "name sounds",
             ("_last_sx", "_first_sx"),
@@ -89,8 +92,8 @@ def person_rules() -> list[Rule]:
 def company_rules() -> list[Rule]:
     """Keys for companies: domain, phone, name, and name or address beside the place."""
     return [
-        Rule("domain", ("domain",), pl.col("domain")),
-        Rule("phone", ("phone",), pl.col("phone")),
+        Rule("domain", ("domain",), pl.col("domain"), strong=True),
+        Rule("phone", ("phone",), pl.col("phone"), strong=True),
         Rule("name", ("company",), pl.col("company")),
         Rule(
             "name word + city", ("company", "city"), _joined(_first_word("company"), pl.col("city"))

@@ -24,6 +24,7 @@ U_SAMPLE_PAIRS = 300_000
 EM_ITERATIONS = 40
 EM_TOLERANCE = 1e-5
 MIN_SESSION_PAIRS = 20  # fewer pairs than this teach nothing reliable about a rule's fields
+TYPICAL_WEIGHT = 50.0  # pseudo-matches of typical m blended into what the data shows
 _FLOOR = 1e-6  # no level is ever impossible: one odd record must not veto a match outright
 
 
@@ -41,17 +42,46 @@ class MatchModel:
         return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
 
     def evidence(self, levels: np.ndarray) -> np.ndarray:
-        """Per pair, the summed log2 Bayes factors of its levels (an empty field adds 0)."""
+        """Per pair, the summed log2 Bayes factors of its levels (an empty field adds 0); a
+        group of fields that say one thing counts once, by its most specific present field."""
+        # Level -1 (empty) indexes the appended 0: one gather per column, no mask.
+        weights = [np.append(w, 0.0) for w in self.weights()]
+        groups, singles = field_groups(self.comparisons)
         total = np.zeros(levels.shape[0], dtype=np.float64)
-        for column, weights in enumerate(self.weights()):
-            # Level -1 (empty) indexes the appended 0: one gather per column, no mask.
-            total += np.append(weights, 0.0)[levels[:, column]]
+        for column in singles:
+            total += weights[column][levels[:, column]]
+        for members in groups:
+            taken = np.zeros(levels.shape[0], dtype=bool)
+            for column in members:
+                present = (levels[:, column] != NULL) & ~taken
+                total[present] += weights[column][levels[present, column]]
+                taken |= present
         return total
 
     def probability(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair."""
         prior = np.log2(self.prior / (1 - self.prior))
         return _sigmoid2(prior + self.evidence(levels))
+
+
+# Fields that describe one thing and agree or differ together: the city, state and country of
+# one office; for a person, the company, its domain and its industry. Summing them would count
+# colleagues' shared employer several times over.
+PLACE = ("city", "state", "country")
+ORGANISATION = ("company", "domain", "category")
+
+
+def field_groups(comparisons: list[Comparison]) -> tuple[list[list[int]], list[int]]:
+    """Column groups, most specific field first, and the columns that count on their own."""
+    fields = [c.field for c in comparisons]
+    person = "first_name" in fields or "last_name" in fields
+    groups = [
+        [fields.index(f) for f in group if f in fields]
+        for group in ([PLACE, ORGANISATION] if person else [PLACE])
+    ]
+    groups = [g for g in groups if len(g) > 1]
+    grouped = {c for g in groups for c in g}
+    return groups, [c for c in range(len(fields)) if c not in grouped]
 
 
 def _sigmoid2(log2_odds: np.ndarray) -> np.ndarray:
@@ -151,21 +181,34 @@ def train(
     possible_pairs: int,
     groups: pl.Series | None = None,
 ) -> MatchModel:
-    """u from random pairs, m rule by rule, and the prior for two random records."""
+    """u from random pairs, m rule by rule, and the prior for two random records.
+
+    m is learnt from the exact-identifier rules (email, phone, id) when they found pairs enough,
+    else from every rule: in a list with few duplicates, pairs of one name are mostly two
+    people, and expectation-maximisation there learns "same name" rather than "same person".
+    Each rule's estimate is weighed by the matches it found and blended with the typical m by
+    TYPICAL_WEIGHT pseudo-matches, so that a level no match showed still stays possible.
+    """
     u = estimate_u(prepared, comparisons, groups=groups)
-    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    for rule, pairs in blocking.rule_pairs.items():
+    sessions = [
+        (rule, pairs)
+        for rule, pairs in blocking.rule_pairs.items()
+        if pairs.height >= MIN_SESSION_PAIRS
+    ]
+    strong = [(rule, pairs) for rule, pairs in sessions if rule.strong]
+    if strong:
+        sessions = strong
+    totals = [_typical(c) * TYPICAL_WEIGHT for c in comparisons]
+    for rule, pairs in sessions:
         free = [c for c, comp in enumerate(comparisons) if comp.field not in rule.fields]
-        if pairs.height < MIN_SESSION_PAIRS or not free:
+        if not free:
             continue
         chosen = [comparisons[c] for c in free]
         session = fit(compare(prepared, pairs, chosen), chosen, [u[c] for c in free])
+        matches = session.prior * pairs.height
         for position, c in enumerate(free):
-            estimates[c].append(session.m[position])
-    m = [
-        np.mean(found, axis=0) if found else _initial_m(comparison)
-        for comparison, found in zip(comparisons, estimates, strict=True)
-    ]
+            totals[c] = totals[c] + session.m[position] * matches
+    m = [np.asarray(total / total.sum(), dtype=np.float64) for total in totals]
     among_candidates = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
     expected_matches = among_candidates * candidate_levels.shape[0]
     prior = float(np.clip(expected_matches / max(possible_pairs, 1), 1e-12, 0.5))
@@ -183,6 +226,10 @@ TYPICAL_M: dict[str, tuple[float, ...]] = {
     "company": (0.03, 0.07, 0.10, 0.80),
     "category": (0.08, 0.04, 0.88),
 }
+
+
+def _typical(comparison: Comparison) -> np.ndarray:
+    return np.asarray(TYPICAL_M[comparison.kind], dtype=np.float64)
 
 
 def with_typical_m(
