@@ -36,7 +36,7 @@ class ResolutionOutcome:
 def scored_pairs(
     session: Session, model: MatchModel, frame: pl.DataFrame, pairs: pl.DataFrame
 ) -> pl.DataFrame:
-    """Pairs (positions i, j in `frame`) with their lead ids, probability and reasons."""
+    """Pairs (positions i, j in `frame`) with their lead ids, probability and field levels."""
     prepared = prepare(frame, ROLE_MAP)
     levels = compare(prepared, pairs, model.comparisons)
     probability = model.probability(levels)
@@ -53,7 +53,8 @@ def scored_pairs(
             "lead_a": ids.gather(pairs["i"]),
             "lead_b": ids.gather(pairs["j"]),
             "probability": probability,
-            "reasons": [explain(model, row) for row in levels],
+            # The reasons are put in words later, only for the pairs a person will see.
+            "levels": levels,
             "conflict": conflict,
         }
     ).with_columns(
@@ -102,7 +103,9 @@ def resolve_new_leads(session: Session, *, lead_ids: list[int], now: datetime) -
     }
     merged, deferred = _merge_sure(session, scored.filter(sure), contacts, now)
     likely = scored.filter(~sure & (pl.col("probability") >= REVIEW_THRESHOLD))
-    queued = _queue_likely(session, pl.concat([likely, deferred]), merged_away=merged, now=now)
+    queued = _queue_likely(
+        session, model, pl.concat([likely, deferred]), merged_away=merged, now=now
+    )
     return ResolutionOutcome(merged=len(merged), queued_for_review=queued)
 
 
@@ -179,12 +182,17 @@ def _merge_sure(
 
 
 def _queue_likely(
-    session: Session, likely: pl.DataFrame, *, merged_away: set[int], now: datetime
+    session: Session,
+    model: MatchModel,
+    likely: pl.DataFrame,
+    *,
+    merged_away: set[int],
+    now: datetime,
 ) -> int:
     """Pending reviews for likely pairs whose leads both still exist."""
     count = 0
-    for lead_a, lead_b, probability, reasons in likely.select(
-        "lead_a", "lead_b", "probability", "reasons"
+    for lead_a, lead_b, probability, levels in likely.select(
+        "lead_a", "lead_b", "probability", "levels"
     ).iter_rows():
         if lead_a in merged_away or lead_b in merged_away:
             continue
@@ -193,7 +201,7 @@ def _queue_likely(
                 lead_a=lead_a,
                 lead_b=lead_b,
                 match_score=float(probability),
-                reasons=list(reasons),
+                reasons=explain(model, np.asarray(levels)),
                 status="pending",
                 created_at=now,
             )
