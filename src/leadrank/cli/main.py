@@ -19,6 +19,7 @@ from leadrank.ingest.cli import ingest, quarantine
 from leadrank.leads.cli import clean, leads_app, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
+from leadrank.scoring.cli import icp_app
 
 app = typer.Typer(
     name="leadrank",
@@ -45,6 +46,7 @@ app.command()(clean)
 app.command()(dedupe)
 app.command()(quarantine)
 app.add_typer(leads_app, name="leads")
+app.add_typer(icp_app, name="icp")
 app.command()(stats)
 app.command()(sample)
 app.command()(demo)

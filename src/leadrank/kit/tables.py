@@ -32,3 +32,10 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
         frame.write_json(path)
     else:
         frame.write_parquet(path)
+
+
+def free_column_name(name: str, taken: set[str]) -> str:
+    """`name`, prefixed with "leadrank_" until no column in `taken` (casefolded) has it."""
+    while name.casefold() in taken:
+        name = f"leadrank_{name}"
+    return name

@@ -40,6 +40,26 @@ def output_name(field_name: str, taken: set[str]) -> str:
     return name
 
 
+def clean_table(
+    frame: pl.DataFrame, mapping: ColumnMapping, *, progress: Progress = no_progress
+) -> pl.DataFrame:
+    """The normalised fields (CLEAN_FIELDS, by their own names) of every row, in chunks."""
+    parts = []
+    for start in range(0, frame.height, CHUNK_ROWS):
+        chunk = frame.slice(start, CHUNK_ROWS)
+        canonical = apply_mapping(chunk, mapping)
+        parts.append(
+            clean_frame(
+                canonical.select(c for c in canonical.columns if c in LEAD_INPUT_FIELDS),
+                height=chunk.height,
+            )
+        )
+        progress("clean", min(start + CHUNK_ROWS, frame.height), frame.height)
+    if parts:
+        return pl.concat(parts)
+    return clean_frame(pl.DataFrame(), height=0)
+
+
 def clean_file(
     source: Path,
     output: Path,
@@ -56,21 +76,7 @@ def clean_file(
     mapping = auto_map(columns, "leads", explicit)
     taken = {c.casefold() for c in columns}
     names = {f: output_name(f, taken) for f in CLEAN_FIELDS}
-    parts = []
-    for start in range(0, table.height, CHUNK_ROWS):
-        chunk = table.frame.slice(start, CHUNK_ROWS)
-        canonical = apply_mapping(chunk, mapping)
-        cleaned = clean_frame(
-            canonical.select(c for c in canonical.columns if c in LEAD_INPUT_FIELDS),
-            height=chunk.height,
-        )
-        parts.append(cleaned.rename(names))
-        progress("clean", min(start + CHUNK_ROWS, table.height), table.height)
-    cleaned_all = (
-        pl.concat(parts)
-        if parts
-        else pl.DataFrame(schema={names[f]: pl.String for f in CLEAN_FIELDS})
-    )
+    cleaned_all = clean_table(table.frame, mapping, progress=progress).rename(names)
     result = pl.concat([table.frame.select(columns), cleaned_all], how="horizontal")
     write_table(result, output)
     issues: Counter[str] = Counter()

@@ -13,7 +13,7 @@ import polars as pl
 from leadrank.errors import BadInput
 from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.ingest.schemas import Progress, no_progress
-from leadrank.kit.tables import write_table
+from leadrank.kit.tables import free_column_name, write_table
 from leadrank.matching.blocking import MAX_BLOCK, candidate_pairs, rules_for
 from leadrank.matching.cluster import cluster_rows
 from leadrank.matching.compare import compare, comparisons_for
@@ -133,12 +133,6 @@ def parse_columns(choices: Sequence[str]) -> dict[str, str]:
     return parsed
 
 
-def _free_name(name: str, taken: set[str]) -> str:
-    while name.casefold() in taken:
-        name = f"leadrank_{name}"
-    return name
-
-
 def dedupe_file(
     source: Path,
     output: Path,
@@ -161,8 +155,8 @@ def dedupe_file(
     )
     taken = {c.casefold() for c in frame.columns}
     result = frame.with_columns(
-        pl.Series(_free_name("cluster_id", taken), matches.cluster_id, dtype=pl.Int64),
-        pl.Series(_free_name("match_score", taken), matches.match_score, dtype=pl.Float64)
+        pl.Series(free_column_name("cluster_id", taken), matches.cluster_id, dtype=pl.Int64),
+        pl.Series(free_column_name("match_score", taken), matches.match_score, dtype=pl.Float64)
         .fill_nan(None)
         .round(4),
     )
