@@ -1,0 +1,61 @@
+"""From scores to a combined score and a grade: A ≥ 90, B ≥ 75, C ≥ 50, D ≥ 25, else E by
+default; thresholds and weights are configurable."""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class GradeScale(BaseModel):
+    """Lowest combined score for each grade, best first; anything below the last is E."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    a: float = 90
+    b: float = 75
+    c: float = 50
+    d: float = 25
+
+    @model_validator(mode="after")
+    def _descending(self) -> GradeScale:
+        if not 100 >= self.a > self.b > self.c > self.d >= 0:
+            raise ValueError("grade thresholds must fall from A to D within 0-100")
+        return self
+
+    def grade(self, score: pl.Expr) -> pl.Expr:
+        """The grade letter of each score (null stays null)."""
+        return (
+            pl.when(score >= self.a)
+            .then(pl.lit("A"))
+            .when(score >= self.b)
+            .then(pl.lit("B"))
+            .when(score >= self.c)
+            .then(pl.lit("C"))
+            .when(score >= self.d)
+            .then(pl.lit("D"))
+            .when(score.is_not_null())
+            .then(pl.lit("E"))
+        )
+
+
+class Blend(BaseModel):
+    """How fit, engagement and (when a model is active) probability make one score 0-100."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fit: float = Field(default=0.5, ge=0)
+    engagement: float = Field(default=0.5, ge=0)
+    # With a model, its probability carries this share and the rules share the rest.
+    model_share: float = Field(default=0.7, ge=0, le=1)
+
+    def combined(self, fit: pl.Expr, engagement: pl.Expr, probability: pl.Expr | None) -> pl.Expr:
+        """The combined score 0-100; a disqualified lead's fit of 0 pulls it down like any."""
+        total = self.fit + self.engagement
+        rules = (fit.fill_null(0) * self.fit + engagement.fill_null(0) * self.engagement) / (
+            total if total > 0 else 1.0
+        )
+        if probability is None:
+            return rules.clip(0, 100).round(1)
+        blended = probability * 100 * self.model_share + rules * (1 - self.model_share)
+        return blended.clip(0, 100).round(1)
