@@ -163,18 +163,22 @@ def _merge_sure(
     for row, (lead_a, lead_b, probability) in enumerate(
         ordered.select("lead_a", "lead_b", "probability").iter_rows()
     ):
-        if lead_a in gone or lead_b in gone or lead_b in keepers:
+        if lead_a in gone or lead_b in gone:
             continue
         # What earlier merges of this batch brought the keeper; its own values were weighed
         # in the pair's score already.
-        held = keepers.setdefault(lead_a, [set(), set()])
+        held = keepers.get(lead_a, [set(), set()])
         incoming = contacts[lead_b]
-        if any(v is not None and held[k] and v not in held[k] for k, v in enumerate(incoming)):
+        conflict = any(
+            v is not None and held[k] and v not in held[k] for k, v in enumerate(incoming)
+        )
+        if conflict or lead_b in keepers:  # a person decides; chains are not followed
             deferred.append(row)
             continue
         for k, value in enumerate(incoming):
             if value is not None:
                 held[k].add(value)
+        keepers[lead_a] = held
         chosen.append((lead_a, lead_b, float(probability)))
         gone.add(lead_b)
     merge_many(session, chosen, by="auto", now=now)
