@@ -18,35 +18,13 @@ from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_insert, bulk_update, lookup_in, select_frame
 from leadrank.kit.sql import batched
+from leadrank.leads.merge import LEAD_COLUMNS
 from leadrank.leads.update import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadMerge, LeadReview
 
-# Lead columns a merge may fill, each with its own provenance.
-FIELDS = (
-    "company_id",
-    "email",
-    "email_valid",
-    "email_free_mail",
-    "email_disposable",
-    "email_role",
-    "phone_e164",
-    "first_name",
-    "last_name",
-    "full_name",
-    "job_title",
-    "seniority",
-    "department",
-    "linkedin_url",
-    "city",
-    "state",
-    "country_code",
-    "company_name",
-    "company_domain",
-    "lead_source",
-    "lead_status",
-    "source_created_at",
-)
+# Lead columns a merge may fill, each with its own provenance: those an import fills.
+FIELDS = ("company_id", *LEAD_COLUMNS.values())
 JSON_COLUMNS = ("issues", "attributes", "provenance", "sources")
 DATETIMES = ("source_created_at", "created_at", "updated_at")
 ALL_COLUMNS = tuple(c.key for c in Lead.__table__.columns)

@@ -19,16 +19,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
-from leadrank.leads.bulk_merge import FIELDS, merge_many
+from leadrank.leads.bulk_merge import DATETIMES, FIELDS, merge_many
 from leadrank.leads.update import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadKey, LeadMerge, LeadReview
 
 
 def _restored(row: dict[str, Any]) -> dict[str, Any]:
-    datetimes = ("source_created_at", "created_at", "updated_at")
     return {
-        k: datetime.fromisoformat(v) if k in datetimes and isinstance(v, str) else v
+        k: datetime.fromisoformat(v) if k in DATETIMES and isinstance(v, str) else v
         for k, v in row.items()
     }
 

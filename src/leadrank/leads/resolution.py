@@ -33,9 +33,7 @@ class ResolutionOutcome:
     queued_for_review: int = 0
 
 
-def scored_pairs(
-    session: Session, model: MatchModel, frame: pl.DataFrame, pairs: pl.DataFrame
-) -> pl.DataFrame:
+def scored_pairs(model: MatchModel, frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """Pairs (positions i, j in `frame`) with their lead ids, probability and field levels."""
     prepared = prepare(frame, ROLE_MAP)
     levels = compare(prepared, pairs, model.comparisons)
@@ -94,7 +92,7 @@ def resolve_new_leads(session: Session, *, lead_ids: list[int], now: datetime) -
     pairs = _block_pairs(frame, set(lead_ids))
     if pairs.is_empty():
         return ResolutionOutcome()
-    scored = scored_pairs(session, model, frame, pairs)
+    scored = scored_pairs(model, frame, pairs)
     scored = _without_decided(session, scored)
     sure = (pl.col("probability") >= MERGE_THRESHOLD) & ~pl.col("conflict")
     contacts = {

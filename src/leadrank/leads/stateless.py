@@ -12,7 +12,7 @@ from leadrank.errors import BadInput
 from leadrank.ingest.mapping import ColumnMapping, apply_mapping, auto_map, load_mapping_file
 from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.ingest.schemas import Progress, no_progress
-from leadrank.kit.tables import write_table
+from leadrank.kit.tables import free_column_name, write_table
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.fields import CLEAN_FIELDS, LEAD_INPUT_FIELDS
 
@@ -34,10 +34,9 @@ class CleanReport:
 
 def output_name(field_name: str, taken: set[str]) -> str:
     """The name of an added column, prefixed until it collides with no input column."""
-    name = field_name if field_name in UNPREFIXED else f"clean_{field_name}"
-    while name.casefold() in taken:
-        name = f"leadrank_{name}"
-    return name
+    return free_column_name(
+        field_name if field_name in UNPREFIXED else f"clean_{field_name}", taken
+    )
 
 
 def clean_table(

@@ -209,9 +209,21 @@ def train(
         for position, c in enumerate(free):
             totals[c] = totals[c] + session.m[position] * matches
     m = [np.asarray(total / total.sum(), dtype=np.float64) for total in totals]
-    among_candidates = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
-    expected_matches = among_candidates * candidate_levels.shape[0]
-    prior = float(np.clip(expected_matches / max(possible_pairs, 1), 1e-12, 0.5))
+    return _with_prior(comparisons, m, u, candidate_levels, possible_pairs)
+
+
+def _with_prior(
+    comparisons: list[Comparison],
+    m: list[np.ndarray],
+    u: list[np.ndarray],
+    candidate_levels: np.ndarray,
+    possible_pairs: int,
+) -> MatchModel:
+    """The model with m and u, and the prior that the candidates imply: the matches expected
+    among them, over all the pairs that could match."""
+    among = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
+    expected = among * candidate_levels.shape[0]
+    prior = float(np.clip(expected / max(possible_pairs, 1), 1e-12, 0.5))
     return MatchModel(comparisons, m, u, prior)
 
 
@@ -240,8 +252,5 @@ def with_typical_m(
     possible_pairs: int,
 ) -> MatchModel:
     """A model from typical m, the data's own u, and the prior its candidates imply."""
-    m = [np.asarray(TYPICAL_M[c.kind], dtype=np.float64) for c in comparisons]
-    among = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
-    expected = among * candidate_levels.shape[0]
-    prior = float(np.clip(expected / max(possible_pairs, 1), 1e-12, 0.5))
-    return MatchModel(comparisons, m, u, prior)
+    m = [_typical(c) for c in comparisons]
+    return _with_prior(comparisons, m, u, candidate_levels, possible_pairs)

@@ -70,12 +70,19 @@ _ADDRESS_WORDS = {
 
 
 @cache
+def _nickname_lines() -> tuple[tuple[str, ...], ...]:
+    """The nickname families of data/nicknames.txt, each with its full name first."""
+    text = resources.files("leadrank.matching").joinpath("data", "nicknames.txt").read_text()
+    return tuple(
+        tuple(line.split()) for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+@cache
 def nickname_families() -> dict[str, tuple[int, ...]]:
     """Given name -> the ids of the nickname families it belongs to."""
-    text = resources.files("leadrank.matching").joinpath("data", "nicknames.txt").read_text()
     families: dict[str, list[int]] = {}
-    lines = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
-    for family, names in enumerate(lines):
+    for family, names in enumerate(_nickname_lines()):
         for name in names:
             families.setdefault(name, []).append(family)
     return {name: tuple(ids) for name, ids in families.items()}
@@ -84,13 +91,10 @@ def nickname_families() -> dict[str, tuple[int, ...]]:
 @cache
 def _canonical_first_names() -> dict[str, str]:
     """Given name -> the full name of its first nickname family ("bob" -> "robert")."""
-    text = resources.files("leadrank.matching").joinpath("data", "nicknames.txt").read_text()
     canonical: dict[str, str] = {}
-    for line in text.splitlines():
-        names = line.split()
-        if names and not line.startswith("#"):
-            for name in names:
-                canonical.setdefault(name, names[0])
+    for names in _nickname_lines():
+        for name in names:
+            canonical.setdefault(name, names[0])
     return canonical
 
 
@@ -151,6 +155,16 @@ def _address(text: str) -> str | None:
     return " ".join(_ADDRESS_WORDS.get(w, w) for w in words) or None
 
 
+_SOUNDEX_CODES = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
 def soundex(word: str | None) -> str | None:
     """American Soundex: names that sound alike share a code ("robert", "rupert" -> R163)."""
     if not word:
@@ -158,11 +172,9 @@ def soundex(word: str | None) -> str | None:
     letters = [c for c in word.lower() if "a" <= c <= "z"]
     if not letters:
         return None
-    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2")}
-    codes.update({**dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"})
-    out, last = letters[0].upper(), codes.get(letters[0], "")
+    out, last = letters[0].upper(), _SOUNDEX_CODES.get(letters[0], "")
     for c in letters[1:]:
-        code = codes.get(c, "")
+        code = _SOUNDEX_CODES.get(c, "")
         if code and code != last:
             out += code
         if c not in "hw":
