@@ -20,6 +20,7 @@ from leadrank.leads.cli import clean, leads_app, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
 from leadrank.scoring.cli import icp_app
+from leadrank.training.cli import evaluate, models_app, score, train
 
 app = typer.Typer(
     name="leadrank",
@@ -47,6 +48,10 @@ app.command()(dedupe)
 app.command()(quarantine)
 app.add_typer(leads_app, name="leads")
 app.add_typer(icp_app, name="icp")
+app.command()(train)
+app.command()(score)
+app.command()(evaluate)
+app.add_typer(models_app, name="models")
 app.command()(stats)
 app.command()(sample)
 app.command()(demo)

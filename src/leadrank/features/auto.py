@@ -9,15 +9,19 @@ makes training and scoring agree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from leadrank.leads.normalize.dates import parse_datetimes
 from leadrank.leads.normalize.values import blank_to_null
 
-Kind = Literal["numeric", "boolean", "categorical", "datetime", "text", "id", "constant"]
+Kind = Literal[
+    "numeric", "boolean", "categorical", "datetime", "text", "id", "constant", "excluded"
+]
 USED_KINDS = ("numeric", "boolean", "categorical", "datetime", "text")
 MAX_LEVELS = 50  # categories kept per column, most frequent first
 MIN_LEVEL_SHARE = 0.005  # rarer levels share one code with unseen ones
@@ -70,6 +74,36 @@ class FeaturePlan:
     def categorical_features(self) -> list[str]:
         """Features holding category codes (0 missing, 1 rare, 2+ kept levels)."""
         return [c.name for c in self.used if c.kind == "categorical"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data, stored beside a model."""
+        return {"columns": [asdict(column) for column in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeaturePlan:
+        """The plan that `to_dict` wrote."""
+        return cls([ColumnPlan(**column) for column in data["columns"]])
+
+    def without(self, names: set[str], reason: str) -> FeaturePlan:
+        """The same plan with the named columns left out, saying why."""
+        return FeaturePlan(
+            [
+                ColumnPlan(c.name, "excluded", reason) if c.name in names else c
+                for c in self.columns
+            ]
+        )
+
+    def feature_columns(self) -> dict[str, str]:
+        """Each feature's input column (a date column yields three features, text several)."""
+        return {feature: column.name for column in self.used for feature in column.features}
+
+    def time_values(self, frame: pl.DataFrame, name: str) -> npt.NDArray[np.float64]:
+        """A date column as seconds since 1970 (NaN where empty or unreadable)."""
+        when = frame.select(
+            _tidy(pl.col(name)).map_batches(parse_datetimes, return_dtype=pl.Datetime("us", "UTC"))
+        ).to_series()
+        seconds = when.dt.epoch("s").cast(pl.Float64).fill_null(float("nan"))
+        return seconds.to_numpy().astype(np.float64, copy=False)
 
     def transform(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The features of `frame`, all Float64 (categories as codes); missing columns are null."""

@@ -7,6 +7,7 @@ from leadrank.orm.event import Event
 from leadrank.orm.imports import Import
 from leadrank.orm.lead import Lead, LeadKey
 from leadrank.orm.matching import LeadMerge, LeadReview, MatchWeights
+from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
 
 __all__ = [
     "Base",
@@ -18,5 +19,8 @@ __all__ = [
     "LeadKey",
     "LeadMerge",
     "LeadReview",
+    "LeadScore",
     "MatchWeights",
+    "ModelVersion",
+    "ScoreRun",
 ]

@@ -1,0 +1,83 @@
+"""The model registry and stored scores: model versions with their stage and artifact, scoring
+runs, and each lead's scores with the reasons and the features they came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadrank.orm.base import Base, BigId, EncodedJson, JsonType, UtcDateTime
+
+
+class ModelVersion(Base):
+    """One trained model: shadow (scored alongside, not served), active (served) or archived."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        Index("ix_model_versions_stage", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))  # shadow | active | archived
+    kind: Mapped[str] = mapped_column(String(16))  # table | workspace
+    algorithm: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(Text)  # what it predicts, in words
+    label: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # workspace label definition
+    metrics: Mapped[dict[str, Any]] = mapped_column(JsonType)  # headline held-out metrics
+    data_hash: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)  # zip of the model's files
+    path: Mapped[str | None] = mapped_column(Text)  # where its files and report were written
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    stage_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    previous_active_id: Mapped[int | None] = mapped_column(BigId)  # what rollback returns to
+
+
+class ScoreRun(Base):
+    """One scoring pass over the workspace by one model (or the rules alone)."""
+
+    __tablename__ = "score_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    model_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("model_versions.id"))
+    model_version: Mapped[str] = mapped_column(String(120))  # "converted:v3" or "rules"
+    stage: Mapped[str] = mapped_column(String(16))  # active | shadow | rules
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    leads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LeadScore(Base):
+    """A lead's scores from one run, stored with reasons and features, never recomputed."""
+
+    __tablename__ = "lead_scores"
+    __table_args__ = (Index("ix_lead_scores_lead_run", "lead_id", "run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("score_runs.id"), index=True)
+    lead_id: Mapped[int] = mapped_column(BigId)  # no foreign key: merges remove leads
+    fit: Mapped[float | None] = mapped_column(Float)
+    engagement: Mapped[float | None] = mapped_column(Float)
+    probability: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(String(1))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[dict[str, Any]] = mapped_column(
+        EncodedJson
+    )  # {"positive": [...], "negative": [...]}
+    features: Mapped[dict[str, Any]] = mapped_column(EncodedJson)  # the snapshot the model saw

@@ -1,0 +1,196 @@
+"""A trained model as one object: its feature plan, the learner (LightGBM trees or logistic
+coefficients), its calibration and its metadata; saved as readable files, never as a pickle."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from leadrank.errors import BadInput
+from leadrank.features.auto import FeaturePlan
+from leadrank.training.design import LinearDesign
+
+Algorithm = Literal["lightgbm", "logistic"]
+Matrix = npt.NDArray[np.float64]
+MODEL_FILE = "model.json"
+BOOSTER_FILE = "booster.txt"
+METADATA_FILE = "metadata.json"
+REPORT_FILE = "report.html"
+
+
+def logit(p: Matrix) -> Matrix:
+    """Log-odds of probabilities, kept finite."""
+    clipped = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def sigmoid(z: Matrix) -> Matrix:
+    """Probabilities of log-odds."""
+    return np.asarray(1 / (1 + np.exp(-z)), dtype=np.float64)
+
+
+@dataclass
+class Calibration:
+    """Platt scaling on the log-odds: p = sigmoid(slope * raw + shift). Monotone, so the
+    ranking (and ROC-AUC) of the learner is kept while its probabilities become honest."""
+
+    slope: float = 1.0
+    shift: float = 0.0
+
+    def apply(self, raw: Matrix) -> Matrix:
+        """Calibrated probabilities of raw log-odds."""
+        return sigmoid(self.slope * raw + self.shift)
+
+
+@dataclass
+class LinearModel:
+    """Logistic regression over a stored design."""
+
+    design: LinearDesign
+    coef: list[float]
+    intercept: float
+
+    def raw(self, features: Matrix) -> Matrix:
+        """Log-odds."""
+        return np.asarray(
+            self.design.transform(features) @ np.asarray(self.coef) + self.intercept,
+            dtype=np.float64,
+        )
+
+    def contributions(self, features: Matrix) -> Matrix:
+        """Per feature: coefficient times the distance from the training mean, in log-odds."""
+        design = self.design.transform(features)
+        parts = (design - np.asarray(self.design.means)) * np.asarray(self.coef)
+        owners = np.asarray(self.design.owners)
+        out = np.zeros((features.shape[0], len(self.design.columns)))
+        for index in range(len(self.design.columns)):
+            out[:, index] = parts[:, owners == index].sum(axis=1)
+        return out
+
+
+@dataclass
+class ModelBundle:
+    """Everything needed to score a table the way the model was trained."""
+
+    algorithm: Algorithm
+    plan: FeaturePlan
+    calibration: Calibration
+    booster: lgb.Booster | None = None
+    linear: LinearModel | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Features in matrix order."""
+        return self.plan.feature_names
+
+    def matrix(self, frame: pl.DataFrame) -> Matrix:
+        """The feature matrix of a table (missing columns are missing values)."""
+        features = self.plan.transform(frame)
+        if not features.width:
+            return np.zeros((frame.height, 0))
+        return features.to_numpy().astype(np.float64, copy=False)
+
+    def raw(self, features: Matrix) -> Matrix:
+        """Uncalibrated log-odds."""
+        if self.booster is not None:
+            return np.asarray(self.booster.predict(features, raw_score=True), dtype=np.float64)
+        assert self.linear is not None
+        return self.linear.raw(features)
+
+    def probability(self, features: Matrix) -> Matrix:
+        """Calibrated probability of the positive outcome."""
+        return self.calibration.apply(self.raw(features))
+
+    def contributions(self, features: Matrix) -> Matrix:
+        """Per row and feature, its push on the raw log-odds (SHAP values for trees)."""
+        if self.booster is not None:
+            both = np.asarray(self.booster.predict(features, pred_contrib=True))
+            return np.asarray(both[:, :-1], dtype=np.float64)
+        assert self.linear is not None
+        return self.linear.contributions(features)
+
+    # --- storage -----------------------------------------------------------------------
+    def files(self) -> dict[str, str]:
+        """The bundle as named text files."""
+        body: dict[str, Any] = {
+            "algorithm": self.algorithm,
+            "plan": self.plan.to_dict(),
+            "calibration": {"slope": self.calibration.slope, "shift": self.calibration.shift},
+        }
+        if self.linear is not None:
+            body["linear"] = {
+                "design": self.linear.design.to_dict(),
+                "coef": self.linear.coef,
+                "intercept": self.linear.intercept,
+            }
+        files = {
+            MODEL_FILE: json.dumps(body, indent=1),
+            METADATA_FILE: json.dumps(self.metadata, indent=1, default=str),
+        }
+        if self.booster is not None:
+            files[BOOSTER_FILE] = self.booster.model_to_string()
+        return files
+
+    def save(self, directory: Path) -> Path:
+        """Write the bundle's files into `directory`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in self.files().items():
+            (directory / name).write_text(text, encoding="utf-8")
+        return directory
+
+    def to_bytes(self) -> bytes:
+        """The bundle as one zip archive (stored in the registry)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in self.files().items():
+                archive.writestr(name, text)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_files(cls, files: dict[str, str]) -> ModelBundle:
+        """A bundle from the files `files()` wrote."""
+        if MODEL_FILE not in files:
+            raise BadInput(f"not a leadrank model: {MODEL_FILE} is missing")
+        body = json.loads(files[MODEL_FILE])
+        linear = None
+        if "linear" in body:
+            linear = LinearModel(
+                LinearDesign.from_dict(body["linear"]["design"]),
+                list(body["linear"]["coef"]),
+                float(body["linear"]["intercept"]),
+            )
+        booster = lgb.Booster(model_str=files[BOOSTER_FILE]) if BOOSTER_FILE in files else None
+        return cls(
+            algorithm=body["algorithm"],
+            plan=FeaturePlan.from_dict(body["plan"]),
+            calibration=Calibration(**body["calibration"]),
+            booster=booster,
+            linear=linear,
+            metadata=json.loads(files.get(METADATA_FILE, "{}")),
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> ModelBundle:
+        """A bundle saved with `save`."""
+        if not directory.is_dir():
+            raise BadInput(f"no model directory at {directory}")
+        names = (MODEL_FILE, BOOSTER_FILE, METADATA_FILE)
+        return cls.from_files(
+            {n: (directory / n).read_text("utf-8") for n in names if (directory / n).exists()}
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ModelBundle:
+        """A bundle from `to_bytes`."""
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return cls.from_files({n: archive.read(n).decode("utf-8") for n in archive.namelist()})

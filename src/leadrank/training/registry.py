@@ -1,0 +1,173 @@
+"""The model registry: versions per model name, moving between shadow, active and archived.
+
+The first version of a name becomes active; later versions start in shadow, are scored beside
+the active one, and are promoted by a person. Rollback returns to the version that was active
+before. Artifacts live in the database (so every process and machine sees the same model) and
+are also written as readable files with their report under the data directory.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadrank.errors import BadInput, Conflict, NotFound
+from leadrank.orm.scoring import ModelVersion
+from leadrank.training.bundle import ModelBundle
+
+STAGES = ("shadow", "active", "archived")
+HEADLINE = ("roc_auc", "pr_auc", "brier", "log_loss", "precision_at_10", "lift_at_10")
+_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def model_name(text: str) -> str:
+    """A registry name from free text: "Converted" -> "converted", "deal won" -> "deal-won"."""
+    name = _NAME.sub("-", text.lower()).strip("-")[:60]
+    if not name:
+        raise BadInput(f"cannot make a model name of {text!r}; give one with --name")
+    return name
+
+
+def register(
+    session: Session,
+    *,
+    bundle: ModelBundle,
+    name: str,
+    kind: str,
+    target: str,
+    data_dir: Path,
+    label: dict[str, Any] | None = None,
+) -> ModelVersion:
+    """Store a new version of `name` (active if it is the first, else shadow) and write its
+    files under data_dir/models/NAME/vN."""
+    latest = session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name))
+    version = (latest or 0) + 1
+    has_active = session.scalar(
+        select(ModelVersion.id).where(ModelVersion.name == name, ModelVersion.stage == "active")
+    )
+    now = datetime.now(UTC)
+    directory = data_dir / "models" / name / f"v{version}"
+    bundle.metadata.update({"name": name, "version": version, "kind": kind})
+    metrics = bundle.metadata.get("metrics", {})
+    model = ModelVersion(
+        name=name,
+        version=version,
+        stage="shadow" if has_active else "active",
+        kind=kind,
+        algorithm=bundle.algorithm,
+        target=target,
+        label=label,
+        metrics={key: metrics.get(key) for key in HEADLINE},
+        data_hash=str(bundle.metadata.get("data_hash", "")),
+        artifact=bundle.to_bytes(),
+        path=str(directory),
+        created_at=now,
+        stage_changed_at=now,
+    )
+    session.add(model)
+    session.flush()
+    bundle.save(directory)
+    return model
+
+
+def list_models(session: Session, *, name: str | None = None) -> list[ModelVersion]:
+    """Every version, newest first."""
+    query = select(ModelVersion).order_by(ModelVersion.id.desc())
+    if name:
+        query = query.where(ModelVersion.name == name)
+    return list(session.scalars(query))
+
+
+def find(session: Session, reference: str) -> ModelVersion:
+    """A version by "name:vN" / "name:N", or a name's active version (else its newest)."""
+    name, _, wanted = reference.partition(":")
+    query = select(ModelVersion).where(ModelVersion.name == name)
+    if wanted:
+        number = wanted.lstrip("vV")
+        if not number.isdigit():
+            raise BadInput(f"model version must look like {name}:v3, not {reference!r}")
+        found = session.scalar(query.where(ModelVersion.version == int(number)))
+    else:
+        found = session.scalar(
+            query.order_by((ModelVersion.stage == "active").desc(), ModelVersion.version.desc())
+        )
+    if found is None:
+        known = ", ".join(sorted({m.name for m in list_models(session)})) or "none yet"
+        raise NotFound(f"no model {reference!r} (models: {known})")
+    return found
+
+
+def active_model(session: Session, *, kind: str | None = None) -> ModelVersion | None:
+    """The most recently activated model (of a kind), or None: scoring then uses rules alone."""
+    query = select(ModelVersion).where(ModelVersion.stage == "active")
+    if kind:
+        query = query.where(ModelVersion.kind == kind)
+    return session.scalar(query.order_by(ModelVersion.stage_changed_at.desc()).limit(1))
+
+
+def shadow_models(session: Session, *, name: str) -> list[ModelVersion]:
+    """Shadow versions of a name, scored beside its active version."""
+    query = select(ModelVersion).where(ModelVersion.name == name, ModelVersion.stage == "shadow")
+    return list(session.scalars(query.order_by(ModelVersion.version)))
+
+
+def promote(session: Session, *, reference: str) -> tuple[ModelVersion, ModelVersion | None]:
+    """Make a version active; the version it replaces is archived. Without a version number,
+    the newest shadow version of the name is promoted."""
+    if ":" in reference:
+        chosen = find(session, reference)
+    else:
+        shadows = shadow_models(session, name=reference)
+        if not shadows:
+            find(session, reference)  # says so when the name is unknown
+            raise Conflict(f"model {reference!r} has no shadow version to promote")
+        chosen = shadows[-1]
+    if chosen.stage == "active":
+        raise Conflict(f"{label(chosen)} is already active")
+    replaced = session.scalar(
+        select(ModelVersion).where(ModelVersion.name == chosen.name, ModelVersion.stage == "active")
+    )
+    now = datetime.now(UTC)
+    if replaced is not None:
+        replaced.stage, replaced.stage_changed_at = "archived", now
+    chosen.stage, chosen.stage_changed_at = "active", now
+    chosen.previous_active_id = replaced.id if replaced is not None else None
+    session.flush()
+    return chosen, replaced
+
+
+def rollback(session: Session, *, name: str) -> tuple[ModelVersion, ModelVersion]:
+    """Archive the active version of `name` and reactivate the one it replaced."""
+    current = session.scalar(
+        select(ModelVersion).where(ModelVersion.name == name, ModelVersion.stage == "active")
+    )
+    if current is None:
+        find(session, name)
+        raise Conflict(f"model {name!r} has no active version to roll back")
+    if current.previous_active_id is None:
+        raise Conflict(f"{label(current)} replaced no earlier version: nothing to roll back to")
+    previous = session.get(ModelVersion, current.previous_active_id)
+    assert previous is not None
+    now = datetime.now(UTC)
+    current.stage, current.stage_changed_at = "archived", now
+    previous.stage, previous.stage_changed_at = "active", now
+    session.flush()
+    return previous, current
+
+
+def load(model: ModelVersion) -> ModelBundle:
+    """The stored bundle of a version."""
+    bundle = ModelBundle.from_bytes(model.artifact)
+    bundle.metadata.setdefault("name", model.name)
+    bundle.metadata.setdefault("version", model.version)
+    return bundle
+
+
+def label(model: ModelVersion) -> str:
+    """ "converted:v3"."""
+    return f"{model.name}:v{model.version}"
