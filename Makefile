@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-model clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -33,3 +33,6 @@ bench: $(STAMP)
 
 bench-dedupe: $(STAMP)
 	$(BIN)/python benchmarks/dedupe.py
+
+bench-model: $(STAMP)
+	$(BIN)/python benchmarks/model_quality.py

@@ -25,7 +25,7 @@ def test_default_and_custom_grade_thresholds() -> None:
 
 
 def test_blend_without_and_with_a_model() -> None:
-    frame = pl.DataFrame({"fit": [80.0, None], "eng": [40.0, 20.0], "p": [0.9, 0.1]})
+    frame = pl.DataFrame({"fit": [80.0, None], "eng": [40.0, 20.0], "p": [90.0, 10.0]})
     rules = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), None)).to_series()
     assert rules.to_list() == [60.0, 10.0]
     modelled = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), pl.col("p")))

@@ -1,4 +1,4 @@
-"""`leadrank demo`: sample -> ingest -> summary, the first five minutes of a new user."""
+"""`leadrank demo`: sample -> ingest -> train -> score, the first five minutes of a new user."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ from leadrank.ingest.service import ingest_file
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.sample.cli import render_manifest, write_sample
+from leadrank.scoring.repository import latest_run, top_scores
+from leadrank.scoring.workspace import score_workspace
+from leadrank.training import registry
+from leadrank.training.cli import render_training
+from leadrank.training.workspace import train_workspace
+
+# The sample's deals are rare, so the demo learns the wider outcome of a meeting or a win.
+DEMO_LABEL = "meeting_booked or deal_won within 120d"
 
 
 def demo(
@@ -24,7 +32,8 @@ def demo(
     ),
     seed: Annotated[int, typer.Option("--seed")] = 7,
 ) -> None:
-    """Generate a messy sample workspace, ingest it, and show what was loaded, merged and quarantined."""
+    """Generate a messy sample workspace, ingest it, learn from its outcomes, score every lead
+    and show the 20 to work first with their reasons."""
     settings = get_settings()
     console.rule("1. sample files from several vendors")
     manifest = write_sample(out, leads=leads, seed=seed)
@@ -63,14 +72,43 @@ def demo(
         console.rule("3. the workspace")
         with session_scope(engine) as session:
             render_stats(service.workspace_stats(session))
-            best = service.list_leads(session, sort="quality", limit=10)
-    console.rule("4. best-quality leads (scoring arrives with the model)")
-    for lead in best:
+
+        console.rule(f"4. learn from outcomes: {DEMO_LABEL}")
+        with session_scope(engine) as session:
+            trained = train_workspace(session, label=DEMO_LABEL, data_dir=settings.data_dir)
+            model_label = registry.label(trained.model)
+            if trained.model.stage != "active":
+                registry.promote(session, reference=model_label)
         console.print(
-            f"  {lead.id:>7}  {lead.quality_score:.2f}  {lead.full_name or '':28} {lead.job_title or '':32} "
-            f"{lead.company_name or lead.company_domain or ''}"
+            f"{trained.mature:,} leads with a settled outcome ({trained.positives:,} positive); "
+            f"{trained.immature:,} still inside their window"
         )
+        render_training(trained.result, trained.target)
+
+        console.rule("5. score every lead")
+        with session_scope(engine) as session:
+            runs = score_workspace(session)
+            active = runs[0]
+            grades = "  ".join(f"{g} {active.grades.get(g, 0):,}" for g in "ABCDE")
+            console.print(
+                f"{active.leads:,} leads scored by {active.model_version}; grades {grades}"
+            )
+            run = latest_run(session, stage="active")
+            best = top_scores(session, run, limit=20) if run else []
+            console.rule("6. the 20 leads to work first")
+            for score, lead in best:
+                reasons = (
+                    score.reasons.get("positive", [])[:2] + score.reasons.get("negative", [])[:1]
+                )
+                console.print(
+                    f"  {score.grade} {score.score:5.1f}  p={score.probability or 0:.2f}  "
+                    f"{(lead.full_name or '')[:24]:24} {(lead.job_title or '')[:26]:26} "
+                    f"{(lead.company_name or lead.company_domain or '')[:24]}",
+                    markup=False,
+                )
+                console.print(f"      {'; '.join(reasons)}", markup=False)
+    console.print(f"\nmodel report (ROC, calibration, lift): {trained.report}")
     console.print(
-        "\nnext: `leadrank leads list -q <text>`, `leadrank leads show <id>`, "
-        "`leadrank leads duplicates`, `leadrank quarantine`"
+        "next: `leadrank leads show <id>`, `leadrank models list`, `leadrank evaluate`, "
+        "`leadrank train --data FILE --target COLUMN`, `leadrank leads duplicates`"
     )

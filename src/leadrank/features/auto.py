@@ -87,10 +87,7 @@ class FeaturePlan:
     def without(self, names: set[str], reason: str) -> FeaturePlan:
         """The same plan with the named columns left out, saying why."""
         return FeaturePlan(
-            [
-                ColumnPlan(c.name, "excluded", reason) if c.name in names else c
-                for c in self.columns
-            ]
+            [ColumnPlan(c.name, "excluded", reason) if c.name in names else c for c in self.columns]
         )
 
     def feature_columns(self) -> dict[str, str]:
@@ -112,7 +109,8 @@ class FeaturePlan:
             raw = (
                 _tidy(pl.col(plan.name))
                 if plan.name in frame.columns
-                else pl.lit(None, dtype=pl.String)
+                # A full column, not a scalar: date parsing would not broadcast one.
+                else pl.repeat(None, frame.height, dtype=pl.String)
             )
             exprs.extend(_features(plan, raw, frame.schema.get(plan.name)))
         return frame.select(exprs) if exprs else pl.DataFrame()

@@ -223,6 +223,28 @@ def select_frame(
             rows.extend(cursor.fetchall())
     finally:
         cursor.close()
+    return _typed_frame(rows, table, columns, sqlite=sqlite)
+
+
+def select_all(session: Session, model: type[Base], columns: Sequence[str]) -> pl.DataFrame:
+    """Every row of a table as a frame, typed as `select_frame` types them."""
+    table = table_of(model)
+    sqlite = _is_sqlite(session)
+    listed = ", ".join(
+        f'"{c}"' if sqlite or not _is_json(table.c[c].type) else f'"{c}"::text' for c in columns
+    )
+    cursor = _driver_connection(session).cursor()
+    try:
+        cursor.execute(f'SELECT {listed} FROM "{table.name}" ORDER BY id')
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return _typed_frame(rows, table, columns, sqlite=sqlite)
+
+
+def _typed_frame(
+    rows: list[tuple[Any, ...]], table: Any, columns: Sequence[str], *, sqlite: bool
+) -> pl.DataFrame:
     schema = {c: _polars_type(table.c[c].type) for c in columns}
     # SQLite hands back datetimes as text and booleans as integers.
     raw_schema: dict[str, pl.DataType] = {

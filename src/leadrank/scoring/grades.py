@@ -49,13 +49,15 @@ class Blend(BaseModel):
     # With a model, its probability carries this share and the rules share the rest.
     model_share: float = Field(default=0.7, ge=0, le=1)
 
-    def combined(self, fit: pl.Expr, engagement: pl.Expr, probability: pl.Expr | None) -> pl.Expr:
-        """The combined score 0-100; a disqualified lead's fit of 0 pulls it down like any."""
+    def combined(self, fit: pl.Expr, engagement: pl.Expr, model: pl.Expr | None) -> pl.Expr:
+        """The combined score 0-100 from fit, engagement and the model's score 0-100 (its
+        probability ranked against held-out leads); a disqualified lead's fit of 0 pulls it
+        down like any."""
         total = self.fit + self.engagement
         rules = (fit.fill_null(0) * self.fit + engagement.fill_null(0) * self.engagement) / (
             total if total > 0 else 1.0
         )
-        if probability is None:
+        if model is None:
             return rules.clip(0, 100).round(1)
-        blended = probability * 100 * self.model_share + rules * (1 - self.model_share)
+        blended = model * self.model_share + rules * (1 - self.model_share)
         return blended.clip(0, 100).round(1)

@@ -44,18 +44,23 @@ def _score_batch(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
     features = bundle.matrix(frame)
     raw = bundle.raw(features)
     columns, contributions = column_contributions(bundle, features)
-    values = frame.select(
-        blank_to_null(pl.col(c).cast(pl.String)).alias(c)
-        if c in frame.columns
-        else pl.lit(None, pl.String).alias(c)
-        for c in columns
-    )
+    values = frame.select(_shown(frame, c) for c in columns)
     positive, negative = model_reasons(
         columns, contributions, values, raw=raw, calibration=bundle.calibration
     )
     return ModelScores(
         bundle.calibration.apply(raw), confidence(bundle, values), positive, negative
     )
+
+
+def _shown(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column's values as a person reads them: 81.4 rather than 81.39328, 3 rather than 3.0."""
+    if column not in frame.columns:
+        return pl.lit(None, pl.String).alias(column)
+    value = pl.col(column)
+    if frame.schema[column].is_float():
+        value = value.round(1).cast(pl.String).str.replace(r"\.0$", "")
+    return blank_to_null(value.cast(pl.String)).alias(column)
 
 
 def confidence(bundle: ModelBundle, values: pl.DataFrame) -> Matrix:
@@ -66,8 +71,5 @@ def confidence(bundle: ModelBundle, values: pl.DataFrame) -> Matrix:
     total = sum(weights[c] for c in columns)
     if not columns or total <= 0:
         return np.ones(values.height)
-    present = values.select(
-        pl.col(c).is_not_null().cast(pl.Float64) * weights[c]
-        for c in columns
-    )
+    present = values.select(pl.col(c).is_not_null().cast(pl.Float64) * weights[c] for c in columns)
     return np.asarray(present.sum_horizontal().to_numpy() / total, dtype=np.float64)

@@ -27,9 +27,9 @@ def column_label(name: str) -> str:
         kind, measure, days = match.groups()
         what = "any activity" if kind == "all" else kind.replace("_", " ")
         if measure == "count":
-            return f"{what} {'in the last ' + days + ' days' if days else 'ever'} (count)"
+            return f"{what} count, {'last ' + days + ' days' if days else 'all time'},"
         if measure == "days_since_last":
-            return f"days since {what}"
+            return f"days since last {what}"
         if measure == "days_since_first":
             return f"days since the first {what}"
         return f"days with {what}"
@@ -48,11 +48,7 @@ def model_reasons(
     `values` holds each column's input as text, in `columns` order."""
     probability = calibration.apply(raw)
     shown = values.select(
-        pl.col(c)
-        .cast(pl.String)
-        .str.slice(0, VALUE_CHARS)
-        .fill_null("missing")
-        .alias(f"v{i}")
+        pl.col(c).cast(pl.String).str.slice(0, VALUE_CHARS).fill_null("missing").alias(f"v{i}")
         for i, c in enumerate(columns)
     )
     labels = [column_label(c) for c in columns]

@@ -111,6 +111,15 @@ class ModelBundle:
         """Calibrated probability of the positive outcome."""
         return self.calibration.apply(self.raw(features))
 
+    def score(self, probability: Matrix) -> Matrix:
+        """Score 0-100: the share of held-out leads this probability beats, so an A (90+) is
+        a top-10% lead whatever the base rate; probability x 100 when no split was kept."""
+        points = self.metadata.get("probability_percentiles") or []
+        if len(points) < 2:
+            return np.round(probability * 100, 1)
+        ranks = np.interp(probability, np.asarray(points), np.linspace(0, 100, len(points)))
+        return np.asarray(np.round(ranks, 1), dtype=np.float64)
+
     def contributions(self, features: Matrix) -> Matrix:
         """Per row and feature, its push on the raw log-odds (SHAP values for trees)."""
         if self.booster is not None:

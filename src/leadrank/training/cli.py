@@ -13,9 +13,12 @@ from leadrank.cli.console import console, err_console
 from leadrank.cli.workspace import workspace_session
 from leadrank.config import get_settings
 from leadrank.errors import BadInput
+from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
+from leadrank.training.assess import assess
 from leadrank.training.fit import TrainOptions, TrainResult
 from leadrank.training.table import load_model, score_table, train_table
+from leadrank.training.workspace import train_workspace
 
 Columns = Annotated[list[str] | None, typer.Option(help="May be given several times")]
 
@@ -28,7 +31,8 @@ def train(
     label: Annotated[
         str | None,
         typer.Option(
-            "--label", help='Workspace label, e.g. "deal_won within 90d" or "replied within 14d of email_sent"'
+            "--label",
+            help='Workspace label, e.g. "deal_won within 90d" or "replied within 14d of email_sent"',
         ),
     ] = None,
     positive: Annotated[
@@ -45,10 +49,14 @@ def train(
         list[str] | None,
         typer.Option("--keep", help="Suspected leak to keep anyway (repeatable)"),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Registry name (default: the target)")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Registry name (default: the target)")
+    ] = None,
     time_column: Annotated[
         str | None,
-        typer.Option("--time-column", help="Date column for a time-based held-out split ('' for none)"),
+        typer.Option(
+            "--time-column", help="Date column for a time-based held-out split ('' for none)"
+        ),
     ] = None,
     time_budget: Annotated[
         float, typer.Option("--time-budget", help="Seconds for trying more learners")
@@ -87,8 +95,6 @@ def train(
         console.print(f"model {model_label} ({stage}); report: {trained.report}")
         return
     if label is not None:
-        from leadrank.training.workspace import train_workspace
-
         with workspace_session(settings) as session:
             outcome = train_workspace(
                 session, label=label, data_dir=settings.data_dir, name=name, options=options
@@ -101,7 +107,9 @@ def train(
         render_training(outcome.result, outcome.target)
         console.print(f"model {model_label} ({stage}); report: {outcome.report}")
         return
-    raise BadInput("say what to learn: --data FILE --target COLUMN, or --label 'deal_won within 90d'")
+    raise BadInput(
+        "say what to learn: --data FILE --target COLUMN, or --label 'deal_won within 90d'"
+    )
 
 
 def render_training(result: TrainResult, target: str) -> None:
@@ -124,7 +132,8 @@ def render_training(result: TrainResult, target: str) -> None:
 def score(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="A table to score")] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write (.csv .jsonl .parquet ...)")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (.csv .jsonl .parquet ...)"),
     ] = None,
     model: Annotated[
         str | None,
@@ -146,8 +155,6 @@ def score(
             f"{report.mean_probability:.3f}; grades {grades}"
         )
         return
-    from leadrank.scoring.workspace import score_workspace
-
     with workspace_session(settings) as session:
         runs = score_workspace(session)
     for run in runs:
@@ -170,8 +177,6 @@ def evaluate(
 ) -> None:
     """Print a model's held-out metrics (or its metrics on a new labelled table) and write the
     HTML report with ROC, calibration and lift charts."""
-    from leadrank.training.assess import assess
-
     settings = get_settings()
     with workspace_session(settings) as session:
         outcome = assess(
@@ -199,7 +204,9 @@ def evaluate(
     console.print(f"report: {outcome.report}")
 
 
-models_app = typer.Typer(help="The model registry: versions, stages, promotion.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="The model registry: versions, stages, promotion.", no_args_is_help=True
+)
 
 
 @models_app.command("list")
@@ -208,7 +215,16 @@ def models_list(name: Annotated[str | None, typer.Argument(help="Only this model
     with workspace_session() as session:
         found = registry.list_models(session, name=name)
         table = Table()
-        for column in ("model", "stage", "kind", "algorithm", "ROC-AUC", "Brier", "created", "predicts"):
+        for column in (
+            "model",
+            "stage",
+            "kind",
+            "algorithm",
+            "ROC-AUC",
+            "Brier",
+            "created",
+            "predicts",
+        ):
             table.add_column(column)
         for m in found:
             table.add_row(
@@ -236,7 +252,9 @@ def models_show(reference: Annotated[str, typer.Argument(help="name or name:vN")
             console.print(f"  {key}: {meta.get(key)}")
         for key, value in model.metrics.items():
             console.print(f"  {key}: {_metric(value)}")
-        console.print(f"  features ({len(meta.get('features', []))}): {', '.join(meta.get('features', [])[:30])}")
+        console.print(
+            f"  features ({len(meta.get('features', []))}): {', '.join(meta.get('features', [])[:30])}"
+        )
         for leak in meta.get("leaks", []):
             console.print(f"  suspected leak: {leak['column']}: {leak['evidence']}", markup=False)
         console.print(f"  libraries: {meta.get('libraries')}")

@@ -93,9 +93,7 @@ class LinearDesign:
             values = features[:, index]
             missing = np.isnan(values)
             if column.categorical:
-                parts.extend(
-                    (values == code).astype(np.float64)[:, None] for code in column.codes
-                )
+                parts.extend((values == code).astype(np.float64)[:, None] for code in column.codes)
                 continue
             filled = np.where(missing, column.fill, np.clip(values, column.low, column.high))
             parts.append(((filled - column.mean) / column.scale)[:, None])

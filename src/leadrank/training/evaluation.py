@@ -13,7 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
-from sklearn.metrics import (  # type: ignore[import-untyped]
+from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     log_loss,

@@ -13,6 +13,7 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from leadrank.errors import BadInput
@@ -29,6 +30,7 @@ from leadrank.training.learners import (
     fit_trees,
 )
 
+Rows = npt.NDArray[np.intp]
 HELD_OUT = 0.2
 MIN_ROWS = 40
 MIN_PER_CLASS = 10
@@ -41,6 +43,8 @@ class TrainOptions:
 
     exclude: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()  # suspected leaks to keep anyway
+    # Columns built as of the observation time (behaviour): their names say nothing of leaks.
+    point_in_time: tuple[str, ...] = ()
     time_column: str | None = None  # "" turns the time-based split off
     seed: int = 0
     time_budget: float = 120.0
@@ -58,8 +62,8 @@ class TrainResult:
     split: str
     importances: list[tuple[str, float]]
     warnings: list[str] = field(default_factory=list)
-    train_rows: Matrix = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    held_rows: Matrix = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    train_rows: Rows = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    held_rows: Rows = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOptions) -> TrainResult:
@@ -72,7 +76,7 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
     plan = infer_plan(frame)
     if options.exclude:
         plan = plan.without(set(options.exclude), "excluded with --exclude")
-    leaks = find_leaks(frame, y, plan, seed=options.seed)
+    leaks = find_leaks(frame, y, plan, seed=options.seed, trusted_names=options.point_in_time)
     dropped = {s.column for s in leaks if s.exclude and s.column not in options.keep}
     plan = plan.without(dropped, "suspected leak of the target")
     if not plan.feature_names:
@@ -96,13 +100,13 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
         y[held].astype(np.int64), probability, segments=_segments(frame, held, plan, bundle)
     )
     importances = _importances(bundle, features[held])
+    percentiles = np.quantile(probability, np.linspace(0, 1, 101)).tolist() if len(held) else []
     bundle.metadata = _metadata(frame, y, target, bundle, best, evaluation, leaks, split, options)
     bundle.metadata["importances"] = importances
+    bundle.metadata["probability_percentiles"] = [round(q, 6) for q in percentiles]
     bundle.metadata["seconds"] = round(time.monotonic() - started, 1)
     warnings = [s.message(target) for s in leaks if s.column not in options.keep]
-    return TrainResult(
-        bundle, evaluation, leaks, tried, split, importances, warnings, train, held
-    )
+    return TrainResult(bundle, evaluation, leaks, tried, split, importances, warnings, train, held)
 
 
 def _check_size(y: Labels) -> None:
@@ -116,7 +120,7 @@ def _check_size(y: Labels) -> None:
 
 def _split(
     frame: pl.DataFrame, y: Labels, plan: FeaturePlan, options: TrainOptions
-) -> tuple[Matrix, Matrix, str]:
+) -> tuple[Rows, Rows, str]:
     """Indices of training and held-out rows: the latest 20% when there is a usable date
     column, else a stratified random 20%."""
     column = _time_column(frame, plan, options.time_column)
@@ -147,7 +151,8 @@ def _time_column(frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None) -> 
     dated = [c.name for c in plan.columns if c.kind == "datetime"]
     filled = [c for c in dated if frame[c].null_count() <= 0.1 * frame.height]
     preferred = [c for c in filled if any(w in c.lower() for w in ("created", "date", "time"))]
-    return (preferred or filled or [None])[0]
+    chosen_column = (preferred or filled)[:1]
+    return chosen_column[0] if chosen_column else None
 
 
 def _fit_chosen(
@@ -192,8 +197,8 @@ def _importances(bundle: ModelBundle, features: Matrix) -> list[tuple[str, float
 
 
 def _segments(
-    frame: pl.DataFrame, held: Matrix, plan: FeaturePlan, bundle: ModelBundle
-) -> dict[str, np.ndarray]:
+    frame: pl.DataFrame, held: Rows, plan: FeaturePlan, bundle: ModelBundle
+) -> dict[str, npt.ArrayLike]:
     """Per-segment metrics for the first few category columns."""
     categorical = [c.name for c in plan.used if c.kind in ("categorical", "boolean")]
     rows = frame[held.tolist()]
@@ -231,7 +236,7 @@ def _metadata(
         "params": best.candidate.params,
         "rounds": best.rounds,
         "cv_auc": round(best.auc, 4),
-        "rows": int(len(y)),
+        "rows": len(y),
         "positives": int(y.sum()),
         "split": split,
         "features": bundle.feature_names,

@@ -13,6 +13,7 @@ The first three kinds are excluded by default; the message says how to keep them
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,9 +55,15 @@ class LeakSuspect:
 
 
 def find_leaks(
-    frame: pl.DataFrame, y: npt.NDArray[np.int8], plan: FeaturePlan, *, seed: int = 0
+    frame: pl.DataFrame,
+    y: npt.NDArray[np.int8],
+    plan: FeaturePlan,
+    *,
+    seed: int = 0,
+    trusted_names: Collection[str] = (),
 ) -> list[LeakSuspect]:
-    """Columns of `frame` (labelled rows only) that look like they leak `y`."""
+    """Columns of `frame` (labelled rows only) that look like they leak `y`; the names of
+    `trusted_names` are not held against them (their values still are)."""
     suspects: list[LeakSuspect] = []
     folds = np.random.default_rng(seed).integers(0, FOLDS, size=len(y))
     for column in plan.used:
@@ -76,6 +83,8 @@ def find_leaks(
                 f"{present[y == 0].mean():.0%} of negatives, as if filled in after the outcome"
             )
             suspects.append(LeakSuspect(name, evidence, exclude=True))
+        elif name in trusted_names:
+            continue
         elif _PROCESS_NAME.search(_spaced(name)):
             evidence = f"is named like a field of the sales process (AUC alone {auc:.2f})"
             suspects.append(LeakSuspect(name, evidence, exclude=True))
@@ -94,7 +103,7 @@ def _value_codes(text: pl.Series) -> npt.NDArray[np.int64]:
     """Each row's value as a small integer: numbers by quantile bin, the rest by value, and
     empty cells as their own code, so "missing" can be a signal too."""
     numbers = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
-    if numbers.is_not_null().sum() >= 0.95 * max(text.is_not_null().sum(), 1):
+    if int(numbers.is_not_null().sum()) >= 0.95 * max(int(text.is_not_null().sum()), 1):
         ranks = numbers.rank("dense").fill_null(0).to_numpy().astype(np.int64)
         top = max(int(ranks.max()), 1)
         return np.where(ranks > 0, 1 + (ranks - 1) * BINS // top, 0)

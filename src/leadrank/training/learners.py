@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +132,9 @@ def cross_validate(
                 rounds.append(booster.best_iteration or booster.current_iteration())
                 out[held] = booster.predict(features[held], raw_score=True)
             else:
-                linear = fit_linear(candidate, features[train], y[train], feature_names, categorical)
+                linear = fit_linear(
+                    candidate, features[train], y[train], feature_names, categorical
+                )
                 out[held] = linear.raw(features[held])
         fold_aucs = [float(roc_auc_score(y[held], out[held])) for _, held in splits]
         tried.append(
@@ -167,8 +170,8 @@ def fit_trees(
         categorical_feature=categorical,
         free_raw_data=True,
     )
-    callbacks = []
-    valid_sets = []
+    callbacks: list[Callable[..., Any]] = []
+    valid_sets: list[lgb.Dataset] = []
     if valid is not None:
         valid_sets = [lgb.Dataset(valid[0], label=valid[1], reference=data)]
         callbacks = [lgb.early_stopping(PATIENCE, verbose=False)]
@@ -199,4 +202,3 @@ def fit_calibration(raw: Matrix, y: Labels) -> Calibration:
     model = LogisticRegression(C=1e6, max_iter=1_000)
     model.fit(raw[:, None], y)
     return Calibration(slope=float(model.coef_[0][0]), shift=float(model.intercept_[0]))
-

@@ -129,7 +129,7 @@ def score_table(
         raise BadInput("the output file must differ from the input file")
     frame = read_frame(path)
     scores = score_frame(bundle, frame)
-    score = pl.Series(np.round(scores.probability * 100, 1))
+    score = pl.Series(bundle.score(scores.probability))
     added = pl.DataFrame(
         {
             "probability": np.round(scores.probability, 4),

@@ -1,0 +1,174 @@
+"""`leadrank score`: score every stored lead and store the result.
+
+Each lead gets fit (ICP rules), engagement (decayed events), and, when a workspace model is
+active, its calibrated probability; then a combined score, a grade, a confidence and the top
+reasons. Shadow versions of the active model are scored in their own runs on the same leads,
+so they can be compared before promotion. With no model, the rules alone decide.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from leadrank.features.workspace import workspace_features
+from leadrank.orm.scoring import ModelVersion
+from leadrank.scoring.engagement import EngagementConfig, score_engagement
+from leadrank.scoring.grades import Blend, GradeScale
+from leadrank.scoring.icp import Profile, load_profile, score_fit
+from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.repository import event_frame, lead_frame, save_scores, start_run
+from leadrank.training import registry
+from leadrank.training.workspace import with_anchor
+
+TOP = 3
+
+
+@dataclass
+class RunSummary:
+    """One stored scoring run."""
+
+    run_id: int
+    model_version: str
+    stage: str
+    leads: int
+    grades: dict[str, int]
+    seconds: float
+
+
+def score_workspace(
+    session: Session,
+    *,
+    as_of: datetime | None = None,
+    profile: Profile | None = None,
+    engagement: EngagementConfig | None = None,
+    blend: Blend | None = None,
+    grades: GradeScale | None = None,
+) -> list[RunSummary]:
+    """Score all leads with the active model and its shadows (or the rules) and store it."""
+    now = as_of or datetime.now(UTC)
+    events = event_frame(session)
+    leads = with_anchor(lead_frame(session), events)
+    rules = rule_scores(leads, events, profile or load_profile(None), engagement, now)
+    active = registry.active_model(session, kind="workspace")
+    if active is None:
+        return [_store(session, None, "rules", rules, None, blend, grades, now)]
+    runs = [(active, "active")] + [
+        (shadow, "shadow") for shadow in registry.shadow_models(session, name=active.name)
+    ]
+    summaries: list[RunSummary] = []
+    for model, stage in runs:
+        bundle = registry.load(model)
+        behaviour = bundle.metadata.get("behaviour", {})
+        frame = workspace_features(
+            leads,
+            events,
+            as_of=now,
+            event_types=list(behaviour.get("event_types", [])),
+            windows=tuple(behaviour.get("windows", (7, 30, 90))),
+        )
+        scores = score_frame(bundle, frame)
+        used = [c.name for c in bundle.plan.used if c.name in frame.columns]
+        model_part = pl.DataFrame(
+            {
+                "probability": scores.probability,
+                "model_score": bundle.score(scores.probability),
+                "confidence": scores.confidence,
+                "positive": scores.positive,
+                "negative": scores.negative,
+            }
+        ).with_columns(features=frame.select(pl.struct(used).struct.json_encode()).to_series())
+        summaries.append(_store(session, model, stage, rules, model_part, blend, grades, now))
+    return summaries
+
+
+def rule_scores(
+    leads: pl.DataFrame,
+    events: pl.DataFrame,
+    profile: Profile,
+    engagement: EngagementConfig | None,
+    now: datetime,
+) -> pl.DataFrame:
+    """Per lead (in `leads` order): fit and engagement with their reasons."""
+    fit = score_fit(leads, profile)
+    engaged = score_engagement(events, config=engagement or EngagementConfig(), as_of=now)
+    fields = [f for f in profile.fields if f in leads.columns]
+    return (
+        pl.concat([leads.select("lead_id", *fields), fit], how="horizontal")
+        .join(engaged, on="lead_id", how="left")
+        .with_columns(
+            pl.col("engagement_score").fill_null(0.0),
+            pl.col("engagement_reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        )
+    )
+
+
+def _store(
+    session: Session,
+    model: ModelVersion | None,
+    stage: str,
+    rules: pl.DataFrame,
+    model_part: pl.DataFrame | None,
+    blend: Blend | None,
+    grades: GradeScale | None,
+    now: datetime,
+) -> RunSummary:
+    clock = time.monotonic()
+    run = start_run(session, model=model, stage=stage, as_of=now)
+    mix = blend or Blend()
+    fit, engaged = pl.col("fit_score"), pl.col("engagement_score")
+    if model_part is None:
+        rule_reasons = pl.concat_list("fit_reasons", "engagement_reasons")
+        frame = rules.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("probability"),
+            _filled_share(rules, profile_fields(rules)).alias("confidence"),
+            rule_reasons.list.eval(pl.element().filter(pl.element().str.contains(r"\(\+")))
+            .list.head(TOP)
+            .alias("positive"),
+            rule_reasons.list.eval(pl.element().filter(pl.element().str.contains(r"\(-")))
+            .list.head(TOP)
+            .alias("negative"),
+            pl.struct(profile_fields(rules)).struct.json_encode().alias("features"),
+        )
+        combined = mix.combined(fit, engaged, None)
+    else:
+        frame = pl.concat([rules, model_part], how="horizontal")
+        combined = mix.combined(fit, engaged, pl.col("model_score"))
+    stored = frame.select(
+        "lead_id",
+        fit.alias("fit"),
+        engaged.alias("engagement"),
+        pl.col("probability").round(4),
+        combined.alias("score"),
+        (grades or GradeScale()).grade(combined).alias("grade"),
+        pl.col("confidence").round(2),
+        pl.struct("positive", "negative").struct.json_encode().alias("reasons"),
+        "features",
+    )
+    save_scores(session, run, stored)
+    counts = stored.get_column("grade").value_counts()
+    return RunSummary(
+        run.id,
+        run.model_version,
+        stage,
+        stored.height,
+        {str(g): int(n) for g, n in counts.iter_rows()},
+        time.monotonic() - clock,
+    )
+
+
+def profile_fields(rules: pl.DataFrame) -> list[str]:
+    """The lead fields the rules read (the columns between lead_id and the fit score)."""
+    columns = rules.columns
+    return columns[1 : columns.index("fit_score")]
+
+
+def _filled_share(rules: pl.DataFrame, fields: list[str]) -> pl.Expr:
+    if not fields:
+        return pl.lit(1.0)
+    filled = [pl.col(f).is_not_null().cast(pl.Float64) for f in fields]
+    return pl.sum_horizontal(filled) / len(fields)

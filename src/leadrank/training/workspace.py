@@ -1,0 +1,173 @@
+"""`leadrank train --label ...`: learn from the workspace's own outcomes.
+
+Gold rows are the mature leads of the label. Each one's features are taken as of its anchor
+plus the observation window, and never after its outcome, so nothing learnt comes from the
+future. The event types the model saw are stored with it, so scoring builds the same columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sqlalchemy.orm import Session
+
+from leadrank.errors import BadInput
+from leadrank.features.behaviour import (
+    DEFAULT_WINDOWS,
+    behaviour_feature_names,
+    kept_event_types,
+)
+from leadrank.features.workspace import workspace_features
+from leadrank.orm.scoring import ModelVersion
+from leadrank.scoring.repository import event_frame, lead_frame
+from leadrank.training import registry
+from leadrank.training.bundle import REPORT_FILE
+from leadrank.training.fit import TrainOptions, TrainResult, fit_table
+from leadrank.training.labels import LabelDefinition, gold_labels
+from leadrank.training.report import write_report
+from leadrank.training.table import report_html
+
+OBSERVATION_DAYS = 14.0
+_LABEL = re.compile(
+    r"^\s*(?P<events>.+?)\s+within\s+(?P<days>\d+(?:\.\d+)?)\s*(?:d|days?)\b"
+    r"(?:\s+(?:of|after)\s+(?P<anchor>.+?))?\s*$",
+    re.IGNORECASE,
+)
+_CREATION = {"creation", "lead creation", "created", "the lead's creation", "create"}
+
+
+def parse_label(text: str) -> LabelDefinition:
+    """ "deal_won within 90d", "meeting_booked or deal_won within 120 days",
+    "email_replied within 14d of the first email_sent"."""
+    match = _LABEL.match(text)
+    if not match:
+        raise BadInput(
+            f"cannot read the label {text!r}; write it as 'EVENT [or EVENT] within N days "
+            "[of creation | of the first EVENT]'"
+        )
+    events = [e.strip() for e in re.split(r"\s*(?:,|\bor\b)\s*", match["events"]) if e.strip()]
+    anchor_text = (match["anchor"] or "creation").strip().lower()
+    days = float(match["days"])
+    if anchor_text in _CREATION:
+        return LabelDefinition(name=events[0], positive_events=events, within_days=days)
+    touches = re.sub(r"^(the\s+)?(first\s+)?", "", anchor_text).split(" or ")
+    return LabelDefinition(
+        name=events[0],
+        positive_events=events,
+        within_days=days,
+        anchor="first_touch",
+        touch_events=[t.strip() for t in touches if t.strip()],
+    )
+
+
+@dataclass
+class WorkspaceTraining:
+    """A model trained on the workspace, and the gold it came from."""
+
+    result: TrainResult
+    model: ModelVersion
+    report: Path
+    target: str
+    leads: int
+    mature: int
+    positives: int
+    immature: int
+
+
+def train_workspace(
+    session: Session,
+    *,
+    label: str,
+    data_dir: Path,
+    name: str | None = None,
+    options: TrainOptions | None = None,
+    as_of: datetime | None = None,
+    observation_days: float = OBSERVATION_DAYS,
+) -> WorkspaceTraining:
+    """Train on the mature leads of `label` and register the model (kind "workspace")."""
+    definition = parse_label(label)
+    now = as_of or datetime.now(UTC)
+    events = event_frame(session)
+    leads = with_anchor(lead_frame(session), events)
+    _check_event_types(events, definition)
+    gold = gold_labels(
+        leads.select("lead_id", "created_at"), events, definition=definition, as_of=now
+    )
+    mature = gold.filter(pl.col("mature"))
+    observed = mature.select(
+        "lead_id",
+        pl.min_horizontal(
+            pl.col("anchor_at") + pl.duration(seconds=observation_days * 86_400),
+            pl.col("outcome_at"),
+            pl.lit(now, dtype=pl.Datetime("us", "UTC")),
+        ).alias("as_of"),
+    )
+    event_types = kept_event_types(events, exclude=definition.positive_events)
+    rows = leads.join(mature.select("lead_id"), on="lead_id", how="semi")
+    frame = workspace_features(rows, events, as_of=observed, event_types=event_types)
+    y = rows.select("lead_id").join(mature, on="lead_id").get_column("label").to_numpy()
+    chosen = options or TrainOptions()
+    behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
+    result = fit_table(
+        frame.drop("lead_id"),
+        y.astype(np.int8),
+        target=definition.name,
+        options=replace(chosen, point_in_time=chosen.point_in_time + behaviour),
+    )
+    result.bundle.metadata["behaviour"] = {
+        "event_types": event_types,
+        "windows": list(DEFAULT_WINDOWS),
+        "observation_days": observation_days,
+    }
+    described = definition.described()
+    model = registry.register(
+        session,
+        bundle=result.bundle,
+        name=name or registry.model_name(definition.name),
+        kind="workspace",
+        target=described,
+        data_dir=data_dir,
+        label=definition.model_dump(),
+    )
+    report = write_report(
+        Path(model.path or data_dir) / REPORT_FILE, report_html(result, model, described)
+    )
+    return WorkspaceTraining(
+        result,
+        model,
+        report,
+        described,
+        leads=leads.height,
+        mature=mature.height,
+        positives=int(y.sum()),
+        immature=gold.height - mature.height,
+    )
+
+
+def with_anchor(leads: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Leads with `created_at` as the lead's real creation: the date its source gave, else its
+    first event, else when it reached the workspace."""
+    first = events.group_by("lead_id").agg(pl.col("occurred_at").min().alias("_first"))
+    return (
+        leads.join(first, on="lead_id", how="left")
+        .with_columns(pl.coalesce("source_created_at", "_first", "created_at").alias("created_at"))
+        .drop("_first")
+    )
+
+
+def _check_event_types(events: pl.DataFrame, definition: LabelDefinition) -> None:
+    present = set(events.get_column("event_type").unique().to_list())
+    wanted = definition.positive_events + (
+        definition.touch_events if definition.anchor == "first_touch" else []
+    )
+    unknown = [e for e in wanted if e not in present]
+    if unknown:
+        listed = ", ".join(sorted(present)) or "none yet"
+        raise BadInput(
+            f"no event of type {', '.join(unknown)} in the workspace (event types: {listed})"
+        )

@@ -1,0 +1,153 @@
+"""Learning from the workspace's outcomes and scoring stored leads, on a real sample workspace
+ingested into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from leadrank.db.engine import session_scope
+from leadrank.errors import BadInput, Conflict
+from leadrank.features.workspace import workspace_features
+from leadrank.ingest.service import ingest_file
+from leadrank.orm.scoring import LeadScore, ScoreRun
+from leadrank.sample.generator import generate_workspace
+from leadrank.scoring.repository import latest_run, scores_of_lead, top_scores
+from leadrank.scoring.workspace import score_workspace
+from leadrank.training import registry
+from leadrank.training.fit import TrainOptions
+from leadrank.training.workspace import parse_label, train_workspace
+from tests.conftest import CliResult, Workspace
+
+LABEL = "meeting_booked or deal_won within 120d"
+FAST = TrainOptions(time_budget=0.0, folds=3)
+
+
+@pytest.fixture
+def sampled(workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A workspace holding a 1,500-person sample: leads from several vendors and their events."""
+    manifest = generate_workspace(tmp_path / "sample", leads=1_500, seed=11)
+    for item in sorted(manifest.files, key=lambda f: f.kind != "leads"):
+        with session_scope(workspace.engine) as session:
+            ingest_file(
+                session, path=tmp_path / "sample" / item.name, source=item.vendor, kind=item.kind
+            )
+    return workspace
+
+
+def test_labels_are_read_from_plain_words() -> None:
+    won = parse_label("deal_won within 90d")
+    assert won.positive_events == ["deal_won"] and won.within_days == 90
+    assert won.anchor == "created"
+    wider = parse_label("meeting_booked or deal_won within 120 days of creation")
+    assert wider.positive_events == ["meeting_booked", "deal_won"]
+    reply = parse_label("email_replied within 14d of the first email_sent")
+    assert reply.anchor == "first_touch" and reply.touch_events == ["email_sent"]
+    with pytest.raises(BadInput, match="within N days"):
+        parse_label("deals that closed")
+
+
+def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with session_scope(sampled.engine) as session:
+        with pytest.raises(BadInput, match="no event of type demo_booked"):
+            train_workspace(session, label="demo_booked within 30d", data_dir=data)
+        first = train_workspace(session, label=LABEL, data_dir=data, name="meetings", options=FAST)
+        assert first.model.stage == "active" and first.model.kind == "workspace"
+        assert first.mature + first.immature == first.leads
+        assert first.positives > 10
+        assert first.result.evaluation.roc_auc is not None
+        assert first.result.evaluation.roc_auc > 0.6
+        assert first.report.exists() and "<svg" in first.report.read_text()
+        # The label's own events never become features.
+        assert not any(
+            "meeting_booked" in f or "deal_won" in f for f in first.result.bundle.feature_names
+        )
+        assert (data / "models" / "meetings" / "v1" / "metadata.json").exists()
+
+    with session_scope(sampled.engine) as session:
+        runs = score_workspace(session)
+        assert [r.stage for r in runs] == ["active"]
+        assert runs[0].leads == session.scalar(select(func.count()).select_from(LeadScore))
+        best = top_scores(session, latest_run(session, stage="active"), limit=5)  # type: ignore[arg-type]
+        score, lead = best[0]
+        assert score.grade in "ABCDE" and 0 <= score.score <= 100
+        assert 0 <= (score.probability or 0) <= 1 and score.confidence is not None
+        assert score.reasons["positive"], "the best lead has reasons for its score"
+        assert all(r.endswith(")") and "(+" in r for r in score.reasons["positive"])
+        assert score.features, "the feature snapshot is stored with the score"
+
+    with session_scope(sampled.engine) as session:
+        second = train_workspace(session, label=LABEL, data_dir=data, name="meetings", options=FAST)
+        assert second.model.stage == "shadow"
+        runs = score_workspace(session)
+        assert [(r.model_version, r.stage) for r in runs] == [
+            ("meetings:v1", "active"),
+            ("meetings:v2", "shadow"),
+        ]
+        assert runs[0].leads == runs[1].leads
+        chosen, replaced = registry.promote(session, reference="meetings")
+        assert (chosen.version, replaced and replaced.stage) == (2, "archived")
+        with pytest.raises(Conflict, match="already active"):
+            registry.promote(session, reference="meetings:v2")
+        restored, archived = registry.rollback(session, name="meetings")
+        assert (restored.version, archived.version) == (1, 2)
+        assert registry.active_model(session).version == 1  # type: ignore[union-attr]
+        history = scores_of_lead(session, lead.id)
+        assert len(history) == 3  # first run, then the active and shadow runs
+
+
+def test_without_a_model_the_rules_score_alone(sampled: Workspace) -> None:
+    with session_scope(sampled.engine) as session:
+        runs = score_workspace(session)
+        assert [(r.model_version, r.stage) for r in runs] == [("rules", "rules")]
+        run = session.get(ScoreRun, runs[0].run_id)
+        assert run is not None and run.model_id is None
+        best, _ = top_scores(session, run, limit=1)[0]
+        assert best.probability is None
+        assert best.fit is not None and best.engagement is not None
+        assert any("(+" in r for r in best.reasons["positive"])
+
+
+def test_features_never_see_events_after_their_time() -> None:
+    leads = pl.DataFrame({"lead_id": [1, 2], "seniority": ["vp", "ic"], "phone_e164": ["+1", None]})
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    events = pl.DataFrame(
+        {
+            "lead_id": [1, 1, 2],
+            "event_type": ["email_replied", "email_replied", "page_view"],
+            "occurred_at": [start - timedelta(days=3), start + timedelta(days=3), start],
+        }
+    ).with_columns(pl.col("occurred_at").dt.cast_time_unit("us"))
+    kinds = ["email_replied", "page_view"]
+    at_start = workspace_features(leads, events, as_of=start, event_types=kinds)
+    later = workspace_features(leads, events, as_of=start + timedelta(days=10), event_types=kinds)
+    assert at_start["ev_email_replied_count"].to_list() == [1.0, 0.0]
+    assert at_start["ev_page_view_count"].to_list() == [0.0, 0.0]  # an event at as_of is not seen
+    assert later["ev_email_replied_count"].to_list() == [2.0, 0.0]
+    # Training and scoring build the same columns from the same function.
+    assert at_start.columns == later.columns
+    assert "has_phone" in at_start.columns and "phone_e164" not in at_start.columns
+
+
+def test_cli_train_label_and_score(
+    sampled: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    trained = cli("train", "--label", LABEL, "--time-budget", "0")
+    assert trained.exit_code == 0, trained.stderr
+    assert "mature leads" in trained.stdout and "ROC-AUC" in trained.stdout
+    scored = cli("score")
+    assert scored.exit_code == 0, scored.stderr
+    assert "leads scored by meeting-booked:v1 (active)" in scored.stdout
+    missing = cli("train")
+    assert missing.exit_code == 1 and "--label" in missing.stderr
+    stored = json.loads(
+        (tmp_path / "data" / "models" / "meeting-booked" / "v1" / "metadata.json").read_text()
+    )
+    assert stored["behaviour"]["event_types"] and stored["libraries"]["lightgbm"]
