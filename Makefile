@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-model clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-model bench-score clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -36,3 +36,6 @@ bench-dedupe: $(STAMP)
 
 bench-model: $(STAMP)
 	$(BIN)/python benchmarks/model_quality.py
+
+bench-score: $(STAMP)
+	$(BIN)/python benchmarks/scoring.py

@@ -4,6 +4,8 @@ with now; both go through the same code and the same stored event types."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import datetime
 
 import polars as pl
@@ -11,7 +13,34 @@ import polars as pl
 from leadrank.features.behaviour import DEFAULT_WINDOWS, behaviour_features
 
 # Inputs that identify or timestamp a lead rather than describe it.
-NOT_FEATURES = ("created_at", "source_created_at")
+NOT_FEATURES = ("source_created_at", "attributes")
+MAX_ATTRIBUTES = 20  # custom fields kept, the most often filled first
+ATTRIBUTE_SAMPLE = 50_000
+MIN_ATTRIBUTE_SHARE = 0.01
+
+
+def attribute_keys(leads: pl.DataFrame) -> list[str]:
+    """The custom fields worth learning from: filled on at least 1% of leads, at most 20."""
+    if "attributes" not in leads.columns or leads.is_empty():
+        return []
+    counts: Counter[str] = Counter()
+    sample = leads.get_column("attributes").head(ATTRIBUTE_SAMPLE).drop_nulls().to_list()
+    for text in sample:
+        counts.update(json.loads(text).keys())
+    floor = MIN_ATTRIBUTE_SHARE * max(len(sample), 1)
+    return [key for key, n in counts.most_common(MAX_ATTRIBUTES) if n >= floor]
+
+
+def with_attributes(leads: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Custom fields as columns "attr: KEY" (text; the feature plan types them)."""
+    if not keys or "attributes" not in leads.columns:
+        return leads
+    parsed = [json.loads(text) if text else {} for text in leads.get_column("attributes").to_list()]
+    columns = {
+        f"attr: {key}": [None if (v := row.get(key)) is None else str(v) for row in parsed]
+        for key in keys
+    }
+    return leads.with_columns(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)))
 
 
 def lead_inputs(leads: pl.DataFrame) -> pl.DataFrame:
@@ -31,9 +60,10 @@ def workspace_features(
     as_of: pl.DataFrame | datetime,
     event_types: list[str],
     windows: tuple[int, ...] = DEFAULT_WINDOWS,
+    attributes: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Per lead (in `leads` order): its fields and its behaviour strictly before `as_of`
-    (one time for all, or a frame of lead_id, as_of)."""
+    """Per lead (in `leads` order): its fields, chosen custom attributes, its age and its
+    behaviour strictly before `as_of` (one time for all, or a frame of lead_id, as_of)."""
     if isinstance(as_of, datetime):
         times = leads.select(
             "lead_id", pl.lit(as_of, dtype=pl.Datetime("us", "UTC")).alias("as_of")
@@ -41,5 +71,8 @@ def workspace_features(
     else:
         times = leads.select("lead_id").join(as_of, on="lead_id", how="left")
     behaviour = behaviour_features(events, times, event_types=event_types, windows=windows)
-    fields = lead_inputs(leads).drop(NOT_FEATURES, strict=False)
+    fields = with_attributes(lead_inputs(leads), attributes or []).drop(NOT_FEATURES, strict=False)
+    if "created_at" in fields.columns:
+        age = (times.get_column("as_of") - fields.get_column("created_at")).dt.total_seconds()
+        fields = fields.with_columns((age / 86_400).round(2).alias("age_days"))
     return pl.concat([fields, behaviour.drop("lead_id")], how="horizontal")

@@ -29,6 +29,7 @@ LEAD_FIELDS = (
     "lead_source",
     "lead_status",
     "quality_score",
+    "attributes",
 )
 COMPANY_FIELDS = ("id", "industry", "employees", "revenue")
 

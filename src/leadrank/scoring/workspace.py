@@ -70,6 +70,7 @@ def score_workspace(
             as_of=now,
             event_types=list(behaviour.get("event_types", [])),
             windows=tuple(behaviour.get("windows", (7, 30, 90))),
+            attributes=list(behaviour.get("attributes", [])),
         )
         scores = score_frame(bundle, frame)
         used = [c.name for c in bundle.plan.used if c.name in frame.columns]

@@ -119,7 +119,8 @@ def render_training(result: TrainResult, target: str) -> None:
     console.print(f"predicting {target}")
     for tried in result.tried:
         console.print(
-            f"  {tried.candidate.label:36} CV ROC-AUC {tried.auc:.3f}  ({tried.seconds:.1f} s)"
+            f"  {tried.candidate.label:36} CV ROC-AUC {tried.auc:.3f}  log-loss "
+            f"{tried.log_loss:.4f}  ({tried.seconds:.1f} s)"
         )
     meta = result.bundle.metadata
     console.print(f"chosen: {meta['learner']}, calibrated; held out: {result.split}")

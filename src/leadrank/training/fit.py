@@ -35,6 +35,7 @@ HELD_OUT = 0.2
 MIN_ROWS = 40
 MIN_PER_CLASS = 10
 SEGMENT_COLUMNS = 3
+WEAK_AUC = 0.6
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
         seed=options.seed,
         time_budget=options.time_budget,
     )
-    best = max(tried, key=lambda t: t.auc)
+    best = min(tried, key=lambda t: t.sort_key)
     bundle = _fit_chosen(best, plan, features[train], y[train], options.seed)
     probability = bundle.probability(features[held])
     evaluation = evaluate(
@@ -106,6 +107,11 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
     bundle.metadata["probability_percentiles"] = [round(q, 6) for q in percentiles]
     bundle.metadata["seconds"] = round(time.monotonic() - started, 1)
     warnings = [s.message(target) for s in leaks if s.column not in options.keep]
+    if best.auc < WEAK_AUC:
+        warnings.append(
+            f"the columns say little about {target}: cross-validated ROC-AUC {best.auc:.2f} "
+            "(0.5 is a coin toss); scores will barely separate leads"
+        )
     return TrainResult(bundle, evaluation, leaks, tried, split, importances, warnings, train, held)
 
 

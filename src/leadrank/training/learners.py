@@ -4,6 +4,8 @@ out-of-fold predictions."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -15,14 +17,16 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from leadrank.training.bundle import Algorithm, Calibration, LinearModel, Matrix
 from leadrank.training.design import LinearDesign
 
 Labels = npt.NDArray[np.int8]
+_JSON_PUNCTUATION = re.compile(r'[",:\[\]{}]')
 MAX_ROUNDS = 2_000
+PARALLEL_ROWS = 100_000  # tables at least this long train on every core
 PATIENCE = 50
 _TREES: dict[str, Any] = {
     "objective": "binary",
@@ -77,6 +81,13 @@ class Tried:
     rounds: int = 0  # boosting rounds that early stopping settled on
     seconds: float = 0.0
     fold_aucs: list[float] = field(default_factory=list)
+    log_loss: float = 0.0  # of the out-of-fold predictions once calibrated
+
+    @property
+    def sort_key(self) -> tuple[float, float]:
+        """Lower is better: calibrated log-loss first (it rewards ranking and honest
+        probabilities alike), then AUC."""
+        return (round(self.log_loss, 4), -self.auc)
 
 
 def tree_params(
@@ -85,8 +96,9 @@ def tree_params(
     """Full LightGBM parameters; rare positives are up-weighted (square root of the imbalance,
     which calibration then takes back out of the probabilities)."""
     params = {**_TREES, **candidate.params, "seed": seed}
-    if threads:
-        params["num_threads"] = threads
+    # OpenMP threads spin while they wait: on a small table, or a machine that is busy with
+    # other work, one thread is many times faster than one per core.
+    params["num_threads"] = threads or (1 if len(y) < PARALLEL_ROWS else os.cpu_count() or 1)
     positives = float(y.sum())
     share = positives / max(len(y), 1)
     if 0 < share < 0.1:
@@ -137,6 +149,7 @@ def cross_validate(
                 )
                 out[held] = linear.raw(features[held])
         fold_aucs = [float(roc_auc_score(y[held], out[held])) for _, held in splits]
+        calibrated = fit_calibration(out, y).apply(out)
         tried.append(
             Tried(
                 candidate,
@@ -145,6 +158,7 @@ def cross_validate(
                 int(np.mean(rounds)) if rounds else 0,
                 time.monotonic() - clock,
                 fold_aucs,
+                float(log_loss(y, np.clip(calibrated, 1e-12, 1 - 1e-12))),
             )
         )
     return tried
@@ -163,11 +177,13 @@ def fit_trees(
 ) -> lgb.Booster:
     """A LightGBM booster; with `valid`, boosting stops once it stops improving there."""
     params = tree_params(candidate, y, seed=seed)
+    safe = lightgbm_names(feature_names)
+    renamed = dict(zip(feature_names, safe, strict=True))
     data = lgb.Dataset(
         features,
         label=y,
-        feature_name=feature_names,
-        categorical_feature=categorical,
+        feature_name=safe,
+        categorical_feature=[renamed[c] for c in categorical],
         free_raw_data=True,
     )
     callbacks: list[Callable[..., Any]] = []
@@ -178,6 +194,16 @@ def fit_trees(
     return lgb.train(
         params, data, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks
     )
+
+
+def lightgbm_names(names: list[str]) -> list[str]:
+    """Feature names LightGBM accepts (no JSON punctuation, unique); the plan keeps the real
+    names, the booster only these."""
+    safe: list[str] = []
+    for index, name in enumerate(names):
+        cleaned = _JSON_PUNCTUATION.sub("_", name)
+        safe.append(cleaned if cleaned not in safe else f"{cleaned}_{index}")
+    return safe
 
 
 def fit_linear(

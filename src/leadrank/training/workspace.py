@@ -22,7 +22,7 @@ from leadrank.features.behaviour import (
     behaviour_feature_names,
     kept_event_types,
 )
-from leadrank.features.workspace import workspace_features
+from leadrank.features.workspace import attribute_keys, workspace_features
 from leadrank.orm.scoring import ModelVersion
 from leadrank.scoring.repository import event_frame, lead_frame
 from leadrank.training import registry
@@ -109,7 +109,10 @@ def train_workspace(
     )
     event_types = kept_event_types(events, exclude=definition.positive_events)
     rows = leads.join(mature.select("lead_id"), on="lead_id", how="semi")
-    frame = workspace_features(rows, events, as_of=observed, event_types=event_types)
+    attributes = attribute_keys(rows)
+    frame = workspace_features(
+        rows, events, as_of=observed, event_types=event_types, attributes=attributes
+    )
     y = rows.select("lead_id").join(mature, on="lead_id").get_column("label").to_numpy()
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
@@ -123,6 +126,7 @@ def train_workspace(
         "event_types": event_types,
         "windows": list(DEFAULT_WINDOWS),
         "observation_days": observation_days,
+        "attributes": attributes,
     }
     described = definition.described()
     model = registry.register(
