@@ -73,3 +73,27 @@ def test_each_kind_and_what_it_becomes() -> None:
     assert row["signed_up__month"] == 3.0 and row["notes__has_hubspot"] == 1.0
     other = features.row(1, named=True)
     assert other["opted_in"] is None and other["plan"] == 0.0 and other["signed_up__month"] is None
+
+
+def test_typed_columns_give_the_same_features_as_their_text() -> None:
+    from datetime import UTC, datetime
+
+    frame = pl.DataFrame(
+        {
+            "visits": [1.5, None, 3.0, 4.0] * 30,
+            "opted_in": [True, False, None, True] * 30,
+            "created": [
+                datetime(2026, 1, 5, 13, tzinfo=UTC),
+                None,
+                datetime(2026, 3, 1, tzinfo=UTC),
+                datetime(2026, 4, 1, 8, tzinfo=UTC),
+            ]
+            * 30,
+        }
+    )
+    plan = infer_plan(frame)
+    assert [c.kind for c in plan.columns] == ["numeric", "boolean", "datetime"]
+    typed = plan.transform(frame)
+    as_text = plan.transform(frame.select(pl.all().cast(pl.String)))
+    assert typed.equals(as_text)
+    assert typed["created__hour"].to_list()[:4] == [13.0, None, 0.0, 8.0]

@@ -81,7 +81,14 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         assert 0 <= (score.probability or 0) <= 1 and score.confidence is not None
         assert score.reasons["positive"], "the best lead has reasons for its score"
         assert all(r.endswith(")") and "(+" in r for r in score.reasons["positive"])
-        assert score.features, "the feature snapshot is stored with the score"
+        # The values the reasons cite are stored with the score, never recomputed.
+        assert score.features and all(
+            any(
+                r.startswith(f"{label} is {value} (")
+                for r in score.reasons["positive"] + score.reasons["negative"]
+            )
+            for label, value in score.features.items()
+        )
 
     with session_scope(sampled.engine) as session:
         second = train_workspace(session, label=LABEL, data_dir=data, name="meetings", options=FAST)
@@ -147,6 +154,10 @@ def test_cli_train_label_and_score(
     assert "leads scored by meeting-booked:v1 (active)" in scored.stdout
     missing = cli("train")
     assert missing.exit_code == 1 and "--label" in missing.stderr
+    snapshots = list((tmp_path / "data" / "lake" / "scores").rglob("run-*.parquet"))
+    assert len(snapshots) == 1
+    lake = pl.read_parquet(snapshots[0])
+    assert {"lead_id", "run_id", "model_version", "ev_all_count"} <= set(lake.columns)
     stored = json.loads(
         (tmp_path / "data" / "models" / "meeting-booked" / "v1" / "metadata.json").read_text()
     )

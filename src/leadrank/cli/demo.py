@@ -87,7 +87,7 @@ def demo(
 
         console.rule("5. score every lead")
         with session_scope(engine) as session:
-            runs = score_workspace(session)
+            runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
             active = runs[0]
             grades = "  ".join(f"{g} {active.grades.get(g, 0):,}" for g in "ABCDE")
             console.print(

@@ -106,6 +106,10 @@ class FeaturePlan:
         """The features of `frame`, all Float64 (categories as codes); missing columns are null."""
         exprs: list[pl.Expr] = []
         for plan in self.used:
+            typed = _typed(plan, frame.schema.get(plan.name))
+            if typed is not None:
+                exprs.extend(typed)
+                continue
             raw = (
                 _tidy(pl.col(plan.name))
                 if plan.name in frame.columns
@@ -114,6 +118,26 @@ class FeaturePlan:
             )
             exprs.extend(_features(plan, raw, frame.schema.get(plan.name)))
         return frame.select(exprs) if exprs else pl.DataFrame()
+
+
+def _typed(plan: ColumnPlan, dtype: pl.DataType | None) -> list[pl.Expr] | None:
+    """Features read straight from a column that is already numbers, flags or times (the
+    workspace's own columns): the same values as through text, without the round trip."""
+    if dtype is None:
+        return None
+    column = pl.col(plan.name)
+    if plan.kind == "numeric" and dtype.is_numeric():
+        return [column.cast(pl.Float64).alias(plan.name)]
+    if plan.kind == "boolean" and dtype == pl.Boolean:
+        return [column.cast(pl.Float64).alias(plan.name)]
+    if plan.kind == "datetime" and isinstance(dtype, pl.Datetime):
+        when = column.dt.convert_time_zone("UTC") if dtype.time_zone else column
+        return [
+            when.dt.month().cast(pl.Float64).alias(f"{plan.name}__month"),
+            when.dt.weekday().cast(pl.Float64).alias(f"{plan.name}__weekday"),
+            when.dt.hour().cast(pl.Float64).alias(f"{plan.name}__hour"),
+        ]
+    return None
 
 
 def _tidy(column: pl.Expr) -> pl.Expr:

@@ -18,12 +18,13 @@ BATCH_ROWS = 200_000  # bounds the memory of contributions on large tables
 
 @dataclass
 class ModelScores:
-    """Per row: probability, confidence and reasons."""
+    """Per row: probability, confidence, reasons and the values those reasons cite."""
 
     probability: Matrix
     confidence: Matrix
     positive: pl.Series  # list of text
     negative: pl.Series
+    cited: pl.Series  # JSON text
 
 
 def score_frame(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
@@ -37,39 +38,38 @@ def score_frame(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
         np.concatenate([p.confidence for p in parts]),
         pl.concat([p.positive for p in parts]),
         pl.concat([p.negative for p in parts]),
+        pl.concat([p.cited for p in parts]),
     )
 
 
 def _score_batch(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
     features = bundle.matrix(frame)
-    raw = bundle.raw(features)
-    columns, contributions = column_contributions(bundle, features)
-    values = frame.select(_shown(frame, c) for c in columns)
-    positive, negative = model_reasons(
-        columns, contributions, values, raw=raw, calibration=bundle.calibration
-    )
+    raw, per_feature = bundle.raw_and_contributions(features)
+    columns, contributions = column_contributions(bundle, features, per_feature)
+    reasons = model_reasons(columns, contributions, frame, raw=raw, calibration=bundle.calibration)
     return ModelScores(
-        bundle.calibration.apply(raw), confidence(bundle, values), positive, negative
+        bundle.calibration.apply(raw),
+        confidence(bundle, frame, columns),
+        reasons.positive,
+        reasons.negative,
+        reasons.cited,
     )
 
 
-def _shown(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A column's values as a person reads them: 81.4 rather than 81.39328, 3 rather than 3.0."""
-    if column not in frame.columns:
-        return pl.lit(None, pl.String).alias(column)
-    value = pl.col(column)
-    if frame.schema[column].is_float():
-        value = value.round(1).cast(pl.String).str.replace(r"\.0$", "")
-    return blank_to_null(value.cast(pl.String)).alias(column)
-
-
-def confidence(bundle: ModelBundle, values: pl.DataFrame) -> Matrix:
+def confidence(bundle: ModelBundle, frame: pl.DataFrame, columns: list[str]) -> Matrix:
     """How much of what the model relies on is known for each row: the importance-weighted
     share of its input columns that are filled (1 when everything that matters is there)."""
     weights = dict(bundle.metadata.get("importances") or [])
-    columns = [c for c in values.columns if weights.get(c, 0) > 0]
-    total = sum(weights[c] for c in columns)
-    if not columns or total <= 0:
-        return np.ones(values.height)
-    present = values.select(pl.col(c).is_not_null().cast(pl.Float64) * weights[c] for c in columns)
+    weighted = [c for c in columns if weights.get(c, 0) > 0]
+    total = sum(weights[c] for c in weighted)
+    if not weighted or total <= 0:
+        return np.ones(frame.height)
+    present = frame.select(
+        (
+            blank_to_null(pl.col(c).cast(pl.String)).is_not_null().cast(pl.Float64) * weights[c]
+            if c in frame.columns
+            else pl.repeat(0.0, frame.height)
+        ).alias(c)
+        for c in weighted
+    )
     return np.asarray(present.sum_horizontal().to_numpy() / total, dtype=np.float64)

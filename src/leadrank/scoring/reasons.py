@@ -3,21 +3,28 @@
 A column's points are how much the probability would fall (or rise) if that column alone were
 at its training average: 100 * (p - p without its contribution). That is exact for one column at
 a time, readable ("Seniority is VP (+12)"), and never recomputed from anything but the model.
+
+Only the cells that end up in a reason are formatted: on a million leads with 80 columns that is
+six million cells instead of eighty million.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from leadrank.kit.json_text import json_string
+from leadrank.leads.normalize.values import blank_to_null
 from leadrank.training.bundle import Calibration, Matrix
 
 TOP = 3
 MIN_POINTS = 0.5  # smaller pushes are noise, not reasons
 VALUE_CHARS = 40
 _WINDOW = re.compile(r"^ev_(.+?)_(count|days_since_last|days_since_first|active_days)(?:_(\d+)d)?$")
+_EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
 def column_label(name: str) -> str:
@@ -36,64 +43,130 @@ def column_label(name: str) -> str:
     return name.replace("_", " ").strip().capitalize() if name.islower() else name
 
 
+@dataclass
+class Reasons:
+    """Per row: the top reasons for and against, and the cited values as a JSON object."""
+
+    positive: pl.Series  # list of text
+    negative: pl.Series  # list of text
+    cited: pl.Series  # JSON text: {"Seniority": "vp", ...}
+
+
 def model_reasons(
     columns: list[str],
     contributions: Matrix,
-    values: pl.DataFrame,
+    source: pl.DataFrame,
     *,
     raw: Matrix,
     calibration: Calibration,
-) -> tuple[pl.Series, pl.Series]:
-    """The top positive and negative reasons of each row, as two list-of-text series.
-    `values` holds each column's input as text, in `columns` order."""
+) -> Reasons:
+    """The top positive and negative reasons of each row. `source` holds the input columns
+    (any type; absent ones read as missing)."""
+    rows = contributions.shape[0]
     probability = calibration.apply(raw)
-    shown = values.select(
-        pl.col(c).cast(pl.String).str.slice(0, VALUE_CHARS).fill_null("missing").alias(f"v{i}")
-        for i, c in enumerate(columns)
-    )
+    sides = [_side(contributions, raw, probability, calibration, sign=sign) for sign in (1, -1)]
+    cited = pl.concat(sides).sort("col")
+    bounds = np.searchsorted(cited.get_column("col").to_numpy(), np.arange(len(columns) + 1))
+    values = [
+        _shown(source, name, cited.get_column("row").slice(lo, hi - lo))
+        for name, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
+        if hi > lo
+    ]
     labels = [column_label(c) for c in columns]
-    positive = _side(shown, labels, contributions, raw, probability, calibration, sign=1)
-    negative = _side(shown, labels, contributions, raw, probability, calibration, sign=-1)
-    return positive.alias("positive_reasons"), negative.alias("negative_reasons")
+    texts = cited.with_columns(
+        pl.concat(values) if values else pl.Series([], dtype=pl.String),
+        pl.col("col")
+        .replace_strict(list(range(len(labels))), labels, return_dtype=pl.String)
+        .alias("label"),
+    ).with_columns(
+        pl.format("{} is {} ({})", "label", "value", _signed(pl.col("points"))).alias("text")
+    )
+    every = pl.DataFrame({"row": np.arange(rows, dtype=np.int64)})
+    listed = []
+    for side in (1, -1):
+        per_row = (
+            texts.filter(pl.col("side") == side)
+            .sort("row", "rank")
+            .group_by("row", maintain_order=True)
+            .agg("text")
+        )
+        joined = every.join(per_row, on="row", how="left").sort("row")
+        listed.append(joined.select(pl.col("text").fill_null(_EMPTY)).to_series())
+    cited_json = (
+        texts.unique(["row", "col"])
+        .sort("row", "col")
+        .group_by("row", maintain_order=True)
+        .agg(
+            pl.format("{}:{}", json_string(pl.col("label")), json_string(pl.col("value"))).str.join(
+                ","
+            )
+        )
+    )
+    snapshot = (
+        every.join(cited_json, on="row", how="left")
+        .sort("row")
+        .select(pl.concat_str(pl.lit("{"), pl.col("label").fill_null(""), pl.lit("}")))
+    )
+    return Reasons(
+        listed[0].alias("positive_reasons"),
+        listed[1].alias("negative_reasons"),
+        snapshot.to_series().alias("cited"),
+    )
 
 
 def _side(
-    shown: pl.DataFrame,
-    labels: list[str],
-    contributions: Matrix,
-    raw: Matrix,
-    probability: Matrix,
-    calibration: Calibration,
-    *,
-    sign: int,
-) -> pl.Series:
-    rows = np.arange(contributions.shape[0])
-    order = np.argsort(-sign * contributions, axis=1, kind="stable")[:, :TOP]
-    slots: list[pl.Expr] = []
-    frame = shown
-    for slot in range(order.shape[1]):
-        index = order[:, slot]
-        pushed = contributions[rows, index]
-        points = 100 * (probability - calibration.apply(raw - pushed))
-        keep = sign * points >= MIN_POINTS
-        frame = frame.with_columns(
-            pl.Series(f"i{slot}", index, dtype=pl.Int32),
-            pl.Series(f"p{slot}", np.where(keep, np.round(points), np.nan)),
+    contributions: Matrix, raw: Matrix, probability: Matrix, calibration: Calibration, *, sign: int
+) -> pl.DataFrame:
+    """The strongest pushes of one sign: row, rank, col, points (only those worth saying)."""
+    rows, width = contributions.shape
+    top = min(TOP, width)
+    if top == 0:
+        return pl.DataFrame(
+            schema={
+                "row": pl.Int64,
+                "rank": pl.Int64,
+                "col": pl.Int64,
+                "points": pl.Float64,
+                "side": pl.Int64,
+            }
         )
-        value = pl.coalesce(
-            [pl.when(pl.col(f"i{slot}") == j).then(pl.col(f"v{j}")) for j in range(len(labels))]
-        )
-        label = pl.col(f"i{slot}").replace_strict(
-            list(range(len(labels))), labels, return_dtype=pl.String
-        )
-        text = pl.format("{} is {} ({})", label, value, _signed(pl.col(f"p{slot}")))
-        slots.append(pl.when(pl.col(f"p{slot}").is_not_nan()).then(text))
-    if not slots:
-        return pl.Series([[] for _ in rows], dtype=pl.List(pl.String))
-    return frame.select(pl.concat_list(slots).list.drop_nulls().alias("reasons")).to_series()
+    signed = -sign * contributions
+    chosen = (
+        np.argpartition(signed, top - 1, axis=1)[:, :top]
+        if top < width
+        else np.tile(np.arange(width), (rows, 1))
+    )
+    order = np.argsort(np.take_along_axis(signed, chosen, axis=1), axis=1, kind="stable")
+    chosen = np.take_along_axis(chosen, order, axis=1)
+    pushed = np.take_along_axis(contributions, chosen, axis=1)
+    points = 100 * (probability[:, None] - calibration.apply(raw[:, None] - pushed))
+    keep = (sign * points >= MIN_POINTS).ravel()
+    return pl.DataFrame(
+        {
+            "row": np.repeat(np.arange(rows, dtype=np.int64), top)[keep],
+            "rank": np.tile(np.arange(top, dtype=np.int64), rows)[keep],
+            "col": chosen.ravel().astype(np.int64)[keep],
+            "points": np.round(points.ravel()[keep]),
+            "side": np.full(int(keep.sum()), sign, dtype=np.int64),
+        }
+    )
+
+
+def _shown(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
+    """Some rows of a column as a person reads them: 81.4 rather than 81.39328, 3 rather than
+    3.0, "missing" for an empty cell."""
+    if name not in source.columns:
+        return pl.Series("value", ["missing"] * rows.len(), dtype=pl.String)
+    values = source.get_column(name).gather(rows)
+    frame = values.to_frame("value")
+    value = pl.col("value")
+    if values.dtype.is_float():
+        value = value.round(1).cast(pl.String).str.replace(r"\.0$", "")
+    shown = blank_to_null(value.cast(pl.String)).str.slice(0, VALUE_CHARS).fill_null("missing")
+    return frame.select(shown.alias("value")).to_series()
 
 
 def _signed(points: pl.Expr) -> pl.Expr:
     """ "+12" / "-8" from a rounded float."""
-    whole = points.fill_nan(0).cast(pl.Int64).cast(pl.String)
+    whole = points.cast(pl.Int64).cast(pl.String)
     return pl.when(points >= 0).then(pl.lit("+") + whole).otherwise(whole)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.features.workspace import workspace_features
+from leadrank.kit.json_text import json_compact_object
 from leadrank.orm.scoring import ModelVersion
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.grades import Blend, GradeScale
@@ -48,8 +50,11 @@ def score_workspace(
     engagement: EngagementConfig | None = None,
     blend: Blend | None = None,
     grades: GradeScale | None = None,
+    lake_dir: Path | None = None,
 ) -> list[RunSummary]:
-    """Score all leads with the active model and its shadows (or the rules) and store it."""
+    """Score all leads with the active model and its shadows (or the rules) and store it.
+    Each lead's score keeps the values its reasons cite; with `lake_dir`, every feature the
+    model saw is also written there as Parquet (lead_id, run_id, model_version, features)."""
     now = as_of or datetime.now(UTC)
     events = event_frame(session)
     leads = with_anchor(lead_frame(session), events)
@@ -82,8 +87,11 @@ def score_workspace(
                 "positive": scores.positive,
                 "negative": scores.negative,
             }
-        ).with_columns(features=frame.select(pl.struct(used).struct.json_encode()).to_series())
-        summaries.append(_store(session, model, stage, rules, model_part, blend, grades, now))
+        ).with_columns(features=scores.cited)
+        summary = _store(session, model, stage, rules, model_part, blend, grades, now)
+        if lake_dir is not None:
+            write_snapshot(lake_dir, summary, frame.select("lead_id", *used), now)
+        summaries.append(summary)
     return summaries
 
 
@@ -133,7 +141,7 @@ def _store(
             rule_reasons.list.eval(pl.element().filter(pl.element().str.contains(r"\(-")))
             .list.head(TOP)
             .alias("negative"),
-            pl.struct(profile_fields(rules)).struct.json_encode().alias("features"),
+            json_compact_object(rules, profile_fields(rules)).alias("features"),
         )
         combined = mix.combined(fit, engaged, None)
     else:
@@ -160,6 +168,20 @@ def _store(
         {str(g): int(n) for g, n in counts.iter_rows()},
         time.monotonic() - clock,
     )
+
+
+def write_snapshot(lake_dir: Path, run: RunSummary, features: pl.DataFrame, now: datetime) -> Path:
+    """The features of one run as Parquet under lake_dir/scores/YYYY/MM/DD/, queryable with
+    DuckDB or Polars."""
+    folder = lake_dir / "scores" / f"{now:%Y}" / f"{now:%m}" / f"{now:%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{run.run_id}.parquet"
+    features.with_columns(
+        pl.lit(run.run_id, dtype=pl.Int64).alias("run_id"),
+        pl.lit(run.model_version).alias("model_version"),
+        pl.lit(now).alias("scored_at"),
+    ).write_parquet(path)
+    return path
 
 
 def profile_fields(rules: pl.DataFrame) -> list[str]:

@@ -18,6 +18,7 @@ import polars as pl
 from leadrank.errors import BadInput
 from leadrank.features.auto import FeaturePlan
 from leadrank.training.design import LinearDesign
+from leadrank.training.tree_paths import PathTable
 
 Algorithm = Literal["lightgbm", "logistic"]
 Matrix = npt.NDArray[np.float64]
@@ -61,20 +62,26 @@ class LinearModel:
 
     def raw(self, features: Matrix) -> Matrix:
         """Log-odds."""
-        return np.asarray(
-            self.design.transform(features) @ np.asarray(self.coef) + self.intercept,
-            dtype=np.float64,
-        )
+        return self.raw_and_contributions(features)[0]
 
     def contributions(self, features: Matrix) -> Matrix:
         """Per feature: coefficient times the distance from the training mean, in log-odds."""
+        return self.raw_and_contributions(features)[1]
+
+    def raw_and_contributions(self, features: Matrix) -> tuple[Matrix, Matrix]:
+        """Log-odds and each feature's part of them, from one design matrix."""
         design = self.design.transform(features)
-        parts = (design - np.asarray(self.design.means)) * np.asarray(self.coef)
-        owners = np.asarray(self.design.owners)
+        coef = np.asarray(self.coef)
+        raw = np.asarray(design @ coef + self.intercept, dtype=np.float64)
+        design -= np.asarray(self.design.means)
+        design *= coef
+        owners = np.asarray(self.design.owners, dtype=np.int64)
         out = np.zeros((features.shape[0], len(self.design.columns)))
-        for index in range(len(self.design.columns)):
-            out[:, index] = parts[:, owners == index].sum(axis=1)
-        return out
+        if owners.size:
+            # Design columns come feature by feature: sum each feature's run of columns.
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            out[:, owners[starts]] = np.add.reduceat(design, starts, axis=1)
+        return raw, out
 
 
 @dataclass
@@ -87,6 +94,7 @@ class ModelBundle:
     booster: lgb.Booster | None = None
     linear: LinearModel | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    _paths: PathTable | None = field(default=None, repr=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -121,12 +129,18 @@ class ModelBundle:
         return np.asarray(np.round(ranks, 1), dtype=np.float64)
 
     def contributions(self, features: Matrix) -> Matrix:
-        """Per row and feature, its push on the raw log-odds (SHAP values for trees)."""
+        """Per row and feature, its push on the raw log-odds (path credits for trees)."""
+        return self.raw_and_contributions(features)[1]
+
+    def raw_and_contributions(self, features: Matrix) -> tuple[Matrix, Matrix]:
+        """Raw log-odds and each feature's push on them, from one pass over the model."""
         if self.booster is not None:
-            both = np.asarray(self.booster.predict(features, pred_contrib=True))
-            return np.asarray(both[:, :-1], dtype=np.float64)
+            if self._paths is None:
+                self._paths = PathTable.of(self.booster)
+            credits = np.asarray(self._paths.contributions(self.booster, features))
+            return credits.sum(axis=1) + self._paths.bias, credits
         assert self.linear is not None
-        return self.linear.contributions(features)
+        return self.linear.raw_and_contributions(features)
 
     # --- storage -----------------------------------------------------------------------
     def files(self) -> dict[str, str]:

@@ -157,7 +157,7 @@ def score(
         )
         return
     with workspace_session(settings) as session:
-        runs = score_workspace(session)
+        runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
     for run in runs:
         grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
         console.print(

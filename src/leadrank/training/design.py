@@ -88,20 +88,25 @@ class LinearDesign:
 
     def transform(self, features: Matrix) -> Matrix:
         """The design matrix of `features` (same feature order as at fit time)."""
-        parts: list[Matrix] = []
+        # Column-major both ways: each step reads and writes one contiguous column.
+        features = np.asfortranarray(features)
+        out = np.empty((features.shape[0], sum(len(c.names) for c in self.columns)), order="F")
+        position = 0
         for index, column in enumerate(self.columns):
             values = features[:, index]
-            missing = np.isnan(values)
             if column.categorical:
-                parts.extend((values == code).astype(np.float64)[:, None] for code in column.codes)
+                width = len(column.codes)
+                out[:, position : position + width] = values[:, None] == np.asarray(column.codes)
+                position += width
                 continue
+            missing = np.isnan(values)
             filled = np.where(missing, column.fill, np.clip(values, column.low, column.high))
-            parts.append(((filled - column.mean) / column.scale)[:, None])
+            out[:, position] = (filled - column.mean) / column.scale
+            position += 1
             if column.flag_missing:
-                parts.append(missing.astype(np.float64)[:, None])
-        if not parts:
-            return np.zeros((features.shape[0], 0))
-        return np.hstack(parts)
+                out[:, position] = missing
+                position += 1
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

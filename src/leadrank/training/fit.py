@@ -181,11 +181,16 @@ def _fit_chosen(
     return ModelBundle("logistic", plan, calibration, linear=linear)
 
 
-def column_contributions(bundle: ModelBundle, features: Matrix) -> tuple[list[str], Matrix]:
+def column_contributions(
+    bundle: ModelBundle, features: Matrix, per_feature: Matrix | None = None
+) -> tuple[list[str], Matrix]:
     """Contributions summed per input column (a date's three features count as one)."""
-    per_feature = bundle.contributions(features)
+    if per_feature is None:
+        per_feature = bundle.contributions(features)
     owner = bundle.plan.feature_columns()
     columns = list(dict.fromkeys(owner[f] for f in bundle.feature_names))
+    if len(columns) == len(bundle.feature_names):
+        return columns, per_feature  # one feature per column: nothing to add up
     index = {c: i for i, c in enumerate(columns)}
     out = np.zeros((features.shape[0], len(columns)))
     for position, feature in enumerate(bundle.feature_names):
