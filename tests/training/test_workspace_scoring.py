@@ -152,6 +152,13 @@ def test_cli_train_label_and_score(
     scored = cli("score")
     assert scored.exit_code == 0, scored.stderr
     assert "leads scored by meeting-booked:v1 (active)" in scored.stdout
+    with session_scope(sampled.engine) as session:
+        run = latest_run(session, stage="active")
+        assert run is not None
+        best, lead = top_scores(session, run, limit=1)[0]
+    shown = cli("leads", "show", str(lead.id))
+    assert f"score {best.score:.1f} grade {best.grade}" in shown.stdout
+    assert best.reasons["positive"][0] in shown.stdout
     missing = cli("train")
     assert missing.exit_code == 1 and "--label" in missing.stderr
     snapshots = list((tmp_path / "data" / "lake" / "scores").rglob("run-*.parquet"))

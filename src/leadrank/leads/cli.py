@@ -14,6 +14,7 @@ from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import workspace_session
 from leadrank.leads import reviews, service
 from leadrank.leads.stateless import clean_file
+from leadrank.scoring.repository import scores_of_lead
 
 leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
 
@@ -89,6 +90,7 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
     """Show one lead: its fields with where each came from, its company, records and events."""
     with workspace_session() as session:
         detail = service.get_lead(session, ref=ref)
+        history = scores_of_lead(session, detail.lead.id)
     lead = detail.lead
     console.print(
         f"[bold]Lead {lead.id}: {lead.full_name or lead.email or '(no name)'}[/bold]  quality {lead.quality_score}"
@@ -142,6 +144,19 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         f"records ({len(detail.records)}): "
         + ", ".join(f"{r.source}:{r.file_name}#{r.row_number}" for r in detail.records)
     )
+    served = [(score, run) for score, run in history if run.stage != "shadow"]
+    for position, (score, run) in enumerate(served[:4]):
+        probability = (
+            f", probability {score.probability:.2f}" if score.probability is not None else ""
+        )
+        console.print(
+            f"{'score' if position == 0 else '  earlier'} {score.score:.1f} grade {score.grade}"
+            f"{probability} by {run.model_version} ({run.as_of:%Y-%m-%d %H:%M})",
+            markup=False,
+        )
+        if position == 0:
+            for reason in score.reasons.get("positive", []) + score.reasons.get("negative", []):
+                console.print(f"  {reason}", markup=False)
     if detail.events:
         console.print(f"events ({len(detail.events)}):")
         for event in detail.events[-15:]:
