@@ -28,9 +28,11 @@ ALONE_AUC = 0.9  # one column this good on its own is an answer, not a predictor
 PRESENCE_GAP = 0.5  # filled for 80% of one outcome and 30% of the other, or worse
 FOLDS = 5
 BINS = 20
+# A status, stage or quality of the lead or deal (not "Email Status" or a data quality score).
 _PROCESS_NAME = re.compile(
-    r"\b(status|stage|outcome|result|disposition|tags?|quality|won|lost|closed?|converted|"
-    r"conversion|churn(ed)?|last (notable )?activity|reason)\b",
+    r"\b((lead|deal|opportunity|opp|sales|lifecycle|pipeline|account|customer|contact|crm)\s+"
+    r"(status|stage|quality)|^(status|stage)$|outcome|result|disposition|tags?|won|lost|"
+    r"closed?|converted|conversion|churn(ed)?|last (notable )?activity|reason)\b",
     re.IGNORECASE,
 )
 _ASSESSMENT_NAME = re.compile(r"\b(score|rating|grade|index|profile|activity)\b", re.IGNORECASE)
