@@ -28,5 +28,12 @@ def test_blend_without_and_with_a_model() -> None:
     frame = pl.DataFrame({"fit": [80.0, None], "eng": [40.0, 20.0], "p": [90.0, 10.0]})
     rules = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), None)).to_series()
     assert rules.to_list() == [60.0, 10.0]
-    modelled = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), pl.col("p")))
+    blend = Blend(model_share=0.7)
+    modelled = frame.select(blend.combined(pl.col("fit"), pl.col("eng"), pl.col("p")))
     assert modelled.to_series().to_list() == [pytest.approx(0.7 * 90 + 0.3 * 60), 10.0]
+
+
+def test_by_default_the_model_score_decides() -> None:
+    frame = pl.DataFrame({"fit": [10.0], "eng": [0.0], "p": [93.0]})
+    score = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), pl.col("p"))).item()
+    assert score == 93.0

@@ -33,14 +33,13 @@ def attribute_keys(leads: pl.DataFrame) -> list[str]:
 
 def with_attributes(leads: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Custom fields as columns "attr: KEY" (text; the feature plan types them)."""
-    if not keys or "attributes" not in leads.columns:
+    usable = [key for key in keys if "'" not in key and "\\" not in key]
+    if not usable or "attributes" not in leads.columns:
         return leads
-    parsed = [json.loads(text) if text else {} for text in leads.get_column("attributes").to_list()]
-    columns = {
-        f"attr: {key}": [None if (v := row.get(key)) is None else str(v) for row in parsed]
-        for key in keys
-    }
-    return leads.with_columns(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)))
+    return leads.with_columns(
+        pl.col("attributes").str.json_path_match(f"$['{key}']").alias(f"attr: {key}")
+        for key in usable
+    )
 
 
 def lead_inputs(leads: pl.DataFrame) -> pl.DataFrame:

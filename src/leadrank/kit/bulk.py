@@ -254,7 +254,10 @@ def _typed_frame(
     frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
     if sqlite:
         frame = frame.with_columns(
-            pl.col(c).str.to_datetime(time_unit="us").dt.replace_time_zone("UTC")
+            # The one text form SQLite columns hold here; naming it skips format inference.
+            pl.col(c)
+            .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+            .dt.replace_time_zone("UTC")
             if t == UTC_TYPE
             else pl.col(c).cast(pl.Boolean)
             if t == pl.Boolean

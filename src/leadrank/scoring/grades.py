@@ -46,8 +46,10 @@ class Blend(BaseModel):
 
     fit: float = Field(default=0.5, ge=0)
     engagement: float = Field(default=0.5, ge=0)
-    # With a model, its probability carries this share and the rules share the rest.
-    model_share: float = Field(default=0.7, ge=0, le=1)
+    # With a model, its score carries this share and the rules the rest. By default the model
+    # alone decides: it already learnt how much fit and activity matter, and its score is a
+    # held-out percentile, so an A stays a top-10% lead; fit and engagement are kept beside it.
+    model_share: float = Field(default=1.0, ge=0, le=1)
 
     def combined(self, fit: pl.Expr, engagement: pl.Expr, model: pl.Expr | None) -> pl.Expr:
         """The combined score 0-100 from fit, engagement and the model's score 0-100 (its

@@ -65,11 +65,16 @@ def confidence(bundle: ModelBundle, frame: pl.DataFrame, columns: list[str]) -> 
     if not weighted or total <= 0:
         return np.ones(frame.height)
     present = frame.select(
-        (
-            blank_to_null(pl.col(c).cast(pl.String)).is_not_null().cast(pl.Float64) * weights[c]
-            if c in frame.columns
-            else pl.repeat(0.0, frame.height)
-        ).alias(c)
+        (_filled(frame, c).cast(pl.Float64) * weights[c]).alias(c)
+        if c in frame.columns
+        else pl.repeat(0.0, frame.height).alias(c)
         for c in weighted
     )
     return np.asarray(present.sum_horizontal().to_numpy() / total, dtype=np.float64)
+
+
+def _filled(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where a cell holds a value (text placeholders such as "N/A" count as empty)."""
+    if frame.schema[column] == pl.String:
+        return blank_to_null(pl.col(column)).is_not_null()
+    return pl.col(column).is_not_null()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from leadrank.kit.json_text import json_string
 from leadrank.leads.normalize.values import blank_to_null
@@ -24,7 +25,6 @@ TOP = 3
 MIN_POINTS = 0.5  # smaller pushes are noise, not reasons
 VALUE_CHARS = 40
 _WINDOW = re.compile(r"^ev_(.+?)_(count|days_since_last|days_since_first|active_days)(?:_(\d+)d)?$")
-_EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
 def column_label(name: str) -> str:
@@ -81,37 +81,31 @@ def model_reasons(
     ).with_columns(
         pl.format("{} is {} ({})", "label", "value", _signed(pl.col("points"))).alias("text")
     )
-    every = pl.DataFrame({"row": np.arange(rows, dtype=np.int64)})
     listed = []
     for side in (1, -1):
-        per_row = (
-            texts.filter(pl.col("side") == side)
-            .sort("row", "rank")
-            .group_by("row", maintain_order=True)
-            .agg("text")
-        )
-        joined = every.join(per_row, on="row", how="left").sort("row")
-        listed.append(joined.select(pl.col("text").fill_null(_EMPTY)).to_series())
-    cited_json = (
-        texts.unique(["row", "col"])
-        .sort("row", "col")
-        .group_by("row", maintain_order=True)
-        .agg(
-            pl.format("{}:{}", json_string(pl.col("label")), json_string(pl.col("value"))).str.join(
-                ","
-            )
-        )
-    )
-    snapshot = (
-        every.join(cited_json, on="row", how="left")
-        .sort("row")
-        .select(pl.concat_str(pl.lit("{"), pl.col("label").fill_null(""), pl.lit("}")))
-    )
+        chosen = texts.filter(pl.col("side") == side).sort("row", "rank")
+        listed.append(_per_row(rows, chosen.get_column("row"), chosen.get_column("text")))
+    members = texts.unique(["row", "col"]).sort("row", "col")
+    pairs = members.select(
+        pl.format("{}:{}", json_string(pl.col("label")), json_string(pl.col("value")))
+    ).to_series()
+    joined = _per_row(rows, members.get_column("row"), pairs).list.join(",")
     return Reasons(
         listed[0].alias("positive_reasons"),
         listed[1].alias("negative_reasons"),
-        snapshot.to_series().alias("cited"),
+        ("{" + joined + "}").alias("cited"),
     )
+
+
+def _per_row(rows: int, row_of: pl.Series, texts: pl.Series) -> pl.Series:
+    """Texts (sorted by row) as one list per row, rows without any getting an empty list;
+    built from offsets, which is far cheaper than grouping a million rows."""
+    counts = np.bincount(row_of.to_numpy(), minlength=rows)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), type=pa.int64())
+    values = texts.cast(pl.String).to_arrow().cast(pa.large_string())
+    series = pl.from_arrow(pa.LargeListArray.from_arrays(offsets, values))
+    assert isinstance(series, pl.Series)
+    return series
 
 
 def _side(

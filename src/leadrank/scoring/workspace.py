@@ -39,7 +39,7 @@ class RunSummary:
     stage: str
     leads: int
     grades: dict[str, int]
-    seconds: float
+    seconds: float  # since scoring began: reading, features, model and storing
 
 
 def score_workspace(
@@ -55,13 +55,14 @@ def score_workspace(
     """Score all leads with the active model and its shadows (or the rules) and store it.
     Each lead's score keeps the values its reasons cite; with `lake_dir`, every feature the
     model saw is also written there as Parquet (lead_id, run_id, model_version, features)."""
+    started = time.monotonic()
     now = as_of or datetime.now(UTC)
     events = event_frame(session)
     leads = with_anchor(lead_frame(session), events)
     rules = rule_scores(leads, events, profile or load_profile(None), engagement, now)
     active = registry.active_model(session, kind="workspace")
     if active is None:
-        return [_store(session, None, "rules", rules, None, blend, grades, now)]
+        return [_store(session, None, "rules", rules, None, blend, grades, now, started)]
     runs = [(active, "active")] + [
         (shadow, "shadow") for shadow in registry.shadow_models(session, name=active.name)
     ]
@@ -88,7 +89,7 @@ def score_workspace(
                 "negative": scores.negative,
             }
         ).with_columns(features=scores.cited)
-        summary = _store(session, model, stage, rules, model_part, blend, grades, now)
+        summary = _store(session, model, stage, rules, model_part, blend, grades, now, started)
         if lake_dir is not None:
             write_snapshot(lake_dir, summary, frame.select("lead_id", *used), now)
         summaries.append(summary)
@@ -125,8 +126,8 @@ def _store(
     blend: Blend | None,
     grades: GradeScale | None,
     now: datetime,
+    started: float,
 ) -> RunSummary:
-    clock = time.monotonic()
     run = start_run(session, model=model, stage=stage, as_of=now)
     mix = blend or Blend()
     fit, engaged = pl.col("fit_score"), pl.col("engagement_score")
@@ -166,7 +167,7 @@ def _store(
         stage,
         stored.height,
         {str(g): int(n) for g, n in counts.iter_rows()},
-        time.monotonic() - clock,
+        time.monotonic() - started,
     )
 
 

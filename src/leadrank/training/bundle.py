@@ -69,19 +69,35 @@ class LinearModel:
         return self.raw_and_contributions(features)[1]
 
     def raw_and_contributions(self, features: Matrix) -> tuple[Matrix, Matrix]:
-        """Log-odds and each feature's part of them, from one design matrix."""
-        design = self.design.transform(features)
+        """Log-odds and each feature's part of them, feature by feature: the wide one-hot
+        design is never built (a category's part is its coefficient, looked up)."""
         coef = np.asarray(self.coef)
-        raw = np.asarray(design @ coef + self.intercept, dtype=np.float64)
-        design -= np.asarray(self.design.means)
-        design *= coef
-        owners = np.asarray(self.design.owners, dtype=np.int64)
-        out = np.zeros((features.shape[0], len(self.design.columns)))
-        if owners.size:
-            # Design columns come feature by feature: sum each feature's run of columns.
-            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-            out[:, owners[starts]] = np.add.reduceat(design, starts, axis=1)
-        return raw, out
+        means = np.asarray(self.design.means)
+        out = np.empty((features.shape[0], len(self.design.columns)), order="F")
+        position = 0
+        for index, column in enumerate(self.design.columns):
+            values = features[:, index]
+            width = len(column.names)
+            weights = coef[position : position + width]
+            centre = float(weights @ means[position : position + width])
+            if column.categorical:
+                codes = np.asarray(column.codes)
+                if codes.size:
+                    slot = np.clip(np.searchsorted(codes, values), 0, codes.size - 1)
+                    found = codes[slot] == values
+                    out[:, index] = np.where(found, weights[slot], 0.0) - centre
+                else:
+                    out[:, index] = 0.0
+            else:
+                missing = np.isnan(values)
+                filled = np.where(missing, column.fill, np.clip(values, column.low, column.high))
+                part = weights[0] * (filled - column.mean) / column.scale
+                if column.flag_missing:
+                    part += weights[1] * missing
+                out[:, index] = part - centre
+            position += width
+        raw = out.sum(axis=1) + self.intercept + float(coef @ means)
+        return np.asarray(raw, dtype=np.float64), out
 
 
 @dataclass
