@@ -60,7 +60,8 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
             train_workspace(session, label="demo_booked within 30d", data_dir=data)
         first = train_workspace(session, label=LABEL, data_dir=data, name="meetings", options=FAST)
         assert first.model.stage == "active" and first.model.kind == "workspace"
-        assert first.mature + first.immature == first.leads
+        assert first.mature + first.immature + first.early == first.leads
+        assert "age_days" not in first.result.bundle.feature_names
         assert first.positives > 10
         assert first.result.evaluation.roc_auc is not None
         assert first.result.evaluation.roc_auc > 0.6
@@ -80,6 +81,9 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         assert score.grade in "ABCDE" and 0 <= score.score <= 100
         assert 0 <= (score.probability or 0) <= 1 and score.confidence is not None
         assert score.reasons["positive"], "the best lead has reasons for its score"
+        # The score ranks the workspace's leads, so an A is a top-10% lead.
+        grades = runs[0].grades
+        assert 0.07 <= grades.get("A", 0) / runs[0].leads <= 0.13
         assert all(r.endswith(")") and "(+" in r for r in score.reasons["positive"])
         # The values the reasons cite are stored with the score, never recomputed.
         assert score.features and all(
@@ -164,7 +168,7 @@ def test_cli_train_label_and_score(
     snapshots = list((tmp_path / "data" / "lake" / "scores").rglob("run-*.parquet"))
     assert len(snapshots) == 1
     lake = pl.read_parquet(snapshots[0])
-    assert {"lead_id", "run_id", "model_version", "ev_all_count"} <= set(lake.columns)
+    assert {"lead_id", "run_id", "model_version", "ev_all_count_30d"} <= set(lake.columns)
     stored = json.loads(
         (tmp_path / "data" / "models" / "meeting-booked" / "v1" / "metadata.json").read_text()
     )

@@ -61,8 +61,9 @@ def workspace_features(
     windows: tuple[int, ...] = DEFAULT_WINDOWS,
     attributes: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Per lead (in `leads` order): its fields, chosen custom attributes, its age and its
-    behaviour strictly before `as_of` (one time for all, or a frame of lead_id, as_of)."""
+    """Per lead (in `leads` order): its fields, chosen custom attributes, when it was created
+    (month, weekday, hour) and its behaviour strictly before `as_of` (one time for all, or a
+    frame of lead_id, as_of). Its age is left out: in training it is the observation window."""
     if isinstance(as_of, datetime):
         times = leads.select(
             "lead_id", pl.lit(as_of, dtype=pl.Datetime("us", "UTC")).alias("as_of")
@@ -71,7 +72,4 @@ def workspace_features(
         times = leads.select("lead_id").join(as_of, on="lead_id", how="left")
     behaviour = behaviour_features(events, times, event_types=event_types, windows=windows)
     fields = with_attributes(lead_inputs(leads), attributes or []).drop(NOT_FEATURES, strict=False)
-    if "created_at" in fields.columns:
-        age = (times.get_column("as_of") - fields.get_column("created_at")).dt.total_seconds()
-        fields = fields.with_columns((age / 86_400).round(2).alias("age_days"))
     return pl.concat([fields, behaviour.drop("lead_id")], how="horizontal")

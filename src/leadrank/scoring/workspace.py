@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sqlalchemy.orm import Session
 
@@ -59,8 +60,10 @@ def score_workspace(
     now = as_of or datetime.now(UTC)
     events = event_frame(session)
     leads = with_anchor(lead_frame(session), events)
-    rules = rule_scores(leads, events, profile or load_profile(None), engagement, now)
     active = registry.active_model(session, kind="workspace")
+    rules = rule_scores(
+        leads, events, profile or load_profile(None), engagement, now, reasons=active is None
+    )
     if active is None:
         return [_store(session, None, "rules", rules, None, blend, grades, now, started)]
     runs = [(active, "active")] + [
@@ -83,7 +86,7 @@ def score_workspace(
         model_part = pl.DataFrame(
             {
                 "probability": scores.probability,
-                "model_score": bundle.score(scores.probability),
+                "model_score": workspace_percentile(scores.probability),
                 "confidence": scores.confidence,
                 "positive": scores.positive,
                 "negative": scores.negative,
@@ -102,9 +105,12 @@ def rule_scores(
     profile: Profile,
     engagement: EngagementConfig | None,
     now: datetime,
+    *,
+    reasons: bool = True,
 ) -> pl.DataFrame:
-    """Per lead (in `leads` order): fit and engagement with their reasons."""
-    fit = score_fit(leads, profile)
+    """Per lead (in `leads` order): fit and engagement, with their reasons when the rules are
+    what will explain the score."""
+    fit = score_fit(leads, profile, reasons=reasons)
     engaged = score_engagement(events, config=engagement or EngagementConfig(), as_of=now)
     fields = [f for f in profile.fields if f in leads.columns]
     return (
@@ -169,6 +175,17 @@ def _store(
         {str(g): int(n) for g, n in counts.iter_rows()},
         time.monotonic() - started,
     )
+
+
+def workspace_percentile(probability: np.ndarray) -> np.ndarray:
+    """Each lead's probability as the share of the workspace's leads it beats (0-100).
+    Training sees leads a few weeks old; scoring sees every lead with all its history, so the
+    training split's percentiles would drift. Ranking the leads scored together keeps an A a
+    top-10% lead of the workspace, which is what a team works from."""
+    if probability.size == 0:
+        return probability
+    ranks = pl.Series(probability).rank("average").to_numpy()
+    return np.asarray(np.round((ranks - 0.5) / probability.size * 100, 1), dtype=np.float64)
 
 
 def write_snapshot(lake_dir: Path, run: RunSummary, features: pl.DataFrame, now: datetime) -> Path:

@@ -102,7 +102,8 @@ def train(
             model_label, stage = registry.label(outcome.model), outcome.model.stage
         console.print(
             f"{outcome.mature:,} mature leads ({outcome.positives:,} positive) of "
-            f"{outcome.leads:,}; {outcome.immature:,} still inside their window"
+            f"{outcome.leads:,}; {outcome.immature:,} still inside their window; "
+            f"{outcome.early:,} reached the outcome before the observation time"
         )
         render_training(outcome.result, outcome.target)
         console.print(f"model {model_label} ({stage}); report: {outcome.report}")

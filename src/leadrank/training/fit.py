@@ -76,7 +76,7 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
         raise BadInput(f"no column named {', '.join(map(repr, unknown))} in the table")
     plan = infer_plan(frame)
     if options.exclude:
-        plan = plan.without(set(options.exclude), "excluded with --exclude")
+        plan = plan.without(set(options.exclude), "left out (--exclude or a built-in rule)")
     leaks = find_leaks(frame, y, plan, seed=options.seed, trusted_names=options.point_in_time)
     dropped = {s.column for s in leaks if s.exclude and s.column not in options.keep}
     plan = plan.without(dropped, "suspected leak of the target")

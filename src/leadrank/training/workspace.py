@@ -33,6 +33,17 @@ from leadrank.training.report import write_report
 from leadrank.training.table import report_html
 
 OBSERVATION_DAYS = 14.0
+# Fields leadrank derives itself: their names say nothing of how they were filled.
+OWN_FIELDS = (
+    "seniority",
+    "department",
+    "email_valid",
+    "email_free_mail",
+    "email_disposable",
+    "email_role",
+    "quality_score",
+    "has_phone",
+)
 _LABEL = re.compile(
     r"^\s*(?P<events>.+?)\s+within\s+(?P<days>\d+(?:\.\d+)?)\s*(?:d|days?)\b"
     r"(?:\s+(?:of|after)\s+(?P<anchor>.+?))?\s*$",
@@ -77,6 +88,7 @@ class WorkspaceTraining:
     mature: int
     positives: int
     immature: int
+    early: int  # outcome before the observation time: left out of training
 
 
 def train_workspace(
@@ -99,14 +111,19 @@ def train_workspace(
         leads.select("lead_id", "created_at"), events, definition=definition, as_of=now
     )
     mature = gold.filter(pl.col("mature"))
-    observed = mature.select(
-        "lead_id",
+    # Every lead is looked at the same time after its anchor, whatever its outcome: cutting at
+    # the outcome would tell the model when it happened. Leads whose outcome came before that
+    # time were already won when a score would have been given, so they do not train.
+    observed = mature.with_columns(
         pl.min_horizontal(
             pl.col("anchor_at") + pl.duration(seconds=observation_days * 86_400),
-            pl.col("outcome_at"),
             pl.lit(now, dtype=pl.Datetime("us", "UTC")),
-        ).alias("as_of"),
+        ).alias("as_of")
     )
+    early = observed.filter(pl.col("outcome_at") < pl.col("as_of"))
+    observed = observed.join(early.select("lead_id"), on="lead_id", how="anti")
+    mature = mature.join(early.select("lead_id"), on="lead_id", how="anti")
+    observed = observed.select("lead_id", "as_of")
     event_types = kept_event_types(events, exclude=definition.positive_events)
     rows = leads.join(mature.select("lead_id"), on="lead_id", how="semi")
     attributes = attribute_keys(rows)
@@ -116,11 +133,20 @@ def train_workspace(
     y = rows.select("lead_id").join(mature, on="lead_id").get_column("label").to_numpy()
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
+    # Lifetime totals grow with a lead's age, which is the observation window in training and
+    # anything at all when scoring: only windowed counts and recency carry over.
+    lifetime = tuple(
+        name for name in behaviour if name.endswith(("_count", "_days_since_first", "_active_days"))
+    )
     result = fit_table(
         frame.drop("lead_id"),
         y.astype(np.int8),
         target=definition.name,
-        options=replace(chosen, point_in_time=chosen.point_in_time + behaviour),
+        options=replace(
+            chosen,
+            point_in_time=chosen.point_in_time + behaviour + OWN_FIELDS,
+            exclude=chosen.exclude + lifetime,
+        ),
     )
     result.bundle.metadata["behaviour"] = {
         "event_types": event_types,
@@ -149,7 +175,8 @@ def train_workspace(
         leads=leads.height,
         mature=mature.height,
         positives=int(y.sum()),
-        immature=gold.height - mature.height,
+        immature=gold.height - mature.height - early.height,
+        early=early.height,
     )
 
 
