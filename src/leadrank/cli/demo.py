@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
+from leadrank.errors import BadInput
 from leadrank.ingest.service import ingest_file
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
@@ -74,16 +76,7 @@ def demo(
             render_stats(service.workspace_stats(session))
 
         console.rule(f"4. learn from outcomes: {DEMO_LABEL}")
-        with session_scope(engine) as session:
-            trained = train_workspace(session, label=DEMO_LABEL, data_dir=settings.data_dir)
-            model_label = registry.label(trained.model)
-            if trained.model.stage != "active":
-                registry.promote(session, reference=model_label)
-        console.print(
-            f"{trained.mature:,} leads with a settled outcome ({trained.positives:,} positive); "
-            f"{trained.immature:,} still inside their window"
-        )
-        render_training(trained.result, trained.target)
+        model_report = learn(engine, settings.data_dir)
 
         console.rule("5. score every lead")
         with session_scope(engine) as session:
@@ -107,8 +100,29 @@ def demo(
                     markup=False,
                 )
                 console.print(f"      {'; '.join(reasons)}", markup=False)
-    console.print(f"\nmodel report (ROC, calibration, lift): {trained.report}")
+    if model_report is not None:
+        console.print(f"\nmodel report (ROC, calibration, lift): {model_report}")
     console.print(
         "next: `leadrank leads show <id>`, `leadrank models list`, `leadrank evaluate`, "
         "`leadrank train --data FILE --target COLUMN`, `leadrank leads duplicates`"
     )
+
+
+def learn(engine: Engine, data_dir: Path) -> Path | None:
+    """Train on the sample's outcomes and make the model active; a sample too small to learn
+    from is scored by the rules alone, and the demo says so. Returns the report's path."""
+    try:
+        with session_scope(engine) as session:
+            trained = train_workspace(session, label=DEMO_LABEL, data_dir=data_dir)
+            if trained.model.stage != "active":
+                registry.promote(session, reference=registry.label(trained.model))
+    except BadInput as exc:
+        console.print(f"no model yet ({exc.message}); the ICP rules and engagement score alone")
+        return None
+    console.print(
+        f"{trained.mature:,} leads with a settled outcome ({trained.positives:,} positive); "
+        f"{trained.immature:,} still inside their window; {trained.early:,} reached it within "
+        "the observation window"
+    )
+    render_training(trained.result, trained.target)
+    return trained.report
