@@ -44,7 +44,8 @@ def test_each_kind_of_leak_is_named_with_its_evidence() -> None:
 
 
 def test_behaviour_columns_read_as_words() -> None:
-    assert column_label("ev_email_replied_count_30d") == "email replied count, last 30 days,"
-    assert column_label("ev_all_days_since_last") == "days since last any activity"
+    assert column_label("ev_email_replied_count_30d") == "email replied in the last 30 days (count)"
+    assert column_label("ev_all_days_since_last") == "last activity"
+    assert column_label("ev_page_view_days_since_last") == "last page view"
     assert column_label("seniority") == "Seniority"
     assert column_label("Lead Source") == "Lead Source"

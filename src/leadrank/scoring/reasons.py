@@ -34,9 +34,9 @@ def column_label(name: str) -> str:
         kind, measure, days = match.groups()
         what = "any activity" if kind == "all" else kind.replace("_", " ")
         if measure == "count":
-            return f"{what} count, {'last ' + days + ' days' if days else 'all time'},"
+            return f"{what} {'in the last ' + days + ' days' if days else 'ever'} (count)"
         if measure == "days_since_last":
-            return f"days since last {what}"
+            return "last activity" if kind == "all" else f"last {what}"
         if measure == "days_since_first":
             return f"days since the first {what}"
         return f"days with {what}"
@@ -154,6 +154,11 @@ def _shown(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
     values = source.get_column(name).gather(rows)
     frame = values.to_frame("value")
     value = pl.col("value")
+    if name.endswith("_days_since_last"):
+        # "last email replied is 12 days ago", "last page view is never".
+        days = value.cast(pl.Float64).round(0).cast(pl.Int64).cast(pl.String)
+        shown = (days + pl.lit(" days ago")).fill_null("never")
+        return frame.select(shown.alias("value")).to_series()
     if values.dtype.is_float():
         value = value.round(1).cast(pl.String).str.replace(r"\.0$", "")
     shown = blank_to_null(value.cast(pl.String)).str.slice(0, VALUE_CHARS).fill_null("missing")
