@@ -22,8 +22,9 @@ from leadrank.scoring.repository import latest_run, scores_of_lead, top_scores
 from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.fit import TrainOptions
+from leadrank.training.table import train_table
 from leadrank.training.workspace import parse_label, train_workspace
-from tests.conftest import CliResult, Workspace
+from tests.conftest import FIXTURES, CliResult, Workspace
 
 LABEL = "meeting_booked or deal_won within 120d"
 FAST = TrainOptions(time_budget=0.0, folds=3)
@@ -71,6 +72,16 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
             "meeting_booked" in f or "deal_won" in f for f in first.result.bundle.feature_names
         )
         assert (data / "models" / "meetings" / "v1" / "metadata.json").exists()
+        # A table model cannot join the workspace model's name (it would be scored on leads).
+        with pytest.raises(Conflict, match="another --name"):
+            train_table(
+                session,
+                path=FIXTURES / "x_education_200.csv",
+                target="Converted",
+                data_dir=data,
+                name="meetings",
+                options=FAST,
+            )
 
     with session_scope(sampled.engine) as session:
         runs = score_workspace(session)

@@ -127,7 +127,8 @@ def _typed(plan: ColumnPlan, dtype: pl.DataType | None) -> list[pl.Expr] | None:
         return None
     column = pl.col(plan.name)
     if plan.kind == "numeric" and dtype.is_numeric():
-        return [column.cast(pl.Float64).alias(plan.name)]
+        number = column.cast(pl.Float64)
+        return [pl.when(number.is_finite()).then(number).alias(plan.name)]
     if plan.kind == "boolean" and dtype == pl.Boolean:
         return [column.cast(pl.Float64).alias(plan.name)]
     if plan.kind == "datetime" and isinstance(dtype, pl.Datetime):
@@ -148,7 +149,8 @@ def _tidy(column: pl.Expr) -> pl.Expr:
 def _features(plan: ColumnPlan, raw: pl.Expr, dtype: pl.DataType | None) -> list[pl.Expr]:
     name = plan.name
     if plan.kind == "numeric":
-        return [raw.str.replace_all(",", "").cast(pl.Float64, strict=False).alias(name)]
+        number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        return [pl.when(number.is_finite()).then(number).alias(name)]
     if plan.kind == "boolean":
         lower = raw.str.to_lowercase()
         return [
@@ -206,11 +208,12 @@ def _plan_column(series: pl.Series) -> ColumnPlan:
         return ColumnPlan(name, "numeric")
     # Unique single-word values ("7927b2df-8bba", "LEAD-00042") are codes; unique sentences
     # are free text.
+    # Dates first: ISO timestamps ("2024-01-01T10:00:00Z") are unique words too.
+    if series.dtype in (pl.Date, pl.Datetime) or _looks_like_dates(present):
+        return ColumnPlan(name, "datetime")
     spaced = _mean(present.str.contains(r"\s"))
     if unique_share >= 0.95 and spaced < 0.1:
         return ColumnPlan(name, "id", "a different code on almost every row: an identifier")
-    if series.dtype in (pl.Date, pl.Datetime) or _looks_like_dates(present):
-        return ColumnPlan(name, "datetime")
     mean_length = _mean(present.str.len_chars())
     if present.n_unique() > MAX_LEVELS * 4 and mean_length >= 20:
         tokens = _useful_tokens(present, rows)

@@ -74,7 +74,7 @@ def model_reasons(
     ]
     labels = [column_label(c) for c in columns]
     texts = cited.with_columns(
-        pl.concat(values) if values else pl.Series([], dtype=pl.String),
+        pl.concat(values) if values else pl.Series("value", [], dtype=pl.String),
         pl.col("col")
         .replace_strict(list(range(len(labels))), labels, return_dtype=pl.String)
         .alias("label"),

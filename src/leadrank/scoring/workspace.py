@@ -115,7 +115,7 @@ def rule_scores(
     fields = [f for f in profile.fields if f in leads.columns]
     return (
         pl.concat([leads.select("lead_id", *fields), fit], how="horizontal")
-        .join(engaged, on="lead_id", how="left")
+        .join(engaged, on="lead_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("engagement_score").fill_null(0.0),
             pl.col("engagement_reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
@@ -154,6 +154,8 @@ def _store(
     else:
         frame = pl.concat([rules, model_part], how="horizontal")
         combined = mix.combined(fit, engaged, pl.col("model_score"))
+    # A lead the ICP's hard filters rule out scores 0 whatever the model says.
+    combined = pl.when(pl.col("disqualified")).then(0.0).otherwise(combined)
     stored = frame.select(
         "lead_id",
         fit.alias("fit"),

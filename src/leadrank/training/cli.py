@@ -150,6 +150,13 @@ def score(
         with workspace_session(settings) as session:
             bundle = load_model(session, model, settings.data_dir)
         report = score_table(path=data, output=output, bundle=bundle)
+        if report.missing_columns:
+            shown = ", ".join(report.missing_columns[:8])
+            err_console.print(
+                f"warning: {len(report.missing_columns)} of the model's input columns are not "
+                f"in {data.name} and count as missing: {shown}",
+                markup=False,
+            )
         grades = "  ".join(f"{g} {report.grades.get(g, 0):,}" for g in "ABCDE")
         console.print(
             f"{report.rows:,} rows scored with {bundle.metadata.get('name')}:v"
@@ -157,6 +164,11 @@ def score(
             f"{report.mean_probability:.3f}; grades {grades}"
         )
         return
+    if model is not None or output is not None:
+        raise BadInput(
+            "--model and --output go with --data FILE; the workspace is scored by its active "
+            "model (see `leadrank models promote`)"
+        )
     with workspace_session(settings) as session:
         runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
     for run in runs:
@@ -169,7 +181,7 @@ def score(
 
 def evaluate(
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Registry name, name:vN or directory")
+        str | None, typer.Option("--model", "-m", help="Registry name or name:vN")
     ] = None,
     data: Annotated[
         Path | None, typer.Option("--data", "-d", help="A labelled table to evaluate on")

@@ -81,7 +81,10 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
     dropped = {s.column for s in leaks if s.exclude and s.column not in options.keep}
     plan = plan.without(dropped, "suspected leak of the target")
     if not plan.feature_names:
-        raise BadInput("no usable feature columns are left (see the column types with --verbose)")
+        raise BadInput(
+            "no usable feature columns are left: every column is an id, a constant, excluded "
+            "or a suspected leak"
+        )
     train, held, split = _split(frame, y, plan, options)
     features = plan.transform(frame).to_numpy().astype(np.float64, copy=False)
     names = plan.feature_names
@@ -136,7 +139,9 @@ def _split(
         order = np.argsort(np.where(np.isnan(when), -np.inf, when), kind="stable")
         cut = int(len(order) * (1 - HELD_OUT))
         train, held = order[:cut], order[cut:]
-        if min(y[held].sum(), len(held) - y[held].sum()) >= 2:
+        kept = y[train]
+        enough = min(kept.sum(), len(kept) - kept.sum()) >= options.folds
+        if enough and min(y[held].sum(), len(held) - y[held].sum()) >= 2:
             return np.sort(train), np.sort(held), f"time-based: the latest 20% by '{column}'"
     held_mask = np.zeros(len(y), dtype=bool)
     for label in (0, 1):

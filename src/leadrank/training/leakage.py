@@ -117,6 +117,7 @@ def _ordered_auc(text: pl.Series, y: npt.NDArray[np.int8]) -> float:
     """AUC of a numeric column's own order (either direction; empty cells lowest), which
     catches an amount that is 0 for every lost deal and positive for every won one."""
     numbers = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    numbers = numbers.set(~numbers.is_finite().fill_null(True), None)
     known = numbers.drop_nulls()
     if known.len() < 0.95 * max(text.drop_nulls().len(), 1) or known.n_unique() < 2:
         return 0.5

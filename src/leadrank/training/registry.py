@@ -45,6 +45,16 @@ def register(
 ) -> ModelVersion:
     """Store a new version of `name` (active if it is the first, else shadow) and write its
     files under data_dir/models/NAME/vN."""
+    if model_name(name) != name:
+        raise BadInput(
+            f"model name {name!r} must be lower-case letters, digits and dashes "
+            f"(for example {model_name(name)!r})"
+        )
+    kinds = set(session.scalars(select(ModelVersion.kind).where(ModelVersion.name == name)))
+    if kinds and kind not in kinds:
+        raise Conflict(
+            f"{name!r} holds {kinds.pop()} models; give this {kind} model another --name"
+        )
     latest = session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name))
     version = (latest or 0) + 1
     has_active = session.scalar(

@@ -119,6 +119,7 @@ class TableScoring:
     rows: int
     grades: dict[str, int]
     mean_probability: float
+    missing_columns: list[str]
 
 
 def score_table(
@@ -150,6 +151,7 @@ def score_table(
         rows=frame.height,
         grades={str(g): int(n) for g, n in counts.iter_rows()},
         mean_probability=float(scores.probability.mean()) if frame.height else 0.0,
+        missing_columns=[c.name for c in bundle.plan.used if c.name not in frame.columns],
     )
 
 

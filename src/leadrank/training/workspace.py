@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
@@ -64,16 +65,19 @@ def parse_label(text: str) -> LabelDefinition:
     events = [e.strip() for e in re.split(r"\s*(?:,|\bor\b)\s*", match["events"]) if e.strip()]
     anchor_text = (match["anchor"] or "creation").strip().lower()
     days = float(match["days"])
-    if anchor_text in _CREATION:
-        return LabelDefinition(name=events[0], positive_events=events, within_days=days)
-    touches = re.sub(r"^(the\s+)?(first\s+)?", "", anchor_text).split(" or ")
-    return LabelDefinition(
-        name=events[0],
-        positive_events=events,
-        within_days=days,
-        anchor="first_touch",
-        touch_events=[t.strip() for t in touches if t.strip()],
-    )
+    try:
+        if anchor_text in _CREATION:
+            return LabelDefinition(name=events[0], positive_events=events, within_days=days)
+        touches = re.sub(r"^(the\s+)?(first\s+)?", "", anchor_text).split(" or ")
+        return LabelDefinition(
+            name=events[0],
+            positive_events=events,
+            within_days=days,
+            anchor="first_touch",
+            touch_events=[t.strip() for t in touches if t.strip()],
+        )
+    except ValidationError as exc:
+        raise BadInput(f"label {text!r}: {exc.errors()[0]['msg']}") from exc
 
 
 @dataclass
@@ -110,13 +114,19 @@ def train_workspace(
     gold = gold_labels(
         leads.select("lead_id", "created_at"), events, definition=definition, as_of=now
     )
-    mature = gold.filter(pl.col("mature"))
+    # Only leads whose window has closed train, whatever their outcome: a recent lead is known
+    # early only if it converted, and taking those would teach "recent means positive".
+    window = pl.duration(seconds=definition.within_days * 86_400)
+    closed = (pl.col("anchor_at") + window) <= pl.lit(now, dtype=pl.Datetime("us", "UTC"))
+    mature = gold.filter(pl.col("mature") & closed)
     # Every lead is looked at the same time after its anchor, whatever its outcome: cutting at
     # the outcome would tell the model when it happened. Leads whose outcome came before that
     # time were already won when a score would have been given, so they do not train.
+    # The look must come well inside the label window, or every positive would come before it.
+    observe = min(observation_days, definition.within_days / 2)
     observed = mature.with_columns(
         pl.min_horizontal(
-            pl.col("anchor_at") + pl.duration(seconds=observation_days * 86_400),
+            pl.col("anchor_at") + pl.duration(seconds=observe * 86_400),
             pl.lit(now, dtype=pl.Datetime("us", "UTC")),
         ).alias("as_of")
     )
@@ -130,13 +140,22 @@ def train_workspace(
     frame = workspace_features(
         rows, events, as_of=observed, event_types=event_types, attributes=attributes
     )
-    y = rows.select("lead_id").join(mature, on="lead_id").get_column("label").to_numpy()
+    y = (
+        rows.select("lead_id")
+        .join(mature, on="lead_id", how="left", maintain_order="left")
+        .get_column("label")
+        .to_numpy()
+    )
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
     # Lifetime totals grow with a lead's age, which is the observation window in training and
     # anything at all when scoring: only windowed counts and recency carry over.
     lifetime = tuple(
-        name for name in behaviour if name.endswith(("_count", "_days_since_first", "_active_days"))
+        name
+        for name in behaviour
+        if name.endswith(
+            ("_count", "_days_since_first", "_active_days", "_frequency_per_week", "_velocity_30d")
+        )
     )
     result = fit_table(
         frame.drop("lead_id"),
@@ -151,7 +170,7 @@ def train_workspace(
     result.bundle.metadata["behaviour"] = {
         "event_types": event_types,
         "windows": list(DEFAULT_WINDOWS),
-        "observation_days": observation_days,
+        "observation_days": observe,
         "attributes": attributes,
     }
     described = definition.described()
