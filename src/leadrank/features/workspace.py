@@ -69,7 +69,7 @@ def workspace_features(
             "lead_id", pl.lit(as_of, dtype=pl.Datetime("us", "UTC")).alias("as_of")
         )
     else:
-        times = leads.select("lead_id").join(as_of, on="lead_id", how="left")
+        times = leads.select("lead_id").join(as_of, on="lead_id", how="left", maintain_order="left")
     behaviour = behaviour_features(events, times, event_types=event_types, windows=windows)
     fields = with_attributes(lead_inputs(leads), attributes or []).drop(NOT_FEATURES, strict=False)
     return pl.concat([fields, behaviour.drop("lead_id")], how="horizontal")
