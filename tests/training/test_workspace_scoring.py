@@ -184,3 +184,27 @@ def test_cli_train_label_and_score(
         (tmp_path / "data" / "models" / "meeting-booked" / "v1" / "metadata.json").read_text()
     )
     assert stored["behaviour"]["event_types"] and stored["libraries"]["lightgbm"]
+
+
+def test_cli_score_with_a_profile_of_ones_own(
+    sampled: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    profile = tmp_path / "icp.yaml"
+    profile.write_text(
+        "name: vp-only\n"
+        "rules:\n"
+        "  - {field: seniority, op: eq, value: vp, points: 10}\n"
+        "filters:\n"
+        "  - {field: seniority, op: eq, value: vp, reason: 'Seniority must be VP'}\n"
+    )
+    scored = cli("score", "--profile", str(profile))
+    assert scored.exit_code == 0, scored.stderr
+    with session_scope(sampled.engine) as session:
+        run = latest_run(session, stage="rules")
+        assert run is not None
+        rows = session.execute(
+            select(LeadScore.score, LeadScore.fit).where(LeadScore.run_id == run.id)
+        ).all()
+    # Everyone but VPs is disqualified: fit 0 and score 0; VPs have the full fit.
+    assert {fit for _, fit in rows} == {0.0, 100.0}
+    assert all(score == 0.0 for score, fit in rows if fit == 0.0)

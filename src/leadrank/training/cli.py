@@ -13,6 +13,7 @@ from leadrank.cli.console import console, err_console
 from leadrank.cli.workspace import workspace_session
 from leadrank.config import get_settings
 from leadrank.errors import BadInput
+from leadrank.scoring.icp import load_profile
 from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.assess import assess
@@ -141,6 +142,10 @@ def score(
         str | None,
         typer.Option("--model", "-m", help="Registry name (name or name:vN) or model directory"),
     ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", "-p", help="Workspace: ICP profile for fit (default: built-in)"),
+    ] = None,
 ) -> None:
     """Score a table (--data, -o) with a model, or every lead of the workspace."""
     settings = get_settings()
@@ -170,7 +175,9 @@ def score(
             "model (see `leadrank models promote`)"
         )
     with workspace_session(settings) as session:
-        runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
+        runs = score_workspace(
+            session, profile=load_profile(profile), lake_dir=settings.data_dir / "lake"
+        )
     for run in runs:
         grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
         console.print(
