@@ -133,7 +133,7 @@ def test_a_stored_bundle_scores_exactly_like_the_trained_one(algorithm: str) -> 
         )
         from leadrank.training.fit import _fit_chosen
 
-        bundle = _fit_chosen(tried[0], bundle.plan, bundle.matrix(frame), y, 0)
+        bundle = _fit_chosen(tried[0], bundle.plan, bundle.matrix(frame), y, y, 0)
         bundle.metadata = dict(result.bundle.metadata)
     restored = ModelBundle.from_bytes(bundle.to_bytes())
     features = bundle.matrix(frame)
@@ -155,3 +155,19 @@ def test_reasons_name_the_columns_that_pushed_the_score() -> None:
     assert any(r.startswith("Seniority is ic (-") for r in scores.negative[1])
     # The missing "Created" date lowers confidence; nothing important is missing otherwise.
     assert 0 < scores.confidence[0] <= 1
+
+
+def test_large_tables_compare_learners_on_a_stratified_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leadrank.training import fit
+
+    monkeypatch.setattr(fit, "SEARCH_ROWS", 500)
+    frame, y = leads_table(2_000)
+    train = np.arange(0, 2_000, dtype=np.intp)
+    rows = fit._search_rows(y, train, 0)
+    assert len(rows) == pytest.approx(500, abs=2) and np.all(np.diff(rows) > 0)
+    assert y[rows].mean() == pytest.approx(y.mean(), abs=0.01)
+    result = fit_table(frame, y, target="Converted", options=FAST)
+    assert result.evaluation.roc_auc is not None and result.evaluation.roc_auc > 0.65
+    assert len(result.tried[0].out_of_fold) < len(result.train_rows)

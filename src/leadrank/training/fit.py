@@ -36,6 +36,7 @@ MIN_ROWS = 40
 MIN_PER_CLASS = 10
 SEGMENT_COLUMNS = 3
 WEAK_AUC = 0.6
+SEARCH_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,10 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
     train, held, split = _split(frame, y, plan, options)
     features = plan.transform(frame).to_numpy().astype(np.float64, copy=False)
     names = plan.feature_names
+    searched = _search_rows(y, train, options.seed)
     tried = cross_validate(
-        features[train],
-        y[train],
+        features[searched],
+        y[searched],
         feature_names=names,
         categorical=plan.categorical_features,
         folds=options.folds,
@@ -98,7 +100,7 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
         time_budget=options.time_budget,
     )
     best = min(tried, key=lambda t: t.sort_key)
-    bundle = _fit_chosen(best, plan, features[train], y[train], options.seed)
+    bundle = _fit_chosen(best, plan, features[train], y[train], y[searched], options.seed)
     probability = bundle.probability(features[held])
     evaluation = evaluate(
         y[held].astype(np.int64), probability, segments=_segments(frame, held, plan, bundle)
@@ -166,10 +168,25 @@ def _time_column(frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None) -> 
     return chosen_column[0] if chosen_column else None
 
 
+def _search_rows(y: Labels, train: Rows, seed: int) -> Rows:
+    """The training rows the learners are compared on: all of them up to SEARCH_ROWS, else a
+    stratified sample (the choice and the calibration settle long before a million rows; the
+    chosen learner is then fitted on every row)."""
+    if len(train) <= SEARCH_ROWS:
+        return train
+    rng = np.random.default_rng(seed)
+    share = SEARCH_ROWS / len(train)
+    parts = [
+        rng.choice(rows, size=max(1, round(len(rows) * share)), replace=False)
+        for rows in (train[y[train] == 0], train[y[train] == 1])
+    ]
+    return np.sort(np.concatenate(parts))
+
+
 def _fit_chosen(
-    best: Tried, plan: FeaturePlan, features: Matrix, y: Labels, seed: int
+    best: Tried, plan: FeaturePlan, features: Matrix, y: Labels, searched_y: Labels, seed: int
 ) -> ModelBundle:
-    calibration = fit_calibration(best.out_of_fold, y)
+    calibration = fit_calibration(best.out_of_fold, searched_y)
     names, categorical = plan.feature_names, plan.categorical_features
     if best.candidate.algorithm == "lightgbm":
         booster = fit_trees(
