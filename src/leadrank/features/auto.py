@@ -48,7 +48,12 @@ class ColumnPlan:
         if self.kind in ("numeric", "boolean", "categorical"):
             return [self.name]
         if self.kind == "datetime":
-            return [f"{self.name}__month", f"{self.name}__weekday", f"{self.name}__hour"]
+            return [
+                f"{self.name}__month",
+                f"{self.name}__weekday",
+                f"{self.name}__hour",
+                f"{self.name}__days",
+            ]
         if self.kind == "text":
             return [f"{self.name}__has_{token}" for token in self.tokens]
         return []
@@ -137,8 +142,15 @@ def _typed(plan: ColumnPlan, dtype: pl.DataType | None) -> list[pl.Expr] | None:
             when.dt.month().cast(pl.Float64).alias(f"{plan.name}__month"),
             when.dt.weekday().cast(pl.Float64).alias(f"{plan.name}__weekday"),
             when.dt.hour().cast(pl.Float64).alias(f"{plan.name}__hour"),
+            _epoch_days(when).alias(f"{plan.name}__days"),
         ]
     return None
+
+
+def _epoch_days(when: pl.Expr) -> pl.Expr:
+    """A date as days since 1970: lets a model follow a trend over time (conversion rates
+    drift), which month and weekday alone cannot."""
+    return (when.dt.epoch("s").cast(pl.Float64) / 86_400).round(3)
 
 
 def _tidy(column: pl.Expr) -> pl.Expr:
@@ -174,6 +186,7 @@ def _features(plan: ColumnPlan, raw: pl.Expr, dtype: pl.DataType | None) -> list
             when.dt.month().cast(pl.Float64).alias(f"{name}__month"),
             when.dt.weekday().cast(pl.Float64).alias(f"{name}__weekday"),
             when.dt.hour().cast(pl.Float64).alias(f"{name}__hour"),
+            _epoch_days(when).alias(f"{name}__days"),
         ]
     lower = raw.str.to_lowercase()
     return [
