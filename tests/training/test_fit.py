@@ -171,3 +171,15 @@ def test_large_tables_compare_learners_on_a_stratified_sample(
     result = fit_table(frame, y, target="Converted", options=FAST)
     assert result.evaluation.roc_auc is not None and result.evaluation.roc_auc > 0.65
     assert len(result.tried[0].out_of_fold) < len(result.train_rows)
+
+
+def test_a_model_gets_exactly_the_features_it_was_trained_on() -> None:
+    frame, y = leads_table(600)
+    result = fit_table(frame, y, target="Converted", options=FAST)
+    bundle = ModelBundle.from_bytes(result.bundle.to_bytes())
+    assert bundle.matrix(frame).shape[1] == len(bundle.metadata["features"])
+    # A model stored before a column yielded one more feature keeps its own list and order.
+    older = [f for f in bundle.metadata["features"] if not f.endswith("__days")]
+    bundle.metadata["features"] = older
+    assert bundle.feature_names == older
+    assert bundle.matrix(frame).shape[1] == len(older)

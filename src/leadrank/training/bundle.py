@@ -114,14 +114,18 @@ class ModelBundle:
 
     @property
     def feature_names(self) -> list[str]:
-        """Features in matrix order."""
-        return self.plan.feature_names
+        """Features in matrix order: those the model was trained on, as its metadata lists
+        them, so a later leadrank that derives more features from a column still feeds an
+        older model exactly what it learnt from."""
+        stored = self.metadata.get("features")
+        return list(stored) if stored else self.plan.feature_names
 
     def matrix(self, frame: pl.DataFrame) -> Matrix:
         """The feature matrix of a table (missing columns are missing values)."""
-        features = self.plan.transform(frame)
-        if not features.width:
+        names = self.feature_names
+        if not names:
             return np.zeros((frame.height, 0))
+        features = self.plan.transform(frame).select(names)
         return features.to_numpy().astype(np.float64, copy=False)
 
     def raw(self, features: Matrix) -> Matrix:
