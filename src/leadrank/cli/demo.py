@@ -18,10 +18,8 @@ from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.sample.cli import render_manifest, write_sample
 from leadrank.scoring.repository import latest_run, top_scores
-from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.cli import render_training
-from leadrank.training.workspace import train_workspace
 
 # The sample's deals are rare, so the demo learns the wider outcome of a meeting or a win.
 DEMO_LABEL = "meeting_booked or deal_won within 120d"
@@ -79,6 +77,8 @@ def demo(
         model_report = learn(engine, settings.data_dir)
 
         console.rule("5. score every lead")
+        from leadrank.scoring.workspace import score_workspace  # the learners load here
+
         with session_scope(engine) as session:
             runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
             active = runs[0]
@@ -111,6 +111,8 @@ def demo(
 def learn(engine: Engine, data_dir: Path) -> Path | None:
     """Train on the sample's outcomes and make the model active; a sample too small to learn
     from is scored by the rules alone, and the demo says so. Returns the report's path."""
+    from leadrank.training.workspace import train_workspace  # the learners load here
+
     try:
         with session_scope(engine) as session:
             trained = train_workspace(session, label=DEMO_LABEL, data_dir=data_dir)

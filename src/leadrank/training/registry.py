@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
 from leadrank.orm.scoring import ModelVersion
-from leadrank.training.bundle import ModelBundle
+
+if TYPE_CHECKING:
+    from leadrank.training.bundle import ModelBundle
 
 STAGES = ("shadow", "active", "archived")
 HEADLINE = ("roc_auc", "pr_auc", "brier", "log_loss", "precision_at_10", "lift_at_10")
@@ -172,6 +174,8 @@ def rollback(session: Session, *, name: str) -> tuple[ModelVersion, ModelVersion
 
 def load(model: ModelVersion) -> ModelBundle:
     """The stored bundle of a version."""
+    from leadrank.training.bundle import ModelBundle  # LightGBM loads only when a model does
+
     bundle = ModelBundle.from_bytes(model.artifact)
     bundle.metadata.setdefault("name", model.name)
     bundle.metadata.setdefault("version", model.version)
