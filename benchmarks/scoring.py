@@ -11,25 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-LEADRANK = [sys.executable, "-m", "leadrank.cli"]
+from ingest import run  # the same timed, measured child process as the ingest benchmark
+
 LABEL = "meeting_booked or deal_won within 120d"
-
-
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a leadrank command; return (seconds, peak RSS in MiB of that process)."""
-    started = time.perf_counter()
-    child = subprocess.Popen([*LEADRANK, *args], env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"leadrank {' '.join(args[:2])} failed")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def build(workdir: Path, leads: int, env: dict[str, str]) -> None:

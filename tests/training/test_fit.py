@@ -133,7 +133,7 @@ def test_a_stored_bundle_scores_exactly_like_the_trained_one(algorithm: str) -> 
         )
         from leadrank.training.fit import _fit_chosen
 
-        bundle = _fit_chosen(tried[0], bundle.plan, bundle.matrix(frame), y, y, 0)
+        bundle = _fit_chosen(tried[0], bundle.plan, bundle.matrix(frame), y, 0)
         bundle.metadata = dict(result.bundle.metadata)
     restored = ModelBundle.from_bytes(bundle.to_bytes())
     features = bundle.matrix(frame)

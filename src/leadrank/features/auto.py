@@ -138,19 +138,19 @@ def _typed(plan: ColumnPlan, dtype: pl.DataType | None) -> list[pl.Expr] | None:
         return [column.cast(pl.Float64).alias(plan.name)]
     if plan.kind == "datetime" and isinstance(dtype, pl.Datetime):
         when = column.dt.convert_time_zone("UTC") if dtype.time_zone else column
-        return [
-            when.dt.month().cast(pl.Float64).alias(f"{plan.name}__month"),
-            when.dt.weekday().cast(pl.Float64).alias(f"{plan.name}__weekday"),
-            when.dt.hour().cast(pl.Float64).alias(f"{plan.name}__hour"),
-            _epoch_days(when).alias(f"{plan.name}__days"),
-        ]
+        return _date_parts(plan.name, when)
     return None
 
 
-def _epoch_days(when: pl.Expr) -> pl.Expr:
-    """A date as days since 1970: lets a model follow a trend over time (conversion rates
-    drift), which month and weekday alone cannot."""
-    return (when.dt.epoch("s").cast(pl.Float64) / 86_400).round(3)
+def _date_parts(name: str, when: pl.Expr) -> list[pl.Expr]:
+    """A date's features: month, weekday, hour, and days since 1970, which lets a model follow
+    a trend over time (conversion rates drift) where month and weekday alone cannot."""
+    return [
+        when.dt.month().cast(pl.Float64).alias(f"{name}__month"),
+        when.dt.weekday().cast(pl.Float64).alias(f"{name}__weekday"),
+        when.dt.hour().cast(pl.Float64).alias(f"{name}__hour"),
+        (when.dt.epoch("s").cast(pl.Float64) / 86_400).round(3).alias(f"{name}__days"),
+    ]
 
 
 def _tidy(column: pl.Expr) -> pl.Expr:
@@ -183,10 +183,7 @@ def _features(plan: ColumnPlan, raw: pl.Expr, dtype: pl.DataType | None) -> list
     if plan.kind == "datetime":
         when = raw.map_batches(parse_datetimes, return_dtype=pl.Datetime("us", "UTC"))
         return [
-            when.dt.month().cast(pl.Float64).alias(f"{name}__month"),
-            when.dt.weekday().cast(pl.Float64).alias(f"{name}__weekday"),
-            when.dt.hour().cast(pl.Float64).alias(f"{name}__hour"),
-            _epoch_days(when).alias(f"{name}__days"),
+            *_date_parts(name, when),
         ]
     lower = raw.str.to_lowercase()
     return [

@@ -24,9 +24,9 @@ from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import Profile, load_profile, score_fit
 from leadrank.scoring.model_scores import score_frame
-from leadrank.scoring.repository import event_frame, lead_frame, save_scores, start_run
+from leadrank.scoring.repository import save_scores, start_run
 from leadrank.training import registry
-from leadrank.training.workspace import with_anchor
+from leadrank.training.workspace import workspace_frames
 
 TOP = 3
 
@@ -58,8 +58,7 @@ def score_workspace(
     model saw is also written there as Parquet (lead_id, run_id, model_version, features)."""
     started = time.monotonic()
     now = as_of or datetime.now(UTC)
-    events = event_frame(session)
-    leads = with_anchor(lead_frame(session), events)
+    leads, events = workspace_frames(session)
     active = registry.active_model(session, kind="workspace")
     rules = rule_scores(
         leads, events, profile or load_profile(None), engagement, now, reasons=active is None

@@ -64,12 +64,9 @@ class LinearModel:
         """Log-odds."""
         return self.raw_and_contributions(features)[0]
 
-    def contributions(self, features: Matrix) -> Matrix:
-        """Per feature: coefficient times the distance from the training mean, in log-odds."""
-        return self.raw_and_contributions(features)[1]
-
     def raw_and_contributions(self, features: Matrix) -> tuple[Matrix, Matrix]:
-        """Log-odds and each feature's part of them, feature by feature: the wide one-hot
+        """Log-odds and each feature's part of them (coefficient times the distance from the
+        training mean), feature by feature: the wide one-hot
         design is never built (a category's part is its coefficient, looked up)."""
         coef = np.asarray(self.coef)
         means = np.asarray(self.design.means)

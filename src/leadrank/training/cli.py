@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 # The learners (LightGBM, scikit-learn) are imported by the commands that use them, so that
 # `leadrank --help` and every other command start in a fraction of the time.
 
-Columns = Annotated[list[str] | None, typer.Option(help="May be given several times")]
-
 
 def train(
     data: Annotated[

@@ -81,11 +81,6 @@ class LinearDesign:
         """Every design column, in matrix order."""
         return [name for column in self.columns for name in column.names]
 
-    @property
-    def owners(self) -> list[int]:
-        """For each design column, the index of the feature it comes from."""
-        return [i for i, column in enumerate(self.columns) for _ in column.names]
-
     def transform(self, features: Matrix) -> Matrix:
         """The design matrix of `features` (same feature order as at fit time)."""
         # Column-major both ways: each step reads and writes one contiguous column.

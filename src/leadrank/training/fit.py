@@ -25,7 +25,6 @@ from leadrank.training.learners import (
     Labels,
     Tried,
     cross_validate,
-    fit_calibration,
     fit_linear,
     fit_trees,
 )
@@ -100,10 +99,10 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
         time_budget=options.time_budget,
     )
     best = min(tried, key=lambda t: t.sort_key)
-    bundle = _fit_chosen(best, plan, features[train], y[train], y[searched], options.seed)
+    bundle = _fit_chosen(best, plan, features[train], y[train], options.seed)
     probability = bundle.probability(features[held])
     evaluation = evaluate(
-        y[held].astype(np.int64), probability, segments=_segments(frame, held, plan, bundle)
+        y[held].astype(np.int64), probability, segments=_segments(frame, held, plan)
     )
     importances = _importances(bundle, features[held])
     percentiles = np.quantile(probability, np.linspace(0, 1, 101)).tolist() if len(held) else []
@@ -184,9 +183,9 @@ def _search_rows(y: Labels, train: Rows, seed: int) -> Rows:
 
 
 def _fit_chosen(
-    best: Tried, plan: FeaturePlan, features: Matrix, y: Labels, searched_y: Labels, seed: int
+    best: Tried, plan: FeaturePlan, features: Matrix, y: Labels, seed: int
 ) -> ModelBundle:
-    calibration = fit_calibration(best.out_of_fold, searched_y)
+    calibration = best.calibration  # learnt from its out-of-fold predictions
     names, categorical = plan.feature_names, plan.categorical_features
     if best.candidate.algorithm == "lightgbm":
         booster = fit_trees(
@@ -229,9 +228,7 @@ def _importances(bundle: ModelBundle, features: Matrix) -> list[tuple[str, float
     return [(name, round(float(share), 4)) for name, share in ranked]
 
 
-def _segments(
-    frame: pl.DataFrame, held: Rows, plan: FeaturePlan, bundle: ModelBundle
-) -> dict[str, npt.ArrayLike]:
+def _segments(frame: pl.DataFrame, held: Rows, plan: FeaturePlan) -> dict[str, npt.ArrayLike]:
     """Per-segment metrics for the first few category columns."""
     categorical = [c.name for c in plan.used if c.kind in ("categorical", "boolean")]
     rows = frame[held.tolist()]

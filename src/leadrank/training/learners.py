@@ -82,6 +82,7 @@ class Tried:
     seconds: float = 0.0
     fold_aucs: list[float] = field(default_factory=list)
     log_loss: float = 0.0  # of the out-of-fold predictions once calibrated
+    calibration: Calibration = field(default_factory=Calibration)  # learnt from out_of_fold
 
     @property
     def sort_key(self) -> tuple[float, float]:
@@ -149,7 +150,8 @@ def cross_validate(
                 )
                 out[held] = linear.raw(features[held])
         fold_aucs = [float(roc_auc_score(y[held], out[held])) for _, held in splits]
-        calibrated = fit_calibration(out, y).apply(out)
+        calibration = fit_calibration(out, y)
+        calibrated = calibration.apply(out)
         tried.append(
             Tried(
                 candidate,
@@ -159,6 +161,7 @@ def cross_validate(
                 time.monotonic() - clock,
                 fold_aucs,
                 float(log_loss(y, np.clip(calibrated, 1e-12, 1 - 1e-12))),
+                calibration,
             )
         )
     return tried

@@ -108,8 +108,7 @@ def train_workspace(
     """Train on the mature leads of `label` and register the model (kind "workspace")."""
     definition = parse_label(label)
     now = as_of or datetime.now(UTC)
-    events = event_frame(session)
-    leads = with_anchor(lead_frame(session), events)
+    leads, events = workspace_frames(session)
     _check_event_types(events, definition)
     gold = gold_labels(
         leads.select("lead_id", "created_at"), events, definition=definition, as_of=now
@@ -197,6 +196,13 @@ def train_workspace(
         immature=gold.height - mature.height - early.height,
         early=early.height,
     )
+
+
+def workspace_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every lead (anchored, see `with_anchor`) and every event: what training and scoring
+    both start from."""
+    events = event_frame(session)
+    return with_anchor(lead_frame(session), events), events
 
 
 def with_anchor(leads: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
