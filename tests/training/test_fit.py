@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -165,7 +166,7 @@ def test_large_tables_compare_learners_on_a_stratified_sample(
     monkeypatch.setattr(fit, "SEARCH_ROWS", 500)
     frame, y = leads_table(2_000)
     train = np.arange(0, 2_000, dtype=np.intp)
-    rows = fit._search_rows(y, train, 0)
+    rows = fit._search_rows(y, train, 0, np.arange(2_000))
     assert len(rows) == pytest.approx(500, abs=2) and np.all(np.diff(rows) > 0)
     assert y[rows].mean() == pytest.approx(y.mean(), abs=0.01)
     result = fit_table(frame, y, target="Converted", options=FAST)
@@ -183,3 +184,35 @@ def test_a_model_gets_exactly_the_features_it_was_trained_on() -> None:
     bundle.metadata["features"] = older
     assert bundle.feature_names == older
     assert bundle.matrix(frame).shape[1] == len(older)
+
+
+def test_rows_of_one_lead_stay_together_in_every_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadrank.training import fit, learners
+
+    frame, y = leads_table(1_200)
+    lead = np.arange(1_200) // 3  # each lead seen three times, with one outcome
+    y = np.maximum.reduceat(y, np.arange(0, 1_200, 3)).repeat(3).astype(np.int8)
+    cv_groups: list[np.ndarray] = []
+    real = learners.stratified_folds
+
+    def recording(
+        y: np.ndarray, groups: np.ndarray, *, folds: int, seed: int
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        made = real(y, groups, folds=folds, seed=seed)
+        cv_groups.extend(groups[held] for _, held in made)
+        return made
+
+    monkeypatch.setattr(learners, "stratified_folds", recording)
+    monkeypatch.setattr(fit, "SEARCH_ROWS", 600)  # the search samples whole leads too
+    random_split = replace(FAST, time_column="")
+    for options in (FAST, random_split):
+        cv_groups.clear()
+        result = fit_table(frame, y, target="Converted", options=options, groups=lead)
+        assert not set(lead[result.train_rows]) & set(lead[result.held_rows])
+        assert len(result.held_rows) % 3 == 0
+        held_in_folds = [set(g.tolist()) for g in cv_groups]
+        assert all(len(g) * 3 == len(c) for g, c in zip(held_in_folds, cv_groups, strict=True))
+        assert sum(map(len, held_in_folds)) == len(set().union(*held_in_folds))
+    # Without groups, the same rows are split one by one.
+    without = fit_table(frame, y, target="Converted", options=random_split)
+    assert set(lead[without.train_rows]) & set(lead[without.held_rows])

@@ -14,7 +14,12 @@ from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput, Conflict
-from leadrank.features.workspace import workspace_features
+from leadrank.features.workspace import (
+    attribute_keys,
+    contact_keys,
+    looks_like_contact,
+    workspace_features,
+)
 from leadrank.ingest.service import ingest_file
 from leadrank.orm.scoring import LeadScore, ScoreRun
 from leadrank.sample.generator import generate_workspace
@@ -23,7 +28,7 @@ from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.fit import TrainOptions
 from leadrank.training.table import train_table
-from leadrank.training.workspace import parse_label, train_workspace
+from leadrank.training.workspace import observation_ages, parse_label, train_workspace
 from tests.conftest import FIXTURES, CliResult, Workspace
 
 LABEL = "meeting_booked or deal_won within 120d"
@@ -62,7 +67,12 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         first = train_workspace(session, label=LABEL, data_dir=data, name="meetings", options=FAST)
         assert first.model.stage == "active" and first.model.kind == "workspace"
         assert first.mature + first.immature + first.early == first.leads
-        assert "age_days" not in first.result.bundle.feature_names
+        # Leads are looked at several ages, so the model learns how chances change with age.
+        assert "age_days" in first.result.bundle.feature_names
+        behaviour = first.result.bundle.metadata["behaviour"]
+        assert behaviour["observation_days"] == [14.0, 28.0, 56.0]
+        assert behaviour["max_age_days"] == 56.0
+        assert first.snapshots > first.mature  # most leads are still open at several ages
         assert first.positives > 10
         assert first.result.evaluation.roc_auc is not None
         assert first.result.evaluation.roc_auc > 0.6
@@ -87,6 +97,10 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         runs = score_workspace(session)
         assert [r.stage for r in runs] == ["active"]
         assert runs[0].leads == session.scalar(select(func.count()).select_from(LeadScore))
+        # Contact details in custom fields are learnt from as "filled", never as values.
+        stored = session.scalars(select(LeadScore.features)).all()
+        cited = pl.Series([v for f in stored for v in (f or {}).values()], dtype=pl.String)
+        assert not looks_like_contact(cited).any()
         best = top_scores(session, latest_run(session, stage="active"), limit=5)  # type: ignore[arg-type]
         score, lead = best[0]
         assert score.grade in "ABCDE" and 0 <= score.score <= 100
@@ -156,6 +170,76 @@ def test_features_never_see_events_after_their_time() -> None:
     # Training and scoring build the same columns from the same function.
     assert at_start.columns == later.columns
     assert "has_phone" in at_start.columns and "phone_e164" not in at_start.columns
+    assert "age_days" not in at_start.columns
+
+
+def test_age_is_taken_at_each_leads_own_time_and_capped() -> None:
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    leads = pl.DataFrame(
+        {"lead_id": [1, 2, 3], "created_at": [start, start - timedelta(days=20), start]}
+    ).with_columns(pl.col("created_at").dt.cast_time_unit("us"))
+    events = pl.DataFrame(
+        {"lead_id": [1], "event_type": ["page_view"], "occurred_at": [start]}
+    ).with_columns(pl.col("occurred_at").dt.cast_time_unit("us"))
+    as_of = pl.DataFrame(
+        {
+            "lead_id": [3, 1, 2, 1],
+            "as_of": [
+                start + timedelta(days=90),
+                start + timedelta(days=14),
+                start,
+                start,
+            ],
+        }
+    ).with_columns(pl.col("as_of").dt.cast_time_unit("us").dt.replace_time_zone("UTC"))
+    frame = workspace_features(
+        leads, events, as_of=as_of, event_types=["page_view"], max_age_days=56.0
+    )
+    # One row per look, in the looks' order; a lead seen twice is counted as of each time.
+    assert frame["lead_id"].to_list() == [3, 1, 2, 1]
+    assert frame["age_days"].to_list() == [56.0, 14.0, 20.0, 0.0]
+    assert frame["ev_page_view_count_7d"].to_list() == [0.0, 0.0, 0.0, 0.0]
+    assert frame["ev_page_view_count_30d"].to_list() == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_contact_details_in_custom_fields_become_flags() -> None:
+    attributes = [
+        {"Corporate Phone": "+1 646-337-9106", "Plan": "pro", "Budget": "2500000"},
+        {"Corporate Phone": "(555) 123-4567", "Plan": "free", "Budget": "40000"},
+        {"Plan": "pro", "Profile": "https://linkedin.com/in/ann", "Budget": "2026"},
+    ]
+    leads = pl.DataFrame(
+        {
+            "lead_id": [1, 2, 3],
+            "created_at": [datetime(2026, 5, 1, tzinfo=UTC)] * 3,
+            "attributes": [json.dumps(a) for a in attributes],
+        }
+    )
+    keys = attribute_keys(leads)
+    contact = contact_keys(leads, keys)
+    assert sorted(contact) == ["Corporate Phone", "Profile"]
+    events = pl.DataFrame(
+        {"lead_id": [1], "event_type": ["page_view"], "occurred_at": [datetime(2026, 5, 2)]}
+    ).with_columns(pl.col("occurred_at").dt.cast_time_unit("us"))
+    frame = workspace_features(
+        leads,
+        events,
+        as_of=datetime(2026, 6, 1, tzinfo=UTC),
+        event_types=["page_view"],
+        attributes=keys,
+        contact=contact,
+    )
+    assert frame["attr: Corporate Phone"].to_list() == [True, True, False]
+    assert frame["attr: Profile"].to_list() == [False, False, True]
+    assert frame["attr: Plan"].to_list() == ["pro", "free", "pro"]
+    assert frame["attr: Budget"].to_list() == ["2500000", "40000", "2026"]
+
+
+def test_observation_ages_double_within_the_label_window() -> None:
+    assert observation_ages(120) == [14.0, 28.0, 56.0]
+    assert observation_ages(365) == [14.0, 28.0, 56.0, 112.0, 224.0]
+    assert observation_ages(14) == [7.0]
+    assert observation_ages(30) == [14.0]
 
 
 def test_cli_train_label_and_score(

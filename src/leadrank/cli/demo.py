@@ -123,8 +123,8 @@ def learn(engine: Engine, data_dir: Path) -> Path | None:
         return None
     console.print(
         f"{trained.mature:,} leads with a settled outcome ({trained.positives:,} positive); "
-        f"{trained.immature:,} still inside their window; {trained.early:,} reached it within "
-        "the observation window"
+        f"{trained.immature:,} still inside their window; {trained.early:,} reached it before "
+        f"the first look; {trained.snapshots:,} looks at open leads of several ages trained"
     )
     render_training(trained.result, trained.target)
     return trained.report

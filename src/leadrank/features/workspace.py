@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 
 import polars as pl
 
 from leadrank.features.behaviour import DEFAULT_WINDOWS, behaviour_features
+from leadrank.leads.normalize.values import blank_to_null
 
 # Inputs that identify or timestamp a lead rather than describe it.
 NOT_FEATURES = ("source_created_at", "attributes")
 MAX_ATTRIBUTES = 20  # custom fields kept, the most often filled first
 ATTRIBUTE_SAMPLE = 50_000
 MIN_ATTRIBUTE_SHARE = 0.01
+CONTACT_SHARE = 0.5
+_EMAIL_OR_LINK = r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|(?:https?://|www\.)\S+)$"
+_PHONE_PUNCTUATION = r"[\s().\-/]"
+_DATE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+AGE_FEATURE = "age_days"
+_DAY_US = 86_400 * 1_000_000
 
 
 def attribute_keys(leads: pl.DataFrame) -> list[str]:
@@ -31,14 +39,46 @@ def attribute_keys(leads: pl.DataFrame) -> list[str]:
     return [key for key, n in counts.most_common(MAX_ATTRIBUTES) if n >= floor]
 
 
-def with_attributes(leads: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Custom fields as columns "attr: KEY" (text; the feature plan types them)."""
+def contact_keys(leads: pl.DataFrame, keys: list[str]) -> list[str]:
+    """The custom fields that hold contact details (mostly emails, phone numbers or links):
+    they are learnt from as "filled or not", so no one's address reaches a model, a reason or
+    the prediction lake."""
+    sample = with_attributes(leads.head(ATTRIBUTE_SAMPLE), keys)
+    contact: list[str] = []
+    for key in keys:
+        column = f"attr: {key}"
+        if column not in sample.columns:
+            continue
+        values = sample.get_column(column).drop_nulls().str.strip_chars()
+        if values.len() and looks_like_contact(values).sum() >= CONTACT_SHARE * values.len():
+            contact.append(key)
+    return contact
+
+
+def looks_like_contact(values: pl.Series) -> pl.Series:
+    """Whether each text is an email address, a web or profile link, or a phone number (7 to
+    15 digits with a leading + or separators, so plain numbers and dates are not phones)."""
+    digits = values.str.replace_all(_PHONE_PUNCTUATION, "")
+    phone = (
+        digits.str.contains(r"^\+?\d{7,15}$")
+        & values.str.contains(r"^\+|[\s()\-/]")
+        & ~values.str.contains(_DATE)
+    )
+    return values.str.contains(_EMAIL_OR_LINK) | phone
+
+
+def with_attributes(
+    leads: pl.DataFrame, keys: list[str], contact: Collection[str] = ()
+) -> pl.DataFrame:
+    """Custom fields as columns "attr: KEY" (text; the feature plan types them); the `contact`
+    ones only say whether they are filled."""
     usable = [key for key in keys if "'" not in key and "\\" not in key]
     if not usable or "attributes" not in leads.columns:
         return leads
+    values = {key: pl.col("attributes").str.json_path_match(f"$['{key}']") for key in usable}
     return leads.with_columns(
-        pl.col("attributes").str.json_path_match(f"$['{key}']").alias(f"attr: {key}")
-        for key in usable
+        (blank_to_null(value).is_not_null() if key in contact else value).alias(f"attr: {key}")
+        for key, value in values.items()
     )
 
 
@@ -60,16 +100,29 @@ def workspace_features(
     event_types: list[str],
     windows: tuple[int, ...] = DEFAULT_WINDOWS,
     attributes: list[str] | None = None,
+    contact: Collection[str] = (),
+    max_age_days: float | None = None,
 ) -> pl.DataFrame:
-    """Per lead (in `leads` order): its fields, chosen custom attributes, when it was created
-    (month, weekday, hour) and its behaviour strictly before `as_of` (one time for all, or a
-    frame of lead_id, as_of). Its age is left out: in training it is the observation window."""
+    """A lead's fields, chosen custom attributes, when it was created (month, weekday, hour)
+    and its behaviour strictly before `as_of`: per lead in `leads` order for one time, or per
+    row of a frame of (lead_id, as_of), in its order, where a lead may be seen at several
+    times. With `max_age_days`, also its age then in days, capped there: a model knows nothing
+    of leads older than any it was trained on."""
+    fields = with_attributes(lead_inputs(leads), attributes or [], contact).drop(
+        NOT_FEATURES, strict=False
+    )
     if isinstance(as_of, datetime):
         times = leads.select(
             "lead_id", pl.lit(as_of, dtype=pl.Datetime("us", "UTC")).alias("as_of")
         )
     else:
-        times = leads.select("lead_id").join(as_of, on="lead_id", how="left", maintain_order="left")
+        times = as_of.select("lead_id", "as_of")
+        fields = times.select("lead_id").join(
+            fields, on="lead_id", how="left", maintain_order="left"
+        )
     behaviour = behaviour_features(events, times, event_types=event_types, windows=windows)
-    fields = with_attributes(lead_inputs(leads), attributes or []).drop(NOT_FEATURES, strict=False)
-    return pl.concat([fields, behaviour.drop("lead_id")], how="horizontal")
+    parts = [fields, behaviour.drop("lead_id")]
+    if max_age_days is not None:
+        age = (times.get_column("as_of") - fields.get_column("created_at")).dt.total_microseconds()
+        parts.append((age / _DAY_US).clip(0.0, max_age_days).round(2).alias(AGE_FEATURE).to_frame())
+    return pl.concat(parts, how="horizontal")

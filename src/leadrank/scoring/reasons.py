@@ -40,6 +40,8 @@ def column_label(name: str) -> str:
         if measure == "days_since_first":
             return f"days since the first {what}"
         return f"days with {what}"
+    if name == "age_days":
+        return "Age (days)"
     return name.replace("_", " ").strip().capitalize() if name.islower() else name
 
 
@@ -159,7 +161,9 @@ def _shown(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
         days = value.cast(pl.Float64).round(0).cast(pl.Int64).cast(pl.String)
         shown = (days + pl.lit(" days ago")).fill_null("never")
         return frame.select(shown.alias("value")).to_series()
-    if values.dtype.is_float():
+    if values.dtype.is_temporal():
+        value = value.dt.strftime("%Y-%m-%d")  # the day is what a person acts on
+    elif values.dtype.is_float():
         value = value.round(1).cast(pl.String).str.replace(r"\.0$", "")
     shown = blank_to_null(value.cast(pl.String)).str.slice(0, VALUE_CHARS).fill_null("missing")
     return frame.select(shown.alias("value")).to_series()

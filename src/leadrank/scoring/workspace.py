@@ -79,6 +79,8 @@ def score_workspace(
             event_types=list(behaviour.get("event_types", [])),
             windows=tuple(behaviour.get("windows", (7, 30, 90))),
             attributes=list(behaviour.get("attributes", [])),
+            contact=behaviour.get("contact_attributes", ()),
+            max_age_days=behaviour.get("max_age_days"),
         )
         scores = score_frame(bundle, frame)
         used = [c.name for c in bundle.plan.used if c.name in frame.columns]

@@ -107,7 +107,8 @@ def train(
         console.print(
             f"{outcome.mature:,} mature leads ({outcome.positives:,} positive) of "
             f"{outcome.leads:,}; {outcome.immature:,} still inside their window; "
-            f"{outcome.early:,} reached the outcome before the observation time"
+            f"{outcome.early:,} reached the outcome before the first look; "
+            f"{outcome.snapshots:,} looks at the open leads trained"
         )
         render_training(outcome.result, outcome.target)
         console.print(f"model {model_label} ({stage}); report: {outcome.report}")

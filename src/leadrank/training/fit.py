@@ -20,6 +20,7 @@ from leadrank.errors import BadInput
 from leadrank.features.auto import FeaturePlan, infer_plan
 from leadrank.training.bundle import Matrix, ModelBundle
 from leadrank.training.evaluation import Evaluation, evaluate
+from leadrank.training.groups import Groups, group_labels, row_groups, sample_groups
 from leadrank.training.leakage import LeakSuspect, find_leaks
 from leadrank.training.learners import (
     Labels,
@@ -67,17 +68,28 @@ class TrainResult:
     held_rows: Rows = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOptions) -> TrainResult:
-    """Train on the labelled rows `frame` (target column already removed) with labels `y`."""
+def fit_table(
+    frame: pl.DataFrame,
+    y: Labels,
+    *,
+    target: str,
+    options: TrainOptions,
+    groups: npt.ArrayLike | None = None,
+) -> TrainResult:
+    """Train on the labelled rows `frame` (target column already removed) with labels `y`.
+    Rows of one `groups` value (one lead seen at several ages) are never split apart."""
     started = time.monotonic()
-    _check_size(y)
+    codes = row_groups(groups, len(y))
+    _check_size(group_labels(y, codes))
     unknown = [c for c in (*options.exclude, *options.keep) if c not in frame.columns]
     if unknown:
         raise BadInput(f"no column named {', '.join(map(repr, unknown))} in the table")
     plan = infer_plan(frame)
     if options.exclude:
         plan = plan.without(set(options.exclude), "left out (--exclude or a built-in rule)")
-    leaks = find_leaks(frame, y, plan, seed=options.seed, trusted_names=options.point_in_time)
+    leaks = find_leaks(
+        frame, y, plan, seed=options.seed, trusted_names=options.point_in_time, groups=codes
+    )
     dropped = {s.column for s in leaks if s.exclude and s.column not in options.keep}
     plan = plan.without(dropped, "suspected leak of the target")
     if not plan.feature_names:
@@ -85,13 +97,14 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
             "no usable feature columns are left: every column is an id, a constant, excluded "
             "or a suspected leak"
         )
-    train, held, split = _split(frame, y, plan, options)
+    train, held, split = _split(frame, y, plan, options, codes)
     features = plan.transform(frame).to_numpy().astype(np.float64, copy=False)
     names = plan.feature_names
-    searched = _search_rows(y, train, options.seed)
+    searched = _search_rows(y, train, options.seed, codes)
     tried = cross_validate(
         features[searched],
         y[searched],
+        groups=codes[searched],
         feature_names=names,
         categorical=plan.categorical_features,
         folds=options.folds,
@@ -120,6 +133,7 @@ def fit_table(frame: pl.DataFrame, y: Labels, *, target: str, options: TrainOpti
 
 
 def _check_size(y: Labels) -> None:
+    """`y` holds one label per group (per lead, when leads are seen several times)."""
     positives = int(y.sum())
     if len(y) < MIN_ROWS or min(positives, len(y) - positives) < MIN_PER_CLASS:
         raise BadInput(
@@ -129,28 +143,25 @@ def _check_size(y: Labels) -> None:
 
 
 def _split(
-    frame: pl.DataFrame, y: Labels, plan: FeaturePlan, options: TrainOptions
+    frame: pl.DataFrame, y: Labels, plan: FeaturePlan, options: TrainOptions, groups: Groups
 ) -> tuple[Rows, Rows, str]:
-    """Indices of training and held-out rows: the latest 20% when there is a usable date
-    column, else a stratified random 20%."""
+    """Indices of training and held-out rows, whole groups on each side: the latest 20% when
+    there is a usable date column, else a stratified random 20%."""
     column = _time_column(frame, plan, options.time_column)
-    rng = np.random.default_rng(options.seed)
     if column is not None:
         when = plan.time_values(frame, column)
         order = np.argsort(np.where(np.isnan(when), -np.inf, when), kind="stable")
-        cut = int(len(order) * (1 - HELD_OUT))
-        train, held = order[:cut], order[cut:]
-        kept = y[train]
+        late = np.zeros(int(groups.max()) + 1, dtype=bool)
+        late[groups[order[int(len(order) * (1 - HELD_OUT)) :]]] = True
+        train, held = np.flatnonzero(~late[groups]), np.flatnonzero(late[groups])
+        labels = group_labels(y, groups)
+        kept, later = labels[~late], labels[late]
         enough = min(kept.sum(), len(kept) - kept.sum()) >= options.folds
-        if enough and min(y[held].sum(), len(held) - y[held].sum()) >= 2:
-            return np.sort(train), np.sort(held), f"time-based: the latest 20% by '{column}'"
-    held_mask = np.zeros(len(y), dtype=bool)
-    for label in (0, 1):
-        rows = np.flatnonzero(y == label)
-        chosen = rng.choice(rows, size=max(1, round(len(rows) * HELD_OUT)), replace=False)
-        held_mask[chosen] = True
-    split = "stratified random 20%"
-    return np.flatnonzero(~held_mask), np.flatnonzero(held_mask), split
+        if enough and min(later.sum(), len(later) - later.sum()) >= 2:
+            return train, held, f"time-based: the latest 20% by '{column}'"
+    everything = np.arange(len(y))
+    held = sample_groups(y, groups, everything, share=HELD_OUT, seed=options.seed)
+    return np.setdiff1d(everything, held), held, "stratified random 20%"
 
 
 def _time_column(frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None) -> str | None:
@@ -167,19 +178,13 @@ def _time_column(frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None) -> 
     return chosen_column[0] if chosen_column else None
 
 
-def _search_rows(y: Labels, train: Rows, seed: int) -> Rows:
+def _search_rows(y: Labels, train: Rows, seed: int, groups: Groups) -> Rows:
     """The training rows the learners are compared on: all of them up to SEARCH_ROWS, else a
-    stratified sample (the choice and the calibration settle long before a million rows; the
-    chosen learner is then fitted on every row)."""
+    stratified sample of groups (the choice and the calibration settle long before a million
+    rows; the chosen learner is then fitted on every row)."""
     if len(train) <= SEARCH_ROWS:
         return train
-    rng = np.random.default_rng(seed)
-    share = SEARCH_ROWS / len(train)
-    parts = [
-        rng.choice(rows, size=max(1, round(len(rows) * share)), replace=False)
-        for rows in (train[y[train] == 0], train[y[train] == 1])
-    ]
-    return np.sort(np.concatenate(parts))
+    return sample_groups(y, groups, train, share=SEARCH_ROWS / len(train), seed=seed)
 
 
 def _fit_chosen(

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score
 
 from leadrank.features.auto import FeaturePlan
 from leadrank.leads.normalize.values import blank_to_null
+from leadrank.training.groups import Groups, row_groups
 
 ALONE_AUC = 0.9  # one column this good on its own is an answer, not a predictor
 PRESENCE_GAP = 0.5  # filled for 80% of one outcome and 30% of the other, or worse
@@ -63,11 +64,14 @@ def find_leaks(
     *,
     seed: int = 0,
     trusted_names: Collection[str] = (),
+    groups: Groups | None = None,
 ) -> list[LeakSuspect]:
     """Columns of `frame` (labelled rows only) that look like they leak `y`; the names of
-    `trusted_names` are not held against them (their values still are)."""
+    `trusted_names` are not held against them (their values still are). Rows of one group
+    share a fold."""
     suspects: list[LeakSuspect] = []
-    folds = np.random.default_rng(seed).integers(0, FOLDS, size=len(y))
+    codes = groups if groups is not None else row_groups(None, len(y))
+    folds = np.random.default_rng(seed).integers(0, FOLDS, size=int(codes.max()) + 1)[codes]
     for column in plan.used:
         name = column.name
         if name not in frame.columns:

@@ -18,10 +18,10 @@ import numpy.typing as npt
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from leadrank.training.bundle import Algorithm, Calibration, LinearModel, Matrix
 from leadrank.training.design import LinearDesign
+from leadrank.training.groups import Groups, row_groups, stratified_folds
 
 Labels = npt.NDArray[np.int8]
 _JSON_PUNCTUATION = re.compile(r'[",:\[\]{}]')
@@ -113,15 +113,16 @@ def cross_validate(
     *,
     feature_names: list[str],
     categorical: list[str],
+    groups: Groups | None = None,
     folds: int = 5,
     seed: int = 0,
     time_budget: float = 120.0,
     candidates: tuple[Candidate, ...] = CANDIDATES,
 ) -> list[Tried]:
-    """Each candidate's out-of-fold predictions and AUC; later candidates are skipped once the
-    budget is spent (the first of each algorithm always runs)."""
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    splits = list(splitter.split(features, y))
+    """Each candidate's out-of-fold predictions and AUC, folds keeping `groups` whole; later
+    candidates are skipped once the budget is spent (the first of each algorithm always runs)."""
+    codes = groups if groups is not None else row_groups(None, len(y))
+    splits = stratified_folds(y, codes, folds=folds, seed=seed)
     started = time.monotonic()
     tried: list[Tried] = []
     for candidate in candidates:

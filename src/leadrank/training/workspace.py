@@ -1,8 +1,10 @@
 """`leadrank train --label ...`: learn from the workspace's own outcomes.
 
-Gold rows are the mature leads of the label. Each one's features are taken as of its anchor
-plus the observation window, and never after its outcome, so nothing learnt comes from the
-future. The event types the model saw are stored with it, so scoring builds the same columns.
+Gold rows are the mature leads of the label, each looked at several ages (14, 28, 56 days...)
+with only what was known then; a look after the lead's outcome does not train, so nothing
+learnt comes from the future. Scoring sees leads of every age, so the model learns how a lead's
+chances change as it ages, with its age as a feature; a lead's looks stay together in every
+split. The event types the model saw are stored with it, so scoring builds the same columns.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from leadrank.features.behaviour import (
     behaviour_feature_names,
     kept_event_types,
 )
-from leadrank.features.workspace import attribute_keys, workspace_features
+from leadrank.features.workspace import (
+    AGE_FEATURE,
+    attribute_keys,
+    contact_keys,
+    workspace_features,
+)
 from leadrank.orm.scoring import ModelVersion
 from leadrank.scoring.repository import event_frame, lead_frame
 from leadrank.training import registry
@@ -33,7 +40,8 @@ from leadrank.training.labels import LabelDefinition, gold_labels
 from leadrank.training.report import write_report
 from leadrank.training.table import report_html
 
-OBSERVATION_DAYS = 14.0
+OBSERVATION_DAYS = 14.0  # the first observation age; later ones double it
+LAST_OBSERVATION = 0.75  # no observation later than this share of the label window
 # Fields leadrank derives itself: their names say nothing of how they were filled.
 OWN_FIELDS = (
     "seniority",
@@ -92,7 +100,8 @@ class WorkspaceTraining:
     mature: int
     positives: int
     immature: int
-    early: int  # outcome before the observation time: left out of training
+    early: int  # outcome before the first observation age: left out of training
+    snapshots: int  # rows trained on: each mature lead at every age it was still open
 
 
 def train_workspace(
@@ -118,33 +127,35 @@ def train_workspace(
     window = pl.duration(seconds=definition.within_days * 86_400)
     closed = (pl.col("anchor_at") + window) <= pl.lit(now, dtype=pl.Datetime("us", "UTC"))
     mature = gold.filter(pl.col("mature") & closed)
-    # Every lead is looked at the same time after its anchor, whatever its outcome: cutting at
-    # the outcome would tell the model when it happened. Leads whose outcome came before that
-    # time were already won when a score would have been given, so they do not train.
-    # The look must come well inside the label window, or every positive would come before it.
-    observe = min(observation_days, definition.within_days / 2)
-    observed = mature.with_columns(
-        pl.min_horizontal(
-            pl.col("anchor_at") + pl.duration(seconds=observe * 86_400),
-            pl.lit(now, dtype=pl.Datetime("us", "UTC")),
-        ).alias("as_of")
+    # Each lead is looked at every observation age, whatever its outcome: cutting at the outcome
+    # would tell the model when it happened. At an age after its outcome the lead was already won
+    # and would not have been scored, so that look does not train.
+    ages = observation_ages(definition.within_days, observation_days)
+    after = pl.col("anchor_at") + pl.duration(
+        microseconds=(pl.col("_age") * 86_400e6).cast(pl.Int64)
     )
-    early = observed.filter(pl.col("outcome_at") < pl.col("as_of"))
-    observed = observed.join(early.select("lead_id"), on="lead_id", how="anti")
-    mature = mature.join(early.select("lead_id"), on="lead_id", how="anti")
-    observed = observed.select("lead_id", "as_of")
+    snapshots = (
+        mature.join(pl.DataFrame({"_age": ages}), how="cross")
+        .with_columns(after.alias("as_of"))
+        .filter((pl.col("outcome_at") < pl.col("as_of")).fill_null(False).not_())
+        .sort("lead_id", "as_of")
+    )
+    early = mature.join(snapshots, on="lead_id", how="anti")
+    mature = mature.join(early, on="lead_id", how="anti")
     event_types = kept_event_types(events, exclude=definition.positive_events)
     rows = leads.join(mature.select("lead_id"), on="lead_id", how="semi")
     attributes = attribute_keys(rows)
+    contact = contact_keys(rows, attributes)
     frame = workspace_features(
-        rows, events, as_of=observed, event_types=event_types, attributes=attributes
+        rows,
+        events,
+        as_of=snapshots.select("lead_id", "as_of"),
+        event_types=event_types,
+        attributes=attributes,
+        contact=contact,
+        max_age_days=max(ages),
     )
-    y = (
-        rows.select("lead_id")
-        .join(mature, on="lead_id", how="left", maintain_order="left")
-        .get_column("label")
-        .to_numpy()
-    )
+    y = snapshots.get_column("label").to_numpy()
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
     # Lifetime totals grow with a lead's age, which is the observation window in training and
@@ -159,18 +170,21 @@ def train_workspace(
     result = fit_table(
         frame.drop("lead_id"),
         y.astype(np.int8),
+        groups=snapshots.get_column("lead_id").to_numpy(),
         target=definition.name,
         options=replace(
             chosen,
-            point_in_time=chosen.point_in_time + behaviour + OWN_FIELDS,
+            point_in_time=chosen.point_in_time + behaviour + OWN_FIELDS + (AGE_FEATURE,),
             exclude=chosen.exclude + lifetime,
         ),
     )
     result.bundle.metadata["behaviour"] = {
         "event_types": event_types,
         "windows": list(DEFAULT_WINDOWS),
-        "observation_days": observe,
+        "observation_days": ages,
+        "max_age_days": max(ages),
         "attributes": attributes,
+        "contact_attributes": contact,
     }
     described = definition.described()
     model = registry.register(
@@ -192,10 +206,20 @@ def train_workspace(
         described,
         leads=leads.height,
         mature=mature.height,
-        positives=int(y.sum()),
+        positives=int(mature.get_column("label").sum()),
+        snapshots=snapshots.height,
         immature=gold.height - mature.height - early.height,
         early=early.height,
     )
+
+
+def observation_ages(window_days: float, first: float = OBSERVATION_DAYS) -> list[float]:
+    """The ages a lead may be looked at: `first` days (half the window when that is shorter),
+    doubled while it stays within three quarters of the window; 120 days gives 14, 28, 56."""
+    ages = [min(first, window_days / 2)]
+    while ages[-1] * 2 <= window_days * LAST_OBSERVATION:
+        ages.append(ages[-1] * 2)
+    return ages
 
 
 def workspace_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame]:
