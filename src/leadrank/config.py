@@ -30,6 +30,17 @@ class Settings(BaseSettings):
         description="Rows processed per chunk when ingesting; bounds memory on large files.",
     )
     log_level: str = Field(default="WARNING")
+    grade_thresholds: str = Field(
+        default="90,75,50,25",
+        description="Lowest combined score of grades A, B, C and D; below D is E.",
+    )
+    score_blend: str = Field(
+        default="model=1,fit=0.5,engagement=0.5",
+        description=(
+            "How the combined score is made: the model's share, and the weights of ICP fit and "
+            "engagement in the rest (the whole score when no model is active)."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

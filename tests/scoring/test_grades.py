@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
+from leadrank.errors import BadInput
 from leadrank.scoring.grades import Blend, GradeScale
 
 
@@ -37,3 +38,17 @@ def test_by_default_the_model_score_decides() -> None:
     frame = pl.DataFrame({"fit": [10.0], "eng": [0.0], "p": [93.0]})
     score = frame.select(Blend().combined(pl.col("fit"), pl.col("eng"), pl.col("p"))).item()
     assert score == 93.0
+
+
+def test_thresholds_and_blend_are_read_from_plain_text() -> None:
+    assert GradeScale.parse("95, 80,60,30") == GradeScale(a=95, b=80, c=60, d=30)
+    assert GradeScale().described() == "A ≥ 90, B ≥ 75, C ≥ 50, D ≥ 25, else E"
+    for wrong, message in (("90,75,50", r"e\.g\. 90,75,50,25"), ("50,75,90,25", "fall from A")):
+        with pytest.raises(BadInput, match=message):
+            GradeScale.parse(wrong)
+    assert Blend.parse("model=0.7, fit=2") == Blend(model_share=0.7, fit=2, engagement=0.5)
+    assert Blend.parse("model=1,fit=0.5,engagement=0.5") == Blend()
+    with pytest.raises(BadInput, match=r"e\.g\. model=0\.7"):
+        Blend.parse("icp=1")
+    with pytest.raises(BadInput, match="model_share"):
+        Blend.parse("model=2")

@@ -48,6 +48,17 @@ def test_train_score_evaluate_and_manage_versions(cli: Cli, tmp_path: Path) -> N
     assert converted > others  # type: ignore[operator]
     assert table["reasons"].str.contains(r" is .* \([+-]\d+\)").any()
 
+    # Stricter grades give fewer As from the same probabilities.
+    strict = cli(
+        "score", "--data", str(TABLE), "-o", str(tmp_path / "s.csv"), "--grades", "99,98,97,96"
+    )
+    assert strict.exit_code == 0, strict.stderr
+    graded = pl.read_csv(tmp_path / "s.csv", infer_schema_length=0)["grade"]
+    assert (graded == "A").sum() < (table["grade"] == "A").sum()
+    assert (graded == "E").sum() > (table["grade"] == "E").sum()
+    wrong = cli("score", "--data", str(TABLE), "-o", str(tmp_path / "w.csv"), "--grades", "1,2")
+    assert wrong.exit_code == 1 and "90,75,50,25" in wrong.stderr
+
     same = cli("score", "--data", str(TABLE), "-o", str(TABLE))
     assert same.exit_code == 1 and "must differ" in same.stderr
 

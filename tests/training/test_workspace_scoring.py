@@ -260,8 +260,20 @@ def test_cli_train_label_and_score(
     assert best.reasons["positive"][0] in shown.stdout
     missing = cli("train")
     assert missing.exit_code == 1 and "--label" in missing.stderr
+    # The rules alone, by choice: the score is the fit, graded on the thresholds given.
+    by_fit = cli("score", "--blend", "model=0,fit=1,engagement=0", "--grades", "80,60,40,20")
+    assert by_fit.exit_code == 0, by_fit.stderr
+    with session_scope(sampled.engine) as session:
+        rows = session.scalars(
+            select(LeadScore).where(LeadScore.run_id == latest_run(session, stage="active").id)  # type: ignore[union-attr]
+        ).all()
+        assert all(r.score == pytest.approx(r.fit, abs=0.05) for r in rows if r.score > 0)
+        assert {r.grade for r in rows if r.score >= 80} <= {"A"}
+        assert {r.grade for r in rows if 60 <= r.score < 80} <= {"B"}
+    wrong = cli("score", "--blend", "model=0.5,icp=1")
+    assert wrong.exit_code == 1 and "e.g. model=0.7" in wrong.stderr
     snapshots = list((tmp_path / "data" / "lake" / "scores").rglob("run-*.parquet"))
-    assert len(snapshots) == 1
+    assert len(snapshots) == 2  # one a scoring run
     lake = pl.read_parquet(snapshots[0])
     assert {"lead_id", "run_id", "model_version", "ev_all_count_30d"} <= set(lake.columns)
     stored = json.loads(

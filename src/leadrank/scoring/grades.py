@@ -4,7 +4,9 @@ default; thresholds and weights are configurable."""
 from __future__ import annotations
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from leadrank.errors import BadInput
 
 
 class GradeScale(BaseModel):
@@ -22,6 +24,28 @@ class GradeScale(BaseModel):
         if not 100 >= self.a > self.b > self.c > self.d >= 0:
             raise ValueError("grade thresholds must fall from A to D within 0-100")
         return self
+
+    @classmethod
+    def parse(cls, text: str) -> GradeScale:
+        """ "90,75,50,25": the lowest score of A, B, C and D."""
+        parts = [p.strip() for p in text.split(",")]
+        try:
+            numbers = [float(p) for p in parts]
+        except ValueError:
+            numbers = []
+        if len(numbers) != 4:
+            raise BadInput(
+                f"grade thresholds {text!r}: write the lowest score of A, B, C and D, "
+                "e.g. 90,75,50,25"
+            )
+        try:
+            return cls(a=numbers[0], b=numbers[1], c=numbers[2], d=numbers[3])
+        except ValidationError as exc:
+            raise BadInput(f"grade thresholds {text!r}: {_first_error(exc)}") from exc
+
+    def described(self) -> str:
+        """ "A ≥ 90, B ≥ 75, C ≥ 50, D ≥ 25, else E"."""
+        return f"A ≥ {self.a:g}, B ≥ {self.b:g}, C ≥ {self.c:g}, D ≥ {self.d:g}, else E"
 
     def grade(self, score: pl.Expr) -> pl.Expr:
         """The grade letter of each score (null stays null)."""
@@ -51,6 +75,26 @@ class Blend(BaseModel):
     # held-out percentile, so an A stays a top-10% lead; fit and engagement are kept beside it.
     model_share: float = Field(default=1.0, ge=0, le=1)
 
+    @classmethod
+    def parse(cls, text: str) -> Blend:
+        """ "model=0.7,fit=0.6,engagement=0.4": the model's share of the combined score, and the
+        weights of fit and engagement in the rest (and in the whole when no model is active)."""
+        names = {"model": "model_share", "fit": "fit", "engagement": "engagement"}
+        values: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, _, number = part.partition("=")
+            try:
+                values[names[key.strip().lower()]] = float(number)
+            except (KeyError, ValueError):
+                raise BadInput(
+                    f"blend {text!r}: write NAME=NUMBER for model, fit and engagement, "
+                    "e.g. model=0.7,fit=0.5,engagement=0.5"
+                ) from None
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise BadInput(f"blend {text!r}: {_first_error(exc)}") from exc
+
     def combined(self, fit: pl.Expr, engagement: pl.Expr, model: pl.Expr | None) -> pl.Expr:
         """The combined score 0-100 from fit, engagement and the model's score 0-100 (its
         probability ranked against held-out leads); a disqualified lead's fit of 0 pulls it
@@ -63,3 +107,9 @@ class Blend(BaseModel):
             return rules.clip(0, 100).round(1)
         blended = model * self.model_share + rules * (1 - self.model_share)
         return blended.clip(0, 100).round(1)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])

@@ -13,6 +13,7 @@ from leadrank.cli.console import console, err_console
 from leadrank.cli.workspace import workspace_session
 from leadrank.config import get_settings
 from leadrank.errors import BadInput
+from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import load_profile
 from leadrank.training import registry
 
@@ -150,17 +151,35 @@ def score(
         Path | None,
         typer.Option("--profile", "-p", help="Workspace: ICP profile for fit (default: built-in)"),
     ] = None,
+    grades: Annotated[
+        str | None,
+        typer.Option(
+            "--grades",
+            help="Lowest score of A,B,C,D (default 90,75,50,25 or LEADRANK_GRADE_THRESHOLDS)",
+        ),
+    ] = None,
+    blend: Annotated[
+        str | None,
+        typer.Option(
+            "--blend",
+            help="Workspace: model share and rule weights, e.g. model=0.7,fit=0.5,engagement=0.5 "
+            "(default model=1 or LEADRANK_SCORE_BLEND)",
+        ),
+    ] = None,
 ) -> None:
     """Score a table (--data, -o) with a model, or every lead of the workspace."""
     settings = get_settings()
+    scale = GradeScale.parse(grades or settings.grade_thresholds)
     if data is not None:
         if output is None:
             raise BadInput("--data needs --output FILE")
+        if blend is not None or profile is not None:
+            raise BadInput("--blend and --profile score the workspace; a table has no fit rules")
         from leadrank.training.table import load_model, score_table
 
         with workspace_session(settings) as session:
             bundle = load_model(session, model, settings.data_dir)
-        report = score_table(path=data, output=output, bundle=bundle)
+        report = score_table(path=data, output=output, bundle=bundle, grades=scale)
         if report.missing_columns:
             shown = ", ".join(report.missing_columns[:8])
             err_console.print(
@@ -184,7 +203,11 @@ def score(
 
     with workspace_session(settings) as session:
         runs = score_workspace(
-            session, profile=load_profile(profile), lake_dir=settings.data_dir / "lake"
+            session,
+            profile=load_profile(profile),
+            blend=Blend.parse(blend or settings.score_blend),
+            grades=scale,
+            lake_dir=settings.data_dir / "lake",
         )
     for run in runs:
         grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
