@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,14 @@ class ModelVersion(Base):
     __table_args__ = (
         UniqueConstraint("name", "version"),
         Index("ix_model_versions_stage", "stage"),
+        # One active version per name, whatever two processes promote at the same moment.
+        Index(
+            "uq_model_versions_one_active",
+            "name",
+            unique=True,
+            sqlite_where=text("stage = 'active'"),
+            postgresql_where=text("stage = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

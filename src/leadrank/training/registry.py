@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
@@ -82,7 +83,12 @@ def register(
         stage_changed_at=now,
     )
     session.add(model)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"another run registered {name}:v{version} at the same moment; train again"
+        ) from exc
     bundle.save(directory)
     return model
 
@@ -144,12 +150,8 @@ def promote(session: Session, *, reference: str) -> tuple[ModelVersion, ModelVer
     replaced = session.scalar(
         select(ModelVersion).where(ModelVersion.name == chosen.name, ModelVersion.stage == "active")
     )
-    now = datetime.now(UTC)
-    if replaced is not None:
-        replaced.stage, replaced.stage_changed_at = "archived", now
-    chosen.stage, chosen.stage_changed_at = "active", now
     chosen.previous_active_id = replaced.id if replaced is not None else None
-    session.flush()
+    _switch(session, active=chosen, archived=replaced)
     return chosen, replaced
 
 
@@ -165,11 +167,26 @@ def rollback(session: Session, *, name: str) -> tuple[ModelVersion, ModelVersion
         raise Conflict(f"{label(current)} replaced no earlier version: nothing to roll back to")
     previous = session.get(ModelVersion, current.previous_active_id)
     assert previous is not None
-    now = datetime.now(UTC)
-    current.stage, current.stage_changed_at = "archived", now
-    previous.stage, previous.stage_changed_at = "active", now
-    session.flush()
+    _switch(session, active=previous, archived=current)
     return previous, current
+
+
+def _switch(session: Session, *, active: ModelVersion, archived: ModelVersion | None) -> None:
+    """Archive one version, then activate another: in that order, so the database's rule of
+    one active version per name holds at every step. Another process that changed the name's
+    active version meanwhile makes this a conflict, not a second active version."""
+    now, name = datetime.now(UTC), active.name
+    try:
+        if archived is not None:
+            archived.stage, archived.stage_changed_at = "archived", now
+            session.flush()
+        active.stage, active.stage_changed_at = "active", now
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"the active version of {name!r} changed while this ran; look at "
+            "`leadrank models list` and try again"
+        ) from exc
 
 
 def load(model: ModelVersion) -> ModelBundle:
