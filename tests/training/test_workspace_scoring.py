@@ -21,9 +21,17 @@ from leadrank.features.workspace import (
     workspace_features,
 )
 from leadrank.ingest.service import ingest_file
-from leadrank.orm.scoring import LeadScore, ScoreRun
+from leadrank.orm import Lead
+from leadrank.orm.scoring import AccountScore, LeadScore, ScoreRun
 from leadrank.sample.generator import generate_workspace
-from leadrank.scoring.repository import latest_run, scores_of_lead, top_scores
+from leadrank.scoring.repository import (
+    current_overrides,
+    latest_run,
+    overrides_of_lead,
+    scores_of_lead,
+    top_accounts,
+    top_scores,
+)
 from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.fit import TrainOptions
@@ -304,3 +312,71 @@ def test_cli_score_with_a_profile_of_ones_own(
     # Everyone but VPs is disqualified: fit 0 and score 0; VPs have the full fit.
     assert {fit for _, fit in rows} == {0.0, 100.0}
     assert all(score == 0.0 for score, fit in rows if fit == 0.0)
+
+
+def test_grade_overrides_stick_and_accounts_roll_up(
+    sampled: Workspace, cli: Callable[..., CliResult]
+) -> None:
+    scored = cli("score")
+    assert scored.exit_code == 0, scored.stderr
+    with session_scope(sampled.engine) as session:
+        run = latest_run(session, stage="rules")
+        assert run is not None
+        accounts = session.scalars(select(AccountScore).where(AccountScore.run_id == run.id)).all()
+        with_company = session.scalar(
+            select(func.count(func.distinct(Lead.company_id))).where(Lead.company_id.is_not(None))
+        )
+        assert len(accounts) == with_company and f"{with_company:,} accounts" in scored.stdout
+        best_account, company = top_accounts(session, run, limit=1)[0]
+        worst, lead = sorted(
+            session.execute(
+                select(LeadScore, Lead)
+                .join(Lead, Lead.id == LeadScore.lead_id)
+                .where(LeadScore.run_id == run.id)
+            ).all(),
+            key=lambda pair: pair[0].score,
+        )[0]
+    listed = cli("accounts", "list", "-n", "5")
+    assert listed.exit_code == 0, listed.stderr
+    assert (company.domain or company.name or "") in listed.stdout
+    assert f"{best_account.score:.1f}" in listed.stdout
+    assert cli("accounts", "list", "--grade", "A").exit_code == 0
+
+    overridden = cli(
+        "leads",
+        "override",
+        str(lead.id),
+        "--grade",
+        "a",
+        "--reason",
+        "met at the fair",
+        "--by",
+        "ana",
+    )
+    assert overridden.exit_code == 0, overridden.stderr
+    shown = cli("leads", "show", str(lead.id))
+    assert "grade A set by ana on" in shown.stdout and "met at the fair" in shown.stdout
+    assert f"grade {worst.grade}" in shown.stdout  # the computed grade stays beside it
+
+    # Scoring again updates the computed score and leaves the person's grade alone.
+    assert cli("score").exit_code == 0
+    with session_scope(sampled.engine) as session:
+        assert current_overrides(session, [lead.id])[lead.id].grade == "A"
+        assert len(scores_of_lead(session, lead.id)) == 2
+    again = cli("leads", "override", str(lead.id), "-g", "B", "-r", "budget frozen", "--by", "bo")
+    assert again.exit_code == 0
+    with session_scope(sampled.engine) as session:
+        history = overrides_of_lead(session, lead.id)
+        assert [(o.grade, o.cleared_by) for o in history] == [("B", None), ("A", "bo")]
+    cleared = cli("leads", "override", str(lead.id), "--clear", "--by", "bo")
+    assert cleared.exit_code == 0 and "cleared" in cleared.stdout
+    assert "set by" not in cli("leads", "show", str(lead.id)).stdout
+
+    for args, message in (
+        (["--grade", "F", "--reason", "x"], "not one of A, B, C, D, E"),
+        (["--grade", "A"], "say why"),
+        (["--clear"], "no grade override to clear"),
+        ([], "--grade A-E, or --clear"),
+    ):
+        wrong = cli("leads", "override", str(lead.id), *args)
+        assert wrong.exit_code == 1 and message in wrong.stderr, wrong.stderr

@@ -17,7 +17,7 @@ from leadrank.ingest.service import ingest_file
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.sample.cli import render_manifest, write_sample
-from leadrank.scoring.repository import latest_run, top_scores
+from leadrank.scoring.repository import served_run, top_accounts, top_scores
 from leadrank.training import registry
 from leadrank.training.cli import render_training
 
@@ -86,8 +86,8 @@ def demo(
             console.print(
                 f"{active.leads:,} leads scored by {active.model_version}; grades {grades}"
             )
-            run = latest_run(session, stage="active")
-            best = top_scores(session, run, limit=20) if run else []
+            run = served_run(session)
+            best = top_scores(session, run, limit=20)
             console.rule("6. the 20 leads to work first")
             for score, lead in best:
                 reasons = (
@@ -100,10 +100,19 @@ def demo(
                     markup=False,
                 )
                 console.print(f"      {'; '.join(reasons)}", markup=False)
+            console.rule("7. the 5 accounts to work first")
+            for account, company in top_accounts(session, run, limit=5):
+                console.print(
+                    f"  {account.grade} {account.score:5.1f}  "
+                    f"{(company.name or company.domain or '')[:30]:30} "
+                    + "; ".join(account.reasons.get("summary", [])),
+                    markup=False,
+                )
     if model_report is not None:
         console.print(f"\nmodel report (ROC, calibration, lift): {model_report}")
     console.print(
-        "next: `leadrank leads show <id>`, `leadrank models list`, `leadrank evaluate`, "
+        "next: `leadrank leads show <id>`, `leadrank accounts list`, `leadrank models list`, "
+        "`leadrank leads override <id> --grade A --reason ...`, `leadrank evaluate`, "
         "`leadrank train --data FILE --target COLUMN`, `leadrank leads duplicates`"
     )
 

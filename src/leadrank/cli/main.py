@@ -19,7 +19,7 @@ from leadrank.ingest.cli import ingest, quarantine
 from leadrank.leads.cli import clean, leads_app, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
-from leadrank.scoring.cli import icp_app
+from leadrank.scoring.cli import accounts_app, icp_app, override_command
 from leadrank.training.cli import evaluate, models_app, score, train
 
 app = typer.Typer(
@@ -46,7 +46,9 @@ app.command()(ingest)
 app.command()(clean)
 app.command()(dedupe)
 app.command()(quarantine)
+leads_app.command("override")(override_command)
 app.add_typer(leads_app, name="leads")
+app.add_typer(accounts_app, name="accounts")
 app.add_typer(icp_app, name="icp")
 app.command()(train)
 app.command()(score)

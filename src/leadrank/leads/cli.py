@@ -14,7 +14,7 @@ from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import workspace_session
 from leadrank.leads import reviews, service
 from leadrank.leads.stateless import clean_file
-from leadrank.scoring.repository import scores_of_lead
+from leadrank.scoring.repository import account_of_company, current_overrides, scores_of_lead
 
 leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
 
@@ -91,6 +91,13 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
     with workspace_session() as session:
         detail = service.get_lead(session, ref=ref)
         history = scores_of_lead(session, detail.lead.id)
+        override = current_overrides(session, [detail.lead.id]).get(detail.lead.id)
+        served = [(score, run) for score, run in history if run.stage != "shadow"]
+        account = (
+            account_of_company(session, served[0][1], detail.company.id)
+            if served and detail.company
+            else None
+        )
     lead = detail.lead
     console.print(
         f"[bold]Lead {lead.id}: {lead.full_name or lead.email or '(no name)'}[/bold]  quality {lead.quality_score}"
@@ -144,7 +151,18 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         f"records ({len(detail.records)}): "
         + ", ".join(f"{r.source}:{r.file_name}#{r.row_number}" for r in detail.records)
     )
-    served = [(score, run) for score, run in history if run.stage != "shadow"]
+    if override is not None:
+        console.print(
+            f"grade {override.grade} set by {override.set_by} on {override.set_at:%Y-%m-%d}: "
+            f"{override.reason} (served instead of the computed grade below)",
+            markup=False,
+        )
+    if account is not None:
+        console.print(
+            f"account score {account.score:.1f} grade {account.grade}: "
+            + "; ".join(account.reasons.get("summary", [])),
+            markup=False,
+        )
     for position, (score, run) in enumerate(served[:4]):
         probability = (
             f", probability {score.probability:.2f}" if score.probability is not None else ""

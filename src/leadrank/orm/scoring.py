@@ -90,3 +90,39 @@ class LeadScore(Base):
         EncodedJson
     )  # {"positive": [...], "negative": [...]}
     features: Mapped[dict[str, Any]] = mapped_column(EncodedJson)  # the snapshot the model saw
+
+
+class GradeOverride(Base):
+    """A person's grade for a lead, served instead of the computed one until cleared; the
+    computed score keeps updating beside it."""
+
+    __tablename__ = "grade_overrides"
+    __table_args__ = (Index("ix_grade_overrides_lead", "lead_id", "cleared_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(BigId)  # no foreign key, like the scores it overrides
+    grade: Mapped[str] = mapped_column(String(1))
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(200))
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AccountScore(Base):
+    """A company's score in one run, rolled up from its leads' scores in that run."""
+
+    __tablename__ = "account_scores"
+    __table_args__ = (Index("ix_account_scores_run_score", "run_id", "score"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("score_runs.id"))
+    company_id: Mapped[int] = mapped_column(BigId, index=True)
+    score: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(String(1))
+    probability: Mapped[float | None] = mapped_column(Float)  # that at least one lead converts
+    leads: Mapped[int] = mapped_column(Integer)
+    best_lead_id: Mapped[int] = mapped_column(BigId)
+    reasons: Mapped[dict[str, Any]] = mapped_column(
+        EncodedJson
+    )  # {"summary": [...], "grades": {...}}

@@ -1,7 +1,9 @@
-"""`leadrank icp show` and `leadrank icp apply`: thin commands over ICP profiles."""
+"""`leadrank icp show/apply`, `leadrank accounts list` and `leadrank leads override`: thin
+commands over ICP profiles, account scores and grade overrides."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +11,12 @@ import typer
 from rich.table import Table
 
 from leadrank.cli.console import console, progress_bar
+from leadrank.cli.workspace import workspace_session
+from leadrank.errors import BadInput
+from leadrank.leads.service import get_lead
 from leadrank.scoring.icp import load_profile
+from leadrank.scoring.overrides import clear_override, set_override
+from leadrank.scoring.repository import served_run, top_accounts
 from leadrank.scoring.stateless import apply_profile_to_file
 
 icp_app = typer.Typer(
@@ -69,4 +76,61 @@ def apply_command(
     if report.top_reasons:
         console.print(
             "most common reasons: " + "; ".join(f"{r} ({n:,})" for r, n in report.top_reasons)
+        )
+
+
+accounts_app = typer.Typer(
+    help="Companies scored from their leads (after `leadrank score`).", no_args_is_help=True
+)
+
+
+@accounts_app.command("list")
+def accounts_list_command(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Accounts to show")] = 20,
+    grade: Annotated[str | None, typer.Option("--grade", "-g", help="Only this grade")] = None,
+) -> None:
+    """The best accounts of the latest served scoring run, with how their leads add up."""
+    with workspace_session() as session:
+        run = served_run(session)
+        rows = top_accounts(session, run, limit=limit, grade=grade.upper() if grade else None)
+    table = Table()
+    for column in ("grade", "score", "company", "domain", "leads", "why"):
+        table.add_column(column)
+    for account, company in rows:
+        table.add_row(
+            account.grade,
+            f"{account.score:.1f}",
+            company.name or "",
+            company.domain or "",
+            str(account.leads),
+            "; ".join(account.reasons.get("summary", [])),
+        )
+    console.print(f"accounts scored by {run.model_version} ({run.as_of:%Y-%m-%d %H:%M})")
+    console.print(table if rows else "no account matches")
+
+
+def override_command(
+    ref: Annotated[str, typer.Argument(help="Lead id or email")],
+    grade: Annotated[str | None, typer.Option("--grade", "-g", help="A, B, C, D or E")] = None,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why, for the next reader")] = "",
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who sets it (default: the system user)")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Serve the computed grade again")] = False,
+) -> None:
+    """Set a lead's grade by hand (it sticks while the computed score keeps updating), or
+    --clear it."""
+    who = by or getpass.getuser()
+    with workspace_session() as session:
+        lead = get_lead(session, ref=ref).lead
+        if clear:
+            cleared = clear_override(session, lead_id=lead.id, by=who)
+            console.print(f"lead {lead.id}: grade override {cleared.grade} cleared by {who}")
+            return
+        if grade is None:
+            raise BadInput("give --grade A-E, or --clear")
+        override = set_override(session, lead_id=lead.id, grade=grade, reason=reason, by=who)
+        console.print(
+            f"lead {lead.id}: grade {override.grade} set by {override.set_by} ({override.reason})",
+            markup=False,
         )

@@ -1,16 +1,19 @@
-"""Every query of workspace scoring: leads with their company, events, score runs and scores."""
+"""Every query of workspace scoring: leads with their company, events, score runs, lead and
+account scores, and grade overrides."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadrank.errors import NotFound
 from leadrank.kit.bulk import bulk_insert, select_all
 from leadrank.orm import Company, Event, Lead
-from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
+from leadrank.orm.scoring import AccountScore, GradeOverride, LeadScore, ModelVersion, ScoreRun
 
 LEAD_FIELDS = (
     "id",
@@ -82,6 +85,17 @@ def latest_run(session: Session, *, stage: str | None = None) -> ScoreRun | None
     return session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
 
 
+def served_run(session: Session) -> ScoreRun:
+    """The newest run whose scores are served (the active model's, or the rules')."""
+    query = select(ScoreRun).where(
+        ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(("active", "rules"))
+    )
+    run = session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
+    if run is None:
+        raise NotFound("nothing scored yet: run `leadrank score`")
+    return run
+
+
 def top_scores(session: Session, run: ScoreRun, *, limit: int) -> list[tuple[LeadScore, Lead]]:
     """The best-scored leads of a run, with the lead (merged-away leads are skipped)."""
     query = (
@@ -113,3 +127,52 @@ def grade_counts(session: Session, run: ScoreRun) -> dict[str, int]:
         .group_by(LeadScore.grade)
     )
     return {grade: int(count) for grade, count in session.execute(query).all()}
+
+
+def company_of_leads(session: Session) -> pl.DataFrame:
+    """lead_id and company_id of every lead that has a company."""
+    pairs = select_all(session, Lead, ("id", "company_id")).rename({"id": "lead_id"})
+    return pairs.filter(pl.col("company_id").is_not_null())
+
+
+def save_account_scores(session: Session, run: ScoreRun, accounts: pl.DataFrame) -> None:
+    """Store a run's account scores (company_id, score, grade, probability, leads,
+    best_lead_id, reasons as JSON text)."""
+    bulk_insert(session, AccountScore, accounts.with_columns(pl.lit(run.id).alias("run_id")))
+
+
+def top_accounts(
+    session: Session, run: ScoreRun, *, limit: int, grade: str | None = None
+) -> list[tuple[AccountScore, Company]]:
+    """The best-scored companies of a run, with the company."""
+    query = (
+        select(AccountScore, Company)
+        .join(Company, Company.id == AccountScore.company_id)
+        .where(AccountScore.run_id == run.id)
+    )
+    if grade:
+        query = query.where(AccountScore.grade == grade)
+    query = query.order_by(AccountScore.score.desc(), AccountScore.company_id).limit(limit)
+    return [(account, company) for account, company in session.execute(query).all()]
+
+
+def account_of_company(session: Session, run: ScoreRun, company_id: int) -> AccountScore | None:
+    """A company's account score in a run."""
+    query = select(AccountScore).where(
+        AccountScore.run_id == run.id, AccountScore.company_id == company_id
+    )
+    return session.scalar(query)
+
+
+def current_overrides(session: Session, lead_ids: Sequence[int]) -> dict[int, GradeOverride]:
+    """The grade overrides in force for these leads."""
+    query = select(GradeOverride).where(
+        GradeOverride.lead_id.in_(list(lead_ids)), GradeOverride.cleared_at.is_(None)
+    )
+    return {override.lead_id: override for override in session.scalars(query)}
+
+
+def overrides_of_lead(session: Session, lead_id: int) -> list[GradeOverride]:
+    """Every override a lead has had, newest first."""
+    query = select(GradeOverride).where(GradeOverride.lead_id == lead_id)
+    return list(session.scalars(query.order_by(GradeOverride.id.desc())))

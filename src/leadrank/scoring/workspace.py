@@ -20,11 +20,17 @@ from sqlalchemy.orm import Session
 from leadrank.features.workspace import workspace_features
 from leadrank.kit.json_text import json_compact_object
 from leadrank.orm.scoring import ModelVersion
+from leadrank.scoring.accounts import roll_up
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import Profile, load_profile, score_fit
 from leadrank.scoring.model_scores import score_frame
-from leadrank.scoring.repository import save_scores, start_run
+from leadrank.scoring.repository import (
+    company_of_leads,
+    save_account_scores,
+    save_scores,
+    start_run,
+)
 from leadrank.training import registry
 from leadrank.training.workspace import workspace_frames
 
@@ -41,6 +47,20 @@ class RunSummary:
     leads: int
     grades: dict[str, int]
     seconds: float  # since scoring began: reading, features, model and storing
+    accounts: int = 0  # companies given an account score
+
+
+@dataclass
+class _Pass:
+    """What every run of one scoring pass shares."""
+
+    session: Session
+    rules: pl.DataFrame
+    companies: pl.DataFrame  # lead_id, company_id
+    blend: Blend
+    grades: GradeScale
+    now: datetime
+    started: float
 
 
 def score_workspace(
@@ -63,8 +83,17 @@ def score_workspace(
     rules = rule_scores(
         leads, events, profile or load_profile(None), engagement, now, reasons=active is None
     )
+    shared = _Pass(
+        session,
+        rules,
+        company_of_leads(session),
+        blend or Blend(),
+        grades or GradeScale(),
+        now,
+        started,
+    )
     if active is None:
-        return [_store(session, None, "rules", rules, None, blend, grades, now, started)]
+        return [_store(shared, None, "rules", None)]
     runs = [(active, "active")] + [
         (shadow, "shadow") for shadow in registry.shadow_models(session, name=active.name)
     ]
@@ -93,7 +122,7 @@ def score_workspace(
                 "negative": scores.negative,
             }
         ).with_columns(features=scores.cited)
-        summary = _store(session, model, stage, rules, model_part, blend, grades, now, started)
+        summary = _store(shared, model, stage, model_part)
         if lake_dir is not None:
             write_snapshot(lake_dir, summary, frame.select("lead_id", *used), now)
         summaries.append(summary)
@@ -125,18 +154,11 @@ def rule_scores(
 
 
 def _store(
-    session: Session,
-    model: ModelVersion | None,
-    stage: str,
-    rules: pl.DataFrame,
-    model_part: pl.DataFrame | None,
-    blend: Blend | None,
-    grades: GradeScale | None,
-    now: datetime,
-    started: float,
+    shared: _Pass, model: ModelVersion | None, stage: str, model_part: pl.DataFrame | None
 ) -> RunSummary:
-    run = start_run(session, model=model, stage=stage, as_of=now)
-    mix = blend or Blend()
+    """Combine, grade and store one run's lead scores, then its account scores."""
+    rules, mix = shared.rules, shared.blend
+    run = start_run(shared.session, model=model, stage=stage, as_of=shared.now)
     fit, engaged = pl.col("fit_score"), pl.col("engagement_score")
     if model_part is None:
         rule_reasons = pl.concat_list("fit_reasons", "engagement_reasons")
@@ -163,12 +185,20 @@ def _store(
         engaged.alias("engagement"),
         pl.col("probability").round(4),
         combined.alias("score"),
-        (grades or GradeScale()).grade(combined).alias("grade"),
+        shared.grades.grade(combined).alias("grade"),
         pl.col("confidence").round(2),
         pl.struct("positive", "negative").struct.json_encode().alias("reasons"),
         "features",
     )
-    save_scores(session, run, stored)
+    save_scores(shared.session, run, stored)
+    accounts = roll_up(
+        stored.select("lead_id", "probability", "score", "grade").with_columns(
+            frame.get_column("disqualified")
+        ),
+        shared.companies,
+        shared.grades,
+    )
+    save_account_scores(shared.session, run, accounts)
     counts = stored.get_column("grade").value_counts()
     return RunSummary(
         run.id,
@@ -176,7 +206,8 @@ def _store(
         stage,
         stored.height,
         {str(g): int(n) for g, n in counts.iter_rows()},
-        time.monotonic() - started,
+        time.monotonic() - shared.started,
+        accounts.height,
     )
 
 

@@ -213,7 +213,7 @@ def score(
         grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
         console.print(
             f"{run.leads:,} leads scored by {run.model_version} ({run.stage}) in "
-            f"{run.seconds:.1f} s; grades {grades}"
+            f"{run.seconds:.1f} s; grades {grades}; {run.accounts:,} accounts"
         )
 
 

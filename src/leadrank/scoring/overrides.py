@@ -1,0 +1,51 @@
+"""A person's grade for a lead: served in place of the computed grade, with who set it, when
+and why, until it is cleared. Scoring never touches it, so the computed score keeps updating
+beside it and shows when the person's view and the model's part ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from leadrank.errors import BadInput, NotFound
+from leadrank.orm import Lead
+from leadrank.orm.scoring import GradeOverride
+from leadrank.scoring.repository import current_overrides
+
+GRADES = "ABCDE"
+
+
+def set_override(
+    session: Session, *, lead_id: int, grade: str, reason: str, by: str
+) -> GradeOverride:
+    """Give a lead a grade by hand; an override already in force is cleared by this one."""
+    letter = grade.strip().upper()
+    if len(letter) != 1 or letter not in GRADES:
+        raise BadInput(f"grade {grade!r} is not one of A, B, C, D, E")
+    if not reason.strip():
+        raise BadInput("say why (--reason): the next person to read the grade will want to know")
+    if not by.strip():
+        raise BadInput("say who sets it (--by)")
+    if session.get(Lead, lead_id) is None:
+        raise NotFound(f"no lead {lead_id}")
+    now = datetime.now(UTC)
+    previous = current_overrides(session, [lead_id]).get(lead_id)
+    if previous is not None:
+        previous.cleared_by, previous.cleared_at = by.strip(), now
+    override = GradeOverride(
+        lead_id=lead_id, grade=letter, reason=reason.strip(), set_by=by.strip(), set_at=now
+    )
+    session.add(override)
+    session.flush()
+    return override
+
+
+def clear_override(session: Session, *, lead_id: int, by: str) -> GradeOverride:
+    """End a lead's override: its computed grade is served again."""
+    override = current_overrides(session, [lead_id]).get(lead_id)
+    if override is None:
+        raise NotFound(f"lead {lead_id} has no grade override to clear")
+    override.cleared_by, override.cleared_at = by.strip() or "unknown", datetime.now(UTC)
+    session.flush()
+    return override
