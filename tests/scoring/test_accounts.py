@@ -33,8 +33,10 @@ def test_with_a_model_an_account_is_as_likely_as_one_of_its_leads() -> None:
     three = by_company[10]
     assert three["probability"] == pytest.approx(1 - 0.5 * 0.5 * 0.8)
     assert (three["leads"], three["best_lead_id"]) == (3, 1)
-    # A lead the ICP rules out adds nothing, whatever the model thought of it.
+    # A lead the ICP rules out adds nothing, whatever the model thought of it, and an account
+    # of such leads alone scores 0.
     assert by_company[30]["probability"] == 0
+    assert (by_company[30]["score"], by_company[30]["grade"]) == (0.0, "E")
     # Ranked against the other accounts: the best of three is 100 - 100/6.
     assert [r["company_id"] for r in accounts.iter_rows(named=True)] == [10, 20, 30]
     assert three["score"] == pytest.approx(83.3) and three["grade"] == "B"

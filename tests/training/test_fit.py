@@ -193,6 +193,7 @@ def test_rows_of_one_lead_stay_together_in_every_split(monkeypatch: pytest.Monke
     lead = np.arange(1_200) // 3  # each lead seen three times, with one outcome
     y = np.maximum.reduceat(y, np.arange(0, 1_200, 3)).repeat(3).astype(np.int8)
     cv_groups: list[np.ndarray] = []
+    shares: list[float] = []
     real = learners.stratified_folds
 
     def recording(
@@ -200,6 +201,7 @@ def test_rows_of_one_lead_stay_together_in_every_split(monkeypatch: pytest.Monke
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         made = real(y, groups, folds=folds, seed=seed)
         cv_groups.extend(groups[held] for _, held in made)
+        shares.extend(float(y[held].mean()) for _, held in made)
         return made
 
     monkeypatch.setattr(learners, "stratified_folds", recording)
@@ -207,12 +209,49 @@ def test_rows_of_one_lead_stay_together_in_every_split(monkeypatch: pytest.Monke
     random_split = replace(FAST, time_column="")
     for options in (FAST, random_split):
         cv_groups.clear()
+        shares.clear()
         result = fit_table(frame, y, target="Converted", options=options, groups=lead)
         assert not set(lead[result.train_rows]) & set(lead[result.held_rows])
         assert len(result.held_rows) % 3 == 0
         held_in_folds = [set(g.tolist()) for g in cv_groups]
+        # Stratified by each lead's outcome: every fold holds about the same share of positives.
+        assert max(shares) - min(shares) < 0.02
         assert all(len(g) * 3 == len(c) for g, c in zip(held_in_folds, cv_groups, strict=True))
         assert sum(map(len, held_in_folds)) == len(set().union(*held_in_folds))
     # Without groups, the same rows are split one by one.
     without = fit_table(frame, y, target="Converted", options=random_split)
     assert set(lead[without.train_rows]) & set(lead[without.held_rows])
+
+
+def test_boosting_stops_on_rows_it_is_not_judged_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadrank.training import learners
+
+    rng = np.random.default_rng(3)
+    rows = 900
+    y = (rng.random(rows) < 0.3).astype(np.int8)
+    # The first feature is the row's own number, so each fit says which rows it saw.
+    features = np.column_stack([np.arange(rows, dtype=np.float64), rng.normal(size=rows) + y])
+    fits: list[tuple[set[int], set[int]]] = []
+    real = learners.fit_trees
+
+    def recording(candidate, features, y, *, valid=None, **kwargs):  # type: ignore[no-untyped-def]
+        assert valid is not None
+        fits.append(({int(v) for v in features[:, 0]}, {int(v) for v in valid[0][:, 0]}))
+        return real(candidate, features, y, valid=valid, **kwargs)
+
+    monkeypatch.setattr(learners, "fit_trees", recording)
+    tried = learners.cross_validate(
+        features,
+        y,
+        feature_names=["row", "signal"],
+        categorical=[],
+        folds=3,
+        candidates=learners.CANDIDATES[:1],
+    )
+    assert len(fits) == 3 and tried[0].auc > 0.6
+    judged = [set(range(rows)) - seen - stop for seen, stop in fits]
+    for (seen, stop), held in zip(fits, judged, strict=True):
+        assert not seen & stop and len(stop) == pytest.approx(0.15 * len(seen | stop), abs=3)
+        assert len(held) == pytest.approx(rows / 3, abs=3)
+    # Every row is judged exactly once, by a fold that neither fitted nor stopped on it.
+    assert sorted(r for held in judged for r in held) == list(range(rows))

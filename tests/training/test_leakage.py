@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import polars as pl
 
 from leadrank.features.auto import infer_plan
-from leadrank.scoring.reasons import _shown, column_label
+from leadrank.scoring.reasons import column_label
 from leadrank.training.leakage import find_leaks
 
 
@@ -52,6 +50,3 @@ def test_behaviour_columns_read_as_words() -> None:
     assert column_label("seniority") == "Seniority"
     assert column_label("Lead Source") == "Lead Source"
     assert column_label("age_days") == "Age (days)"
-    created = pl.DataFrame({"created_at": [datetime(2026, 1, 26, 16, 53, tzinfo=UTC), None]})
-    shown = _shown(created, "created_at", pl.Series([0, 1]))
-    assert shown.to_list() == ["2026-01-26", "missing"]

@@ -57,6 +57,7 @@ def test_a_name_never_has_two_active_versions(workspace: Workspace) -> None:
         assert stale_active.stage == "active"
         with session_scope(workspace.engine) as session:
             registry.promote(session, reference="won:v2")
+        # The switch itself, as the late promotion would run it after its stale read.
         with pytest.raises(Conflict, match="changed while this ran"):
             registry._switch(late, active=third, archived=stale_active)
         late.rollback()

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput, Conflict
+from leadrank.features.contact import CONTACT_MARK, looks_like_contact
 from leadrank.features.workspace import (
     attribute_keys,
     contact_keys,
-    looks_like_contact,
     workspace_features,
 )
 from leadrank.ingest.service import ingest_file
@@ -107,8 +107,8 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         assert runs[0].leads == session.scalar(select(func.count()).select_from(LeadScore))
         # Contact details in custom fields are learnt from as "filled", never as values.
         stored = session.scalars(select(LeadScore.features)).all()
-        cited = pl.Series([v for f in stored for v in (f or {}).values()], dtype=pl.String)
-        assert not looks_like_contact(cited).any()
+        cited = pl.Series([str(v) for f in stored for v in (f or {}).values()], dtype=pl.String)
+        assert cited.len() and not looks_like_contact(cited).any()
         best = top_scores(session, latest_run(session, stage="active"), limit=5)  # type: ignore[arg-type]
         score, lead = best[0]
         assert score.grade in "ABCDE" and 0 <= score.score <= 100
@@ -215,11 +215,12 @@ def test_contact_details_in_custom_fields_become_flags() -> None:
         {"Corporate Phone": "+1 646-337-9106", "Plan": "pro", "Budget": "2500000"},
         {"Corporate Phone": "(555) 123-4567", "Plan": "free", "Budget": "40000"},
         {"Plan": "pro", "Profile": "https://linkedin.com/in/ann", "Budget": "2026"},
+        {"Plan": "call Bo <bo@acme.io>", "Budget": "75000"},
     ]
     leads = pl.DataFrame(
         {
-            "lead_id": [1, 2, 3],
-            "created_at": [datetime(2026, 5, 1, tzinfo=UTC)] * 3,
+            "lead_id": [1, 2, 3, 4],
+            "created_at": [datetime(2026, 5, 1, tzinfo=UTC)] * 4,
             "attributes": [json.dumps(a) for a in attributes],
         }
     )
@@ -237,10 +238,11 @@ def test_contact_details_in_custom_fields_become_flags() -> None:
         attributes=keys,
         contact=contact,
     )
-    assert frame["attr: Corporate Phone"].to_list() == [True, True, False]
-    assert frame["attr: Profile"].to_list() == [False, False, True]
-    assert frame["attr: Plan"].to_list() == ["pro", "free", "pro"]
-    assert frame["attr: Budget"].to_list() == ["2500000", "40000", "2026"]
+    assert frame["attr: Corporate Phone"].to_list() == [True, True, False, False]
+    assert frame["attr: Profile"].to_list() == [False, False, True, False]
+    # A stray address in any other field is masked, cell by cell.
+    assert frame["attr: Plan"].to_list() == ["pro", "free", "pro", CONTACT_MARK]
+    assert frame["attr: Budget"].to_list() == ["2500000", "40000", "2026", "75000"]
 
 
 def test_observation_ages_double_within_the_label_window() -> None:
@@ -281,9 +283,11 @@ def test_cli_train_label_and_score(
     wrong = cli("score", "--blend", "model=0.5,icp=1")
     assert wrong.exit_code == 1 and "e.g. model=0.7" in wrong.stderr
     snapshots = list((tmp_path / "data" / "lake" / "scores").rglob("run-*.parquet"))
-    assert len(snapshots) == 2  # one a scoring run
+    assert len(snapshots) == 2  # one per scoring run
     lake = pl.read_parquet(snapshots[0])
     assert {"lead_id", "run_id", "model_version", "ev_all_count_30d"} <= set(lake.columns)
+    for column in lake.select(pl.col(pl.String)).columns:
+        assert not looks_like_contact(lake[column]).any(), column
     stored = json.loads(
         (tmp_path / "data" / "models" / "meeting-booked" / "v1" / "metadata.json").read_text()
     )
@@ -356,7 +360,8 @@ def test_grade_overrides_stick_and_accounts_roll_up(
     assert overridden.exit_code == 0, overridden.stderr
     shown = cli("leads", "show", str(lead.id))
     assert "grade A set by ana on" in shown.stdout and "met at the fair" in shown.stdout
-    assert f"grade {worst.grade}" in shown.stdout  # the computed grade stays beside it
+    # The computed score and grade stay beside it.
+    assert f"score {worst.score:.1f} grade {worst.grade}" in shown.stdout
 
     # Scoring again updates the computed score and leaves the person's grade alone.
     assert cli("score").exit_code == 0

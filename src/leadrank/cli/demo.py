@@ -17,7 +17,12 @@ from leadrank.ingest.service import ingest_file
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.sample.cli import render_manifest, write_sample
-from leadrank.scoring.repository import served_run, top_accounts, top_scores
+from leadrank.scoring.repository import (
+    current_overrides,
+    served_run,
+    top_accounts,
+    top_scores,
+)
 from leadrank.training import registry
 from leadrank.training.cli import render_training
 
@@ -88,13 +93,16 @@ def demo(
             )
             run = served_run(session)
             best = top_scores(session, run, limit=20)
+            overrides = current_overrides(session, [lead.id for _, lead in best])
             console.rule("6. the 20 leads to work first")
             for score, lead in best:
+                person = overrides.get(lead.id)  # a person's grade is the one served
                 reasons = (
                     score.reasons.get("positive", [])[:2] + score.reasons.get("negative", [])[:1]
                 )
                 console.print(
-                    f"  {score.grade} {score.score:5.1f}  p={score.probability or 0:.2f}  "
+                    f"  {person.grade + '*' if person else score.grade} {score.score:5.1f}  "
+                    f"p={score.probability or 0:.2f}  "
                     f"{(lead.full_name or '')[:24]:24} {(lead.job_title or '')[:26]:26} "
                     f"{(lead.company_name or lead.company_domain or '')[:24]}",
                     markup=False,

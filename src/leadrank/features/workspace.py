@@ -12,17 +12,13 @@ from datetime import datetime
 import polars as pl
 
 from leadrank.features.behaviour import DEFAULT_WINDOWS, behaviour_features
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.features.contact import is_contact_field, masked
 
 # Inputs that identify or timestamp a lead rather than describe it.
 NOT_FEATURES = ("source_created_at", "attributes")
 MAX_ATTRIBUTES = 20  # custom fields kept, the most often filled first
 ATTRIBUTE_SAMPLE = 50_000
 MIN_ATTRIBUTE_SHARE = 0.01
-CONTACT_SHARE = 0.5
-_EMAIL_OR_LINK = r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|(?:https?://|www\.)\S+)$"
-_PHONE_PUNCTUATION = r"[\s().\-/]"
-_DATE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
 AGE_FEATURE = "age_days"
 _DAY_US = 86_400 * 1_000_000
 
@@ -40,46 +36,35 @@ def attribute_keys(leads: pl.DataFrame) -> list[str]:
 
 
 def contact_keys(leads: pl.DataFrame, keys: list[str]) -> list[str]:
-    """The custom fields that hold contact details (mostly emails, phone numbers or links):
-    they are learnt from as "filled or not", so no one's address reaches a model, a reason or
-    the prediction lake."""
-    sample = with_attributes(leads.head(ATTRIBUTE_SAMPLE), keys)
-    contact: list[str] = []
-    for key in keys:
-        column = f"attr: {key}"
-        if column not in sample.columns:
-            continue
-        values = sample.get_column(column).drop_nulls().str.strip_chars()
-        if values.len() and looks_like_contact(values).sum() >= CONTACT_SHARE * values.len():
-            contact.append(key)
-    return contact
-
-
-def looks_like_contact(values: pl.Series) -> pl.Series:
-    """Whether each text is an email address, a web or profile link, or a phone number (7 to
-    15 digits with a leading + or separators, so plain numbers and dates are not phones)."""
-    digits = values.str.replace_all(_PHONE_PUNCTUATION, "")
-    phone = (
-        digits.str.contains(r"^\+?\d{7,15}$")
-        & values.str.contains(r"^\+|[\s()\-/]")
-        & ~values.str.contains(_DATE)
-    )
-    return values.str.contains(_EMAIL_OR_LINK) | phone
+    """The custom fields that are mostly contact details (emails, phone numbers, links): they
+    are learnt from as "filled or not"."""
+    sample = _raw_attributes(leads.head(ATTRIBUTE_SAMPLE), keys)
+    return [key for key, values in sample.items() if is_contact_field(values)]
 
 
 def with_attributes(
     leads: pl.DataFrame, keys: list[str], contact: Collection[str] = ()
 ) -> pl.DataFrame:
-    """Custom fields as columns "attr: KEY" (text; the feature plan types them); the `contact`
-    ones only say whether they are filled."""
-    usable = [key for key in keys if "'" not in key and "\\" not in key]
-    if not usable or "attributes" not in leads.columns:
-        return leads
-    values = {key: pl.col("attributes").str.json_path_match(f"$['{key}']") for key in usable}
+    """Custom fields as columns "attr: KEY" (text; the feature plan types them). The `contact`
+    ones only say whether they are filled; in the others, a stray email, phone number or
+    profile link is replaced by a mark, so none reaches a model, a reason or the lake."""
     return leads.with_columns(
-        (blank_to_null(value).is_not_null() if key in contact else value).alias(f"attr: {key}")
-        for key, value in values.items()
+        (
+            values.str.strip_chars().replace("", None).is_not_null()
+            if key in contact
+            else masked(values)
+        ).alias(f"attr: {key}")
+        for key, values in _raw_attributes(leads, keys).items()
     )
+
+
+def _raw_attributes(leads: pl.DataFrame, keys: list[str]) -> dict[str, pl.Series]:
+    """Each custom field's values as text, as the lead's source sent them."""
+    if "attributes" not in leads.columns:
+        return {}
+    usable = [key for key in keys if "'" not in key and "\\" not in key]
+    attributes = leads.get_column("attributes")
+    return {key: attributes.str.json_path_match(f"$['{key}']") for key in usable}
 
 
 def lead_inputs(leads: pl.DataFrame) -> pl.DataFrame:

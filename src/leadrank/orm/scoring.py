@@ -97,7 +97,16 @@ class GradeOverride(Base):
     computed score keeps updating beside it."""
 
     __tablename__ = "grade_overrides"
-    __table_args__ = (Index("ix_grade_overrides_lead", "lead_id", "cleared_at"),)
+    __table_args__ = (
+        # At most one override in force per lead, whoever sets one at the same moment.
+        Index(
+            "uq_grade_overrides_in_force",
+            "lead_id",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     lead_id: Mapped[int] = mapped_column(BigId)  # no foreign key, like the scores it overrides

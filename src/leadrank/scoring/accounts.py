@@ -43,6 +43,7 @@ def roll_up(scores: pl.DataFrame, companies: pl.DataFrame, grades: GradeScale) -
         .first()
         .alias("best_grade"),
         *((pl.col("grade") == g).sum().alias(g) for g in letters),
+        pl.col("disqualified").all().alias("ruled_out"),
     )
     if modelled:
         rank = pl.col("probability").rank("average")
@@ -79,7 +80,10 @@ def roll_up(scores: pl.DataFrame, companies: pl.DataFrame, grades: GradeScale) -
             )
         )
     return (
-        per_company.with_columns(score.alias("score"))
+        # An account whose every lead the ICP rules out scores 0, as such a lead does.
+        per_company.with_columns(
+            pl.when(pl.col("ruled_out")).then(0.0).otherwise(score).alias("score")
+        )
         .with_columns(
             grades.grade(pl.col("score")).alias("grade"),
             (pl.col("probability").round(4) if modelled else pl.lit(None, dtype=pl.Float64)).alias(

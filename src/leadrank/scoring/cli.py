@@ -120,7 +120,7 @@ def override_command(
 ) -> None:
     """Set a lead's grade by hand (it sticks while the computed score keeps updating), or
     --clear it."""
-    who = by or getpass.getuser()
+    who = by or _system_user()
     with workspace_session() as session:
         lead = get_lead(session, ref=ref).lead
         if clear:
@@ -134,3 +134,11 @@ def override_command(
             f"lead {lead.id}: grade {override.grade} set by {override.set_by} ({override.reason})",
             markup=False,
         )
+
+
+def _system_user() -> str:
+    """The name of who runs the command; containers may have none."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

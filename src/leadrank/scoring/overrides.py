@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from leadrank.errors import BadInput, NotFound
+from leadrank.errors import BadInput, Conflict, NotFound
 from leadrank.orm import Lead
 from leadrank.orm.scoring import GradeOverride
 from leadrank.scoring.repository import current_overrides
@@ -25,27 +26,39 @@ def set_override(
         raise BadInput(f"grade {grade!r} is not one of A, B, C, D, E")
     if not reason.strip():
         raise BadInput("say why (--reason): the next person to read the grade will want to know")
-    if not by.strip():
-        raise BadInput("say who sets it (--by)")
+    who = _who(by)
     if session.get(Lead, lead_id) is None:
         raise NotFound(f"no lead {lead_id}")
     now = datetime.now(UTC)
     previous = current_overrides(session, [lead_id]).get(lead_id)
     if previous is not None:
-        previous.cleared_by, previous.cleared_at = by.strip(), now
+        previous.cleared_by, previous.cleared_at = who, now
+        session.flush()  # cleared first: the database allows one override in force per lead
     override = GradeOverride(
-        lead_id=lead_id, grade=letter, reason=reason.strip(), set_by=by.strip(), set_at=now
+        lead_id=lead_id, grade=letter, reason=reason.strip(), set_by=who, set_at=now
     )
     session.add(override)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"lead {lead_id}'s grade was overridden by someone else just now; look again"
+        ) from exc
     return override
 
 
 def clear_override(session: Session, *, lead_id: int, by: str) -> GradeOverride:
     """End a lead's override: its computed grade is served again."""
+    who = _who(by)
     override = current_overrides(session, [lead_id]).get(lead_id)
     if override is None:
         raise NotFound(f"lead {lead_id} has no grade override to clear")
-    override.cleared_by, override.cleared_at = by.strip() or "unknown", datetime.now(UTC)
+    override.cleared_by, override.cleared_at = who, datetime.now(UTC)
     session.flush()
     return override
+
+
+def _who(by: str) -> str:
+    if not by.strip():
+        raise BadInput("say who you are (--by NAME)")
+    return by.strip()

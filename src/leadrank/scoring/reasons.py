@@ -70,7 +70,7 @@ def model_reasons(
     cited = pl.concat(sides).sort("col")
     bounds = np.searchsorted(cited.get_column("col").to_numpy(), np.arange(len(columns) + 1))
     values = [
-        _shown(source, name, cited.get_column("row").slice(lo, hi - lo))
+        shown_values(source, name, cited.get_column("row").slice(lo, hi - lo))
         for name, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
         if hi > lo
     ]
@@ -148,7 +148,7 @@ def _side(
     )
 
 
-def _shown(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
+def shown_values(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
     """Some rows of a column as a person reads them: 81.4 rather than 81.39328, 3 rather than
     3.0, "missing" for an empty cell."""
     if name not in source.columns:

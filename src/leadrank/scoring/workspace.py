@@ -84,13 +84,13 @@ def score_workspace(
         leads, events, profile or load_profile(None), engagement, now, reasons=active is None
     )
     shared = _Pass(
-        session,
-        rules,
-        company_of_leads(session),
-        blend or Blend(),
-        grades or GradeScale(),
-        now,
-        started,
+        session=session,
+        rules=rules,
+        companies=company_of_leads(session),
+        blend=blend or Blend(),
+        grades=grades or GradeScale(),
+        now=now,
+        started=started,
     )
     if active is None:
         return [_store(shared, None, "rules", None)]

@@ -15,7 +15,10 @@ def row_groups(groups: npt.ArrayLike | None, size: int) -> Groups:
     """Each row's group as 0..n-1; with no groups, every row is its own."""
     if groups is None:
         return np.arange(size, dtype=np.int64)
-    _, codes = np.unique(np.asarray(groups), return_inverse=True)
+    values = np.asarray(groups)
+    if len(values) != size:
+        raise ValueError(f"{len(values)} groups for {size} rows")
+    _, codes = np.unique(values, return_inverse=True)
     return codes.astype(np.int64)
 
 

@@ -21,13 +21,14 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from leadrank.training.bundle import Algorithm, Calibration, LinearModel, Matrix
 from leadrank.training.design import LinearDesign
-from leadrank.training.groups import Groups, row_groups, stratified_folds
+from leadrank.training.groups import Groups, row_groups, sample_groups, stratified_folds
 
 Labels = npt.NDArray[np.int8]
 _JSON_PUNCTUATION = re.compile(r'[",:\[\]{}]')
 MAX_ROUNDS = 2_000
 PARALLEL_ROWS = 100_000  # tables at least this long train on every core
 PATIENCE = 50
+STOPPING_SHARE = 0.15  # of each fold's training rows, where boosting decides to stop
 _TREES: dict[str, Any] = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -121,8 +122,11 @@ def cross_validate(
 ) -> list[Tried]:
     """Each candidate's out-of-fold predictions and AUC, folds keeping `groups` whole; later
     candidates are skipped once the budget is spent (the first of each algorithm always runs)."""
-    codes = groups if groups is not None else row_groups(None, len(y))
+    codes = row_groups(groups, len(y))  # renumbered: a sample holds only some groups
     splits = stratified_folds(y, codes, folds=folds, seed=seed)
+    # Boosting stops on a part of each fold's training rows, never on the rows it is then
+    # judged and calibrated on, which would flatter the trees against the linear model.
+    stops = [sample_groups(y, codes, train, share=STOPPING_SHARE, seed=seed) for train, _ in splits]
     started = time.monotonic()
     tried: list[Tried] = []
     for candidate in candidates:
@@ -132,16 +136,17 @@ def cross_validate(
         clock = time.monotonic()
         out = np.zeros(len(y))
         rounds: list[int] = []
-        for train, held in splits:
+        for (train, held), stop in zip(splits, stops, strict=True):
             if candidate.algorithm == "lightgbm":
+                fit_rows = np.setdiff1d(train, stop, assume_unique=True)
                 booster = fit_trees(
                     candidate,
-                    features[train],
-                    y[train],
+                    features[fit_rows],
+                    y[fit_rows],
                     feature_names=feature_names,
                     categorical=categorical,
                     seed=seed,
-                    valid=(features[held], y[held]),
+                    valid=(features[stop], y[stop]),
                 )
                 rounds.append(booster.best_iteration or booster.current_iteration())
                 out[held] = booster.predict(features[held], raw_score=True)

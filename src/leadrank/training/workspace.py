@@ -158,8 +158,8 @@ def train_workspace(
     y = snapshots.get_column("label").to_numpy()
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
-    # Lifetime totals grow with a lead's age, which is the observation window in training and
-    # anything at all when scoring: only windowed counts and recency carry over.
+    # Lifetime totals grow with a lead's age, which training sees only up to its oldest look
+    # and scoring sees without bound: only windowed counts and recency carry over.
     lifetime = tuple(
         name
         for name in behaviour

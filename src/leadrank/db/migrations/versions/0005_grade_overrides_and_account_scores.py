@@ -33,7 +33,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grade_overrides")),
     )
     with op.batch_alter_table("grade_overrides", schema=None) as batch_op:
-        batch_op.create_index("ix_grade_overrides_lead", ["lead_id", "cleared_at"], unique=False)
+        batch_op.create_index(
+            "uq_grade_overrides_in_force",
+            ["lead_id"],
+            unique=True,
+            sqlite_where=sa.text("cleared_at IS NULL"),
+            postgresql_where=sa.text("cleared_at IS NULL"),
+        )
 
     op.create_table(
         "account_scores",
@@ -72,7 +78,11 @@ def downgrade() -> None:
 
     op.drop_table("account_scores")
     with op.batch_alter_table("grade_overrides", schema=None) as batch_op:
-        batch_op.drop_index("ix_grade_overrides_lead")
+        batch_op.drop_index(
+            "uq_grade_overrides_in_force",
+            sqlite_where=sa.text("cleared_at IS NULL"),
+            postgresql_where=sa.text("cleared_at IS NULL"),
+        )
 
     op.drop_table("grade_overrides")
     # ### end Alembic commands ###

@@ -1,0 +1,28 @@
+"""How reasons show the values they cite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from leadrank.scoring.reasons import shown_values
+
+
+def test_values_read_as_a_person_reads_them() -> None:
+    frame = pl.DataFrame(
+        {
+            "created_at": [datetime(2026, 1, 26, 16, 53, tzinfo=UTC), None, None],
+            "visits": [3.0, 81.39328, None],
+            "ev_email_replied_days_since_last": [12.4, None, 0.2],
+        }
+    )
+    rows = pl.Series([0, 1, 2])
+    assert shown_values(frame, "created_at", rows).to_list() == ["2026-01-26", "missing", "missing"]
+    assert shown_values(frame, "visits", rows).to_list() == ["3", "81.4", "missing"]
+    assert shown_values(frame, "ev_email_replied_days_since_last", rows).to_list() == [
+        "12 days ago",
+        "never",
+        "0 days ago",
+    ]
+    assert shown_values(frame, "absent", rows).to_list() == ["missing"] * 3
