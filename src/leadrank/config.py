@@ -42,6 +42,19 @@ class Settings(BaseSettings):
         ),
     )
 
+    api_model: str = Field(
+        default="api-leads",
+        description="Registry name of the table model the scoring API serves when active.",
+    )
+    api_demo_model: bool = Field(
+        default=True,
+        description="Serve the built-in demo model while no model of that name is active.",
+    )
+    api_max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
+    )
+    api_access_log: bool = Field(default=True, description="One JSON log line per request.")
+
     @field_validator("database_url")
     @classmethod
     def _normalise_driver(cls, url: str) -> str:

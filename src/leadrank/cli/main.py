@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from leadrank.cli.console import console, err_console
 from leadrank.cli.demo import demo
+from leadrank.cli.serve import serve
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.migrate import current_revision
@@ -57,6 +58,7 @@ app.add_typer(models_app, name="models")
 app.command()(stats)
 app.command()(sample)
 app.command()(demo)
+app.command()(serve)
 
 
 def main() -> None:

@@ -47,6 +47,21 @@ class GradeScale(BaseModel):
         """ "A ≥ 90, B ≥ 75, C ≥ 50, D ≥ 25, else E"."""
         return f"A ≥ {self.a:g}, B ≥ {self.b:g}, C ≥ {self.c:g}, D ≥ {self.d:g}, else E"
 
+    def grades(self, scores: list[float]) -> list[str]:
+        """The grade letter of each score, for a few scores at a time."""
+        return [
+            "A"
+            if s >= self.a
+            else "B"
+            if s >= self.b
+            else "C"
+            if s >= self.c
+            else "D"
+            if s >= self.d
+            else "E"
+            for s in scores
+        ]
+
     def grade(self, score: pl.Expr) -> pl.Expr:
         """The grade letter of each score (null stays null)."""
         return (

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
@@ -110,22 +111,27 @@ def _per_row(rows: int, row_of: pl.Series, texts: pl.Series) -> pl.Series:
     return series
 
 
-def _side(
+@dataclass
+class Pushes:
+    """The strongest pushes of one sign, as parallel arrays: the row, its rank on that row
+    (strongest first), the column, and its rounded points."""
+
+    row: npt.NDArray[np.int64]
+    rank: npt.NDArray[np.int64]
+    col: npt.NDArray[np.int64]
+    points: Matrix
+
+
+def top_pushes(
     contributions: Matrix, raw: Matrix, probability: Matrix, calibration: Calibration, *, sign: int
-) -> pl.DataFrame:
-    """The strongest pushes of one sign: row, rank, col, points (only those worth saying)."""
+) -> Pushes:
+    """Per row, the TOP columns that pushed its probability most in direction `sign`, in
+    points of probability, keeping only those of at least MIN_POINTS."""
     rows, width = contributions.shape
     top = min(TOP, width)
     if top == 0:
-        return pl.DataFrame(
-            schema={
-                "row": pl.Int64,
-                "rank": pl.Int64,
-                "col": pl.Int64,
-                "points": pl.Float64,
-                "side": pl.Int64,
-            }
-        )
+        empty = np.zeros(0, dtype=np.int64)
+        return Pushes(empty, empty, empty, np.zeros(0))
     signed = -sign * contributions
     chosen = (
         np.argpartition(signed, top - 1, axis=1)[:, :top]
@@ -137,15 +143,41 @@ def _side(
     pushed = np.take_along_axis(contributions, chosen, axis=1)
     points = 100 * (probability[:, None] - calibration.apply(raw[:, None] - pushed))
     keep = (sign * points >= MIN_POINTS).ravel()
+    return Pushes(
+        np.repeat(np.arange(rows, dtype=np.int64), top)[keep],
+        np.tile(np.arange(top, dtype=np.int64), rows)[keep],
+        chosen.ravel().astype(np.int64)[keep],
+        np.round(points.ravel()[keep]),
+    )
+
+
+def _side(
+    contributions: Matrix, raw: Matrix, probability: Matrix, calibration: Calibration, *, sign: int
+) -> pl.DataFrame:
+    """`top_pushes` as a frame: row, rank, col, points, side."""
+    pushes = top_pushes(contributions, raw, probability, calibration, sign=sign)
     return pl.DataFrame(
         {
-            "row": np.repeat(np.arange(rows, dtype=np.int64), top)[keep],
-            "rank": np.tile(np.arange(top, dtype=np.int64), rows)[keep],
-            "col": chosen.ravel().astype(np.int64)[keep],
-            "points": np.round(points.ravel()[keep]),
-            "side": np.full(int(keep.sum()), sign, dtype=np.int64),
-        }
+            "row": pushes.row,
+            "rank": pushes.rank,
+            "col": pushes.col,
+            "points": pushes.points,
+            "side": np.full(len(pushes.row), sign, dtype=np.int64),
+        },
+        schema={
+            "row": pl.Int64,
+            "rank": pl.Int64,
+            "col": pl.Int64,
+            "points": pl.Float64,
+            "side": pl.Int64,
+        },
     )
+
+
+def signed_points(points: float) -> str:
+    """ "+12" / "-8" from rounded points, as `_signed` writes them."""
+    whole = int(points)
+    return f"+{whole}" if points >= 0 else str(whole)
 
 
 def shown_values(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,35 +67,81 @@ class LinearModel:
 
     def raw_and_contributions(self, features: Matrix) -> tuple[Matrix, Matrix]:
         """Log-odds and each feature's part of them (coefficient times the distance from the
-        training mean), feature by feature: the wide one-hot
-        design is never built (a category's part is its coefficient, looked up)."""
+        training mean), feature by feature: the wide one-hot design is never built (a
+        category's part is its coefficient, looked up), and the number columns are done all
+        at once, which keeps a one-row request cheap."""
+        prepared = self._prepared
+        out = np.empty((features.shape[0], len(self.design.columns)), order="F")
+        numbers = features[:, prepared.numeric]
+        missing = np.isnan(numbers)
+        filled = np.where(missing, prepared.fill, np.clip(numbers, prepared.low, prepared.high))
+        out[:, prepared.numeric] = (
+            prepared.weight * (filled - prepared.mean) / prepared.scale
+            + prepared.missing_weight * missing
+            - prepared.numeric_centre
+        )
+        for index, codes, weights, centre in prepared.categories:
+            values = features[:, index]
+            if codes.size:
+                slot = np.clip(np.searchsorted(codes, values), 0, codes.size - 1)
+                out[:, index] = np.where(codes[slot] == values, weights[slot], 0.0) - centre
+            else:
+                out[:, index] = 0.0
+        raw = out.sum(axis=1) + prepared.offset
+        return np.asarray(raw, dtype=np.float64), out
+
+    @cached_property
+    def _prepared(self) -> _PreparedLinear:
         coef = np.asarray(self.coef)
         means = np.asarray(self.design.means)
-        out = np.empty((features.shape[0], len(self.design.columns)), order="F")
+        numeric: list[int] = []
+        rows: list[tuple[float, ...]] = []
+        categories: list[tuple[int, Matrix, Matrix, float]] = []
         position = 0
         for index, column in enumerate(self.design.columns):
-            values = features[:, index]
             width = len(column.names)
             weights = coef[position : position + width]
             centre = float(weights @ means[position : position + width])
             if column.categorical:
-                codes = np.asarray(column.codes)
-                if codes.size:
-                    slot = np.clip(np.searchsorted(codes, values), 0, codes.size - 1)
-                    found = codes[slot] == values
-                    out[:, index] = np.where(found, weights[slot], 0.0) - centre
-                else:
-                    out[:, index] = 0.0
+                categories.append((index, np.asarray(column.codes), weights, centre))
             else:
-                missing = np.isnan(values)
-                filled = np.where(missing, column.fill, np.clip(values, column.low, column.high))
-                part = weights[0] * (filled - column.mean) / column.scale
-                if column.flag_missing:
-                    part += weights[1] * missing
-                out[:, index] = part - centre
+                numeric.append(index)
+                flag = float(weights[1]) if column.flag_missing else 0.0
+                settings = (column.fill, column.low, column.high, column.mean, column.scale)
+                rows.append((*settings, float(weights[0]), flag, centre))
             position += width
-        raw = out.sum(axis=1) + self.intercept + float(coef @ means)
-        return np.asarray(raw, dtype=np.float64), out
+        table = np.asarray(rows, dtype=np.float64).reshape(len(rows), 8).T
+        return _PreparedLinear(
+            np.asarray(numeric, dtype=np.intp),
+            table[0],
+            table[1],
+            table[2],
+            table[3],
+            table[4],
+            table[5],
+            table[6],
+            table[7],
+            categories,
+            self.intercept + float(coef @ means),
+        )
+
+
+@dataclass
+class _PreparedLinear:
+    """A linear model's numbers laid out for scoring: one array per setting of the number
+    columns, and the category columns one by one."""
+
+    numeric: npt.NDArray[np.intp]
+    fill: Matrix
+    low: Matrix
+    high: Matrix
+    mean: Matrix
+    scale: Matrix
+    weight: Matrix
+    missing_weight: Matrix
+    numeric_centre: Matrix
+    categories: list[tuple[int, Matrix, Matrix, float]]
+    offset: float
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The HTTP plumbing shared by every route: one error shape, request ids, health."""

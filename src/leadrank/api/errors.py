@@ -1,0 +1,125 @@
+"""One JSON error shape for every failure, with the request's id:
+{"error": {"status": 422, "code": "invalid_payload", "message": "...", "request_id": "..."}}.
+
+Services raise AppError subclasses; these handlers turn them, FastAPI's own validation errors
+and anything unexpected into that shape. Bad input is never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from leadrank.errors import AppError
+
+log = structlog.get_logger("leadrank.api")
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_payload",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ErrorBody(msgspec.Struct):
+    """What went wrong."""
+
+    status: int
+    code: str
+    message: str
+    request_id: str | None = None
+    path: str | None = None  # where in the payload, for 422
+
+
+class ErrorResponse(msgspec.Struct):
+    """The one error shape."""
+
+    error: ErrorBody
+
+
+class InvalidPayload(AppError):
+    """The body does not follow the schema; `path` says where ("$.leads[3].form_fills")."""
+
+    status_code = 422
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class PayloadTooLarge(AppError):
+    """More than a request may carry."""
+
+    status_code = 413
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    path: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error shape as a response."""
+    body = ErrorBody(
+        status=status,
+        code=_CODES.get(status, "error"),
+        message=message,
+        request_id=getattr(request.state, "request_id", None),
+        path=path,
+    )
+    return Response(
+        msgspec.json.encode(ErrorResponse(body)),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return error_response(request, exc.status_code, exc.message, path=getattr(exc, "path", None))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(
+        request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+    where = "$" + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in first.get("loc", ())[1:]
+    )
+    return error_response(request, 422, str(first.get("msg", "invalid request")), path=where)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
+    return error_response(request, 500, "internal error; the request id is in the logs")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every kind of failure through the one error shape."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

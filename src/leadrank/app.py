@@ -1,0 +1,79 @@
+"""`create_app(settings)`: the FastAPI application of `leadrank serve`.
+
+Nothing is built at import time: the lifespan opens the database engine and loads the model
+the scoring API serves, once per process, and every route reads them from `app.state`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from leadrank import __version__
+from leadrank.api import health
+from leadrank.api.errors import install_error_handlers
+from leadrank.api.middleware import RequestContext
+from leadrank.config import Settings, get_settings
+from leadrank.db.engine import build_engine, session_scope
+from leadrank.kit.logs import configure_logging
+from leadrank.scoring import routes as scoring_routes
+from leadrank.scoring.api_model import load_api_model
+from leadrank.scoring.api_service import ApiScorer
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API with its routes, error shape and middleware."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.api_access_log:
+            # Each worker process configures its own logging: workers are spawned afresh.
+            configure_logging(settings.log_level if settings.log_level != "WARNING" else "INFO")
+        engine = build_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        with session_scope(engine) as session:
+            model = load_api_model(session, settings)
+        app.state.api_model = model
+        app.state.api_scorer = ApiScorer(model) if model is not None else None
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="leadrank",
+        version=__version__,
+        summary="Self-hosted B2B lead scoring and enrichment",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(scoring_routes.router)
+    _publish_schemas(app)
+    app.add_middleware(
+        RequestContext,
+        max_body_bytes=settings.api_max_body_bytes,
+        access_log=settings.api_access_log,
+    )
+    return app
+
+
+def _publish_schemas(app: FastAPI) -> None:
+    """Add the msgspec schemas of the scoring endpoint to the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(
+                scoring_routes.COMPONENTS
+            )
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,111 @@
+"""Stateless scoring for the API: a request's leads through the model that serves the API.
+
+The leads become the table `api_frame` builds and go through `score_frame`, the same code
+that scores a file with `leadrank score --data`, so an answer never differs from what the
+same model gives a table.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from leadrank.scoring.api_fast import Scored, compile_scorer
+from leadrank.scoring.api_leads import api_frame_of, api_values
+from leadrank.scoring.api_model import ApiModel
+from leadrank.scoring.api_schemas import (
+    RESERVED_NAMES,
+    LeadScore,
+    Reasons,
+    ScoreRequest,
+    ScoreResponse,
+)
+from leadrank.scoring.model_scores import score_frame
+
+GRADE_POINTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
+
+
+class ApiScorer:
+    """Scores requests with one model: through its compiled path when it has one, else
+    through Polars as `leadrank score --data` does."""
+
+    def __init__(self, model: ApiModel) -> None:
+        self.model = model
+        self.compiled = compile_scorer(model)
+
+    def score(self, request: ScoreRequest, *, request_id: str) -> ScoreResponse:
+        """Score every lead of a request, in its order."""
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        model, rows = self.model, len(request.leads)
+        values = api_values(request.leads, now=now, custom_names=model.custom_names)
+        scored = (
+            self.compiled.score(values, rows) if self.compiled else _through_polars(model, values)
+        )
+        score_100 = np.asarray(model.bundle.score(scored.probability), dtype=np.float64)
+        per_lead = round((time.perf_counter() - started) * 1000 / rows, 3)
+        results = [
+            LeadScore(
+                score=GRADE_POINTS[grade],
+                score_100=round(float(value), 1),
+                probability=round(float(p), 4),
+                grade=grade,
+                confidence=round(float(c), 2),
+                features_used=int(n),
+                reasons=Reasons(positive=pos, negative=neg),
+                prediction_time_ms=per_lead,
+                id=lead.id,
+            )
+            for lead, value, grade, p, c, n, pos, neg in zip(
+                request.leads,
+                score_100.tolist(),
+                model.grades.grades(score_100.tolist()),
+                scored.probability.tolist(),
+                scored.confidence,
+                scored.features_used,
+                scored.positive,
+                scored.negative,
+                strict=True,
+            )
+        ]
+        return ScoreResponse(
+            request_id=request.request_id or request_id,
+            timestamp=now,
+            total_leads=rows,
+            processing_time_ms=round((time.perf_counter() - started) * 1000, 3),
+            model_version=model.version,
+            status="success",
+            scores=results,
+        )
+
+
+def _through_polars(model: ApiModel, values: dict[str, list[Any]]) -> Scored:
+    """The same scores through `score_frame`, the path of `leadrank score --data`."""
+    frame = api_frame_of(values)
+    scores = score_frame(model.bundle, frame)
+    return Scored(
+        scores.probability,
+        scores.confidence.tolist(),
+        _features_used(frame, model.input_columns),
+        scores.positive.to_list(),
+        scores.negative.to_list(),
+    )
+
+
+def reserved_custom_names(request: ScoreRequest) -> list[str]:
+    """Custom feature names that would shadow a core field."""
+    return sorted(
+        {name for lead in request.leads for name in (lead.custom_features or {})} & RESERVED_NAMES
+    )
+
+
+def _features_used(frame: pl.DataFrame, columns: list[str]) -> list[int]:
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return [0] * frame.height
+    counts = frame.select(pl.sum_horizontal(pl.col(c).is_not_null() for c in present))
+    return counts.to_series().to_list()

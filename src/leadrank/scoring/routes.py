@@ -1,0 +1,115 @@
+"""`POST /api/v1/scoring/score` (and its alias `POST /api/v1/score`): thin, and fast.
+
+The body is decoded and validated by msgspec straight from bytes and the answer encoded the
+same way; FastAPI's pydantic layer is skipped on this path only, and the schemas are still
+published in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from leadrank.api.errors import ErrorResponse, InvalidPayload, PayloadTooLarge
+from leadrank.errors import AppError
+from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
+from leadrank.scoring.api_service import reserved_custom_names
+
+router = APIRouter(prefix="/api/v1", tags=["scoring"])
+_decoder = msgspec.json.Decoder(ScoreRequest)
+_encoder = msgspec.json.Encoder()
+_LEADS_OVER = f"length <= {MAX_LEADS}"
+
+
+class NoModel(AppError):
+    """Nothing to score with."""
+
+    status_code = 503
+
+
+_SCHEMAS, COMPONENTS = msgspec.json.schema_components(
+    (ScoreRequest, ScoreResponse, ErrorResponse), ref_template="#/components/schemas/{name}"
+)
+
+
+def _openapi() -> dict[str, Any]:
+    request, response, error_shape = _SCHEMAS
+    error = {"content": {"application/json": {"schema": error_shape}}}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
+        "responses": {
+            "200": {
+                "description": "Every lead's score, in the request's order",
+                "content": {"application/json": {"schema": response}},
+            },
+            "400": {"description": "The body is not JSON", **error},
+            "413": {"description": f"More than {MAX_LEADS} leads, or too large a body", **error},
+            "422": {"description": "The body does not follow the schema", **error},
+            "503": {"description": "No model to score with", **error},
+        },
+    }
+
+
+async def _score(request: Request) -> Response:
+    body = await request.body()
+    try:
+        payload = _decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `")
+        path = where.rstrip("`") or "$"
+        if path == "$.leads" and _LEADS_OVER in message:
+            raise PayloadTooLarge(f"at most {MAX_LEADS} leads per request") from None
+        raise InvalidPayload(message, path) from None
+    except msgspec.DecodeError as exc:
+        raise BadJson(f"the body is not valid JSON: {exc}") from None
+    reserved = reserved_custom_names(payload)
+    if reserved:
+        raise InvalidPayload(
+            f"custom feature names that are core fields: {', '.join(reserved)}",
+            "$.leads[*].custom_features",
+        )
+    scorer = request.app.state.api_scorer
+    if scorer is None:
+        raise NoModel(
+            "no model serves the API: train one named like LEADRANK_API_MODEL with "
+            "`leadrank train --data`, or turn LEADRANK_API_DEMO_MODEL back on"
+        )
+    answer = scorer.score(payload, request_id=request.state.request_id)
+    return Response(_encoder.encode(answer), media_type="application/json")
+
+
+class BadJson(AppError):
+    """The body is not JSON at all."""
+
+    status_code = 400
+
+
+_DESCRIPTION = (
+    "Score 1 to 500 leads with the model the API serves (the demo model until one is active). "
+    "Each answer carries score 1-5, score_100, probability, grade, confidence, the number of "
+    "the model's inputs the lead filled, and the top reasons for and against."
+)
+
+router.add_api_route(
+    "/scoring/score",
+    _score,
+    methods=["POST"],
+    summary="Score leads",
+    description=_DESCRIPTION,
+    response_class=Response,
+    openapi_extra=_openapi(),
+    operation_id="score_leads",
+)
+router.add_api_route(
+    "/score",
+    _score,
+    methods=["POST"],
+    summary="Score leads (alias of /api/v1/scoring/score)",
+    description=_DESCRIPTION,
+    response_class=Response,
+    openapi_extra=_openapi(),
+    operation_id="score_leads_alias",
+)

@@ -1,0 +1,40 @@
+"""Health, liveness and readiness, and the OpenAPI document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.api.conftest import Server
+
+
+def test_health_live_and_ready(api: Server) -> None:
+    assert api.client.get("/api/v1/health/live").json() == {"status": "live"}
+    ready = api.client.get("/api/v1/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["migrations"]["ok"] is True
+    health = api.client.get("/api/v1/health").json()
+    assert health["status"] == "ok" and health["model_version"] == "demo:v1"
+
+
+def test_not_ready_without_a_model(start_server: Callable[..., Server]) -> None:
+    server = start_server(api_demo_model=False, api_model="none-yet")
+    ready = server.client.get("/api/v1/health/ready")
+    assert ready.status_code == 503 and ready.json()["checks"]["model"]["ok"] is False
+
+
+def test_the_openapi_document_describes_the_scoring_contract(api: Server) -> None:
+    document = api.client.get("/openapi.json").json()
+    operation = document["paths"]["/api/v1/scoring/score"]["post"]
+    request = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert request == {"$ref": "#/components/schemas/ScoreRequest"}
+    schemas = document["components"]["schemas"]
+    lead = schemas["ApiLead"]["properties"]
+    assert {
+        "company_size",
+        "existing_customer",
+        "custom_features",
+        "last_campaign_interaction",
+    } <= set(lead)
+    assert schemas["ScoreRequest"]["properties"]["leads"]["maxItems"] == 500
+    assert set(operation["responses"]) == {"200", "400", "413", "422", "503"}
+    assert "/api/v1/score" in document["paths"]

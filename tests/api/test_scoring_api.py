@@ -1,0 +1,154 @@
+"""`POST /api/v1/scoring/score` through a real server: answers, errors and the model served."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadrank.db.engine import session_scope
+from leadrank.sample.api_leads import api_training_table
+from leadrank.training import registry
+from leadrank.training.fit import TrainOptions, fit_table
+from tests.api.conftest import Server
+from tests.conftest import Workspace
+
+EAGER = {
+    "seniority_level": "vp",
+    "job_title": "VP of Sales",
+    "company_size": "201-500",
+    "industry": "Software",
+    "geography": "Europe",
+    "email_engagement_score": 82.5,
+    "website_sessions": 14,
+    "pages_viewed": 60,
+    "time_on_site": 1800,
+    "form_fills": 3,
+    "content_downloads": 4,
+    "campaign_touchpoints": 6,
+    "last_campaign_interaction": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
+    "account_revenue": 40_000_000,
+    "account_employees": 320,
+    "existing_customer": True,
+}
+COLD = {"seniority_level": "individual_contributor", "industry": "Government", "form_fills": 0}
+
+
+def _score(server: Server, body: object, path: str = "/api/v1/scoring/score", **headers: str):  # type: ignore[no-untyped-def]
+    return server.client.post(path, json=body, headers=headers)
+
+
+def test_scores_come_back_in_order_with_reasons(api: Server) -> None:
+    answer = _score(
+        api,
+        {"leads": [{**EAGER, "id": "eager"}, {**COLD, "id": "cold"}]},
+        **{"X-Request-ID": "req-42"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-request-id"] == "req-42"
+    body = answer.json()
+    assert body["request_id"] == "req-42" and body["status"] == "success"
+    assert body["model_version"] == "demo:v1" and body["total_leads"] == 2
+    eager, cold = body["scores"]
+    assert (eager["id"], cold["id"]) == ("eager", "cold")
+    assert eager["probability"] > cold["probability"]
+    assert eager["score_100"] > cold["score_100"] and eager["score"] >= cold["score"]
+    assert eager["grade"] in "ABCDE" and 1 <= eager["score"] <= 5
+    assert eager["features_used"] == 16 and cold["features_used"] == 3
+    assert eager["confidence"] > cold["confidence"]
+    assert any("Form fills is 3 (+" in r for r in eager["reasons"]["positive"])
+    assert any(r.startswith("Industry is Government (-") for r in cold["reasons"]["negative"])
+    assert body["processing_time_ms"] > 0 and eager["prediction_time_ms"] > 0
+
+
+def test_a_full_batch_and_the_alias(api: Server) -> None:
+    batch = _score(api, {"leads": [EAGER, COLD] * 250}, "/api/v1/score")
+    assert batch.status_code == 200
+    scores = batch.json()["scores"]
+    assert len(scores) == 500 and scores[0] == {
+        **scores[2],
+        "prediction_time_ms": scores[0]["prediction_time_ms"],
+    }
+    assert batch.headers["x-request-id"]  # one is made when the caller sends none
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "path", "words"),
+    [
+        (
+            {"leads": [{"form_fills": "many"}]},
+            422,
+            "$.leads[0].form_fills",
+            "Expected `int | null`, got `str`",
+        ),
+        ({"leads": [{"form_fills": -1}]}, 422, "$.leads[0].form_fills", ">= 0"),
+        ({"leads": [{"fomr_fills": 2}]}, 422, "$.leads[0]", "unknown field"),
+        ({"leads": []}, 422, "$.leads", "length >= 1"),
+        ({"lead": [EAGER]}, 422, "$", "unknown field"),
+        ({"leads": [{"custom_features": {"industry": 1}}]}, 422, None, "core fields: industry"),
+        ({"leads": [COLD] * 501}, 413, None, "at most 500 leads"),
+    ],
+)
+def test_bad_payloads_get_one_error_shape(
+    api: Server, body: object, status: int, path: str | None, words: str
+) -> None:
+    answer = _score(api, body)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["status"] == status and error["request_id"] == answer.headers["x-request-id"]
+    assert words in error["message"]
+    if path:
+        assert error["path"] == path
+
+
+def test_not_json_and_too_large_bodies(start_server: Callable[..., Server]) -> None:
+    server = start_server(api_max_body_bytes=4096)
+    broken = server.client.post(
+        "/api/v1/scoring/score",
+        content=b'{"leads": [',
+        headers={"content-type": "application/json"},
+    )
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "bad_request"
+    huge = _score(server, {"leads": [EAGER] * 40})
+    assert huge.status_code == 413 and "4,096 bytes" in huge.json()["error"]["message"]
+    chunks = server.client.post(
+        "/api/v1/scoring/score",
+        content=iter([b'{"leads": [', b"{}," * 3000, b"{}]}"]),
+        headers={"content-type": "application/json"},
+    )
+    assert chunks.status_code == 413
+    missing = server.client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    wrong_method = server.client.get("/api/v1/scoring/score")
+    assert wrong_method.status_code == 405
+
+
+def test_the_active_model_of_the_api_name_serves(
+    workspace: Workspace, start_server: Callable[..., Server], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    frame, converted = api_training_table(rows=2_000, seed=5)
+    frame = frame.with_columns((frame["form_fills"].fill_null(0) * 2).alias("intent"))
+    result = fit_table(
+        frame, converted, target="converted", options=TrainOptions(time_budget=0.0, folds=3)
+    )
+    with session_scope(workspace.engine) as session:
+        registry.register(
+            session,
+            bundle=result.bundle,
+            name="api-leads",
+            kind="table",
+            target="converted",
+            data_dir=tmp_path,
+        )
+    server = start_server()
+    answer = _score(server, {"leads": [{**EAGER, "custom_features": {"intent": 6}}, COLD]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["model_version"] == "api-leads:v1"
+    assert answer.json()["scores"][0]["features_used"] == 17
+    off = start_server(api_demo_model=False, api_model="nothing-trained")
+    refused = _score(off, {"leads": [COLD]})
+    assert (
+        refused.status_code == 503
+        and "LEADRANK_API_DEMO_MODEL" in refused.json()["error"]["message"]
+    )

@@ -1,0 +1,56 @@
+"""`leadrank serve` as a user starts it: a real process with two workers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.api.conftest import _free_port
+from tests.conftest import CliResult, Workspace
+
+
+def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -> None:
+    if workspace.backend != "sqlite":
+        return  # the same process on PostgreSQL adds nothing here
+    port = _free_port()
+    env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url, "LEADRANK_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "leadrank serve did not become ready"
+            time.sleep(0.2)
+        answer = httpx.post(f"{url}/api/v1/score", json={"leads": [{"form_fills": 2}]}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["model_version"] == "demo:v1"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "no authentication: this machine only" in stderr
+    # One JSON line per request, with its id and no one's details.
+    assert '"path": "/api/v1/score"' in stderr and '"request_id"' in stderr
+
+
+def test_serve_refuses_to_listen_beyond_this_machine(cli: Callable[..., CliResult]) -> None:
+    refused = cli("serve", "--host", "0.0.0.0")
+    assert refused.exit_code == 1 and "only listens on this machine" in refused.stderr
