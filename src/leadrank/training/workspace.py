@@ -159,13 +159,13 @@ def train_workspace(
     chosen = options or TrainOptions()
     behaviour = tuple(behaviour_feature_names(event_types, DEFAULT_WINDOWS))
     # Lifetime totals grow with a lead's age, which training sees only up to its oldest look
-    # and scoring sees without bound: only windowed counts and recency carry over.
+    # and scoring sees without bound. Windowed counts, recency, frequency (per week since the
+    # first event) and velocity (the last 30 days against the 30 before) are rates or windows,
+    # and mean the same at any age.
     lifetime = tuple(
         name
         for name in behaviour
-        if name.endswith(
-            ("_count", "_days_since_first", "_active_days", "_frequency_per_week", "_velocity_30d")
-        )
+        if name.endswith(("_count", "_days_since_first", "_active_days"))
     )
     result = fit_table(
         frame.drop("lead_id"),
