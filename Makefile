@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-model bench-score clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -39,3 +39,6 @@ bench-model: $(STAMP)
 
 bench-score: $(STAMP)
 	$(BIN)/python benchmarks/scoring.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api_load.py

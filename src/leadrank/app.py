@@ -16,6 +16,8 @@ from leadrank import __version__
 from leadrank.api import health
 from leadrank.api.errors import install_error_handlers
 from leadrank.api.middleware import RequestContext
+from leadrank.auth.guard import Guard
+from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.kit.logs import configure_logging
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         with session_scope(engine) as session:
             model = load_api_model(session, settings)
+            auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
+        app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
         app.state.api_model = model
         app.state.api_scorer = ApiScorer(model) if model is not None else None
         try:
@@ -70,9 +74,12 @@ def _publish_schemas(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = build()
-            document.setdefault("components", {}).setdefault("schemas", {}).update(
-                scoring_routes.COMPONENTS
-            )
+            components = document.setdefault("components", {})
+            components.setdefault("schemas", {}).update(scoring_routes.COMPONENTS)
+            components["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            }
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )
     api_access_log: bool = Field(default=True, description="One JSON log line per request.")
+    api_auth: bool | None = Field(
+        default=None,
+        description="Require API keys; unset: required as soon as one key exists.",
+    )
+    api_workers: int = Field(
+        default=1, ge=1, description="Worker processes sharing each key's rate limit."
+    )
 
     @field_validator("database_url")
     @classmethod

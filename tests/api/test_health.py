@@ -36,5 +36,7 @@ def test_the_openapi_document_describes_the_scoring_contract(api: Server) -> Non
         "last_campaign_interaction",
     } <= set(lead)
     assert schemas["ScoreRequest"]["properties"]["leads"]["maxItems"] == 500
-    assert set(operation["responses"]) == {"200", "400", "413", "422", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "413", "422", "429", "503"}
+    assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
     assert "/api/v1/score" in document["paths"]

@@ -93,7 +93,19 @@ def error_response(
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return error_response(request, exc.status_code, exc.message, path=getattr(exc, "path", None))
+    headers: dict[str, str] = {}
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return error_response(
+        request,
+        exc.status_code,
+        exc.message,
+        path=getattr(exc, "path", None),
+        headers=headers or None,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,7 @@ import psycopg
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from leadrank.auth.cli import keys_app
 from leadrank.cli.console import console, err_console
 from leadrank.cli.demo import demo
 from leadrank.cli.serve import serve
@@ -50,6 +51,7 @@ app.command()(quarantine)
 leads_app.command("override")(override_command)
 app.add_typer(leads_app, name="leads")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
 app.add_typer(icp_app, name="icp")
 app.command()(train)
 app.command()(score)

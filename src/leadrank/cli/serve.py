@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Annotated
 
 import typer
 
+from leadrank.auth.keys import any_keys
 from leadrank.cli.console import err_console
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
+from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
 
 
@@ -19,23 +22,35 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, help="Worker processes (one per core)")
     ] = 1,
+    no_auth: Annotated[
+        bool,
+        typer.Option("--no-auth", help="Serve without API keys (this machine only)"),
+    ] = False,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs): stateless scoring, health and metrics."""
+    """Serve the REST API (OpenAPI at /docs): stateless scoring, health and metrics. API keys
+    are required once one exists; until then it listens on this machine only."""
     import uvicorn
 
-    if not _loopback(host):
-        # API keys come with roles and rate limits; until a deployment can hold them, the API
-        # is not offered beyond this machine.
-        raise BadInput(
-            f"--host {host}: without API keys the API only listens on this machine "
-            "(127.0.0.1, ::1 or localhost)"
-        )
     settings = get_settings()
-    with open_workspace(settings):
-        pass  # the schema is brought to head once, before any worker starts
+    with open_workspace(settings) as engine, session_scope(engine) as session:
+        keys = any_keys(session)  # the schema is brought to head once, before any worker starts
+    local = _loopback(host)
+    if no_auth and not local:
+        raise BadInput(f"--no-auth: the API without keys only listens on this machine, not {host}")
+    if not keys and not no_auth and not local:
+        raise BadInput(
+            f"--host {host}: create an API key first (`leadrank keys create --role scorer`); "
+            "without one the API only listens on this machine"
+        )
+    auth = keys and not no_auth
+    # Workers are separate processes: they read these from the environment.
+    os.environ["LEADRANK_API_AUTH"] = "true" if auth else "false"
+    os.environ["LEADRANK_API_WORKERS"] = str(workers)
+    get_settings.cache_clear()  # a single worker runs in this process
     err_console.print(
         f"leadrank API on http://{host}:{port} ({workers} worker{'s' * (workers > 1)}); "
-        f"OpenAPI at http://{host}:{port}/docs; no authentication: this machine only",
+        f"OpenAPI at http://{host}:{port}/docs; "
+        + ("API keys required" if auth else "no authentication: this machine only"),
         markup=False,
     )
     uvicorn.run(

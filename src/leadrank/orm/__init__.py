@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one module per table; importing this package registers them all."""
 
+from leadrank.orm.auth import ApiKey
 from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
@@ -10,6 +11,7 @@ from leadrank.orm.matching import LeadMerge, LeadReview, MatchWeights
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
 
 __all__ = [
+    "ApiKey",
     "Base",
     "BronzeRecord",
     "Company",

@@ -39,6 +39,7 @@ def _openapi() -> dict[str, Any]:
     request, response, error_shape = _SCHEMAS
     error = {"content": {"application/json": {"schema": error_shape}}}
     return {
+        "security": [{"bearer": []}, {"apiKey": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
         "responses": {
             "200": {
@@ -46,14 +47,21 @@ def _openapi() -> dict[str, Any]:
                 "content": {"application/json": {"schema": response}},
             },
             "400": {"description": "The body is not JSON", **error},
+            "401": {"description": "No API key, or one that does not work", **error},
+            "403": {"description": "The key's role may not score", **error},
             "413": {"description": f"More than {MAX_LEADS} leads, or too large a body", **error},
+            "429": {"description": "Over the key's rate; see Retry-After", **error},
             "422": {"description": "The body does not follow the schema", **error},
             "503": {"description": "No model to score with", **error},
         },
     }
 
 
+SCORING_ROLES = ("scorer", "writer", "admin")
+
+
 async def _score(request: Request) -> Response:
+    request.app.state.guard.check(request, SCORING_ROLES)
     body = await request.body()
     try:
         payload = _decoder.decode(body)

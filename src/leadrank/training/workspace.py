@@ -163,9 +163,7 @@ def train_workspace(
     # first event) and velocity (the last 30 days against the 30 before) are rates or windows,
     # and mean the same at any age.
     lifetime = tuple(
-        name
-        for name in behaviour
-        if name.endswith(("_count", "_days_since_first", "_active_days"))
+        name for name in behaviour if name.endswith(("_count", "_days_since_first", "_active_days"))
     )
     result = fit_table(
         frame.drop("lead_id"),

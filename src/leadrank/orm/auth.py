@@ -1,0 +1,25 @@
+"""API keys: only a hash of each key is stored, with its role and its rate limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadrank.orm.base import Base, BigId, UtcDateTime
+
+
+class ApiKey(Base):
+    """One key: found by its public prefix, checked against the SHA-256 of the whole key."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # shown in lists and logs
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # admin | writer | reader | scorer
+    name: Mapped[str] = mapped_column(String(200))
+    requests_per_minute: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
