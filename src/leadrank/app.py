@@ -6,11 +6,13 @@ the scoring API serves, once per process, and every route reads them from `app.s
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from leadrank import __version__
 from leadrank.api import health
@@ -21,6 +23,7 @@ from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.kit.logs import configure_logging
+from leadrank.monitoring.metrics import metrics, served_model
 from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
 from leadrank.scoring.api_service import ApiScorer
@@ -42,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model = load_api_model(session, settings)
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
+        # What start-up built lives as long as the process: keep it out of every collection.
+        gc.freeze()
         app.state.api_model = model
+        served_model(model.version if model else None)
         app.state.api_scorer = ApiScorer(model) if model is not None else None
         try:
             yield
@@ -58,6 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(scoring_routes.router)
+    app.add_api_route(
+        "/metrics",
+        metrics,
+        methods=["GET"],
+        summary="Prometheus metrics",
+        tags=["health"],
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     _publish_schemas(app)
     app.add_middleware(
         RequestContext,

@@ -40,8 +40,21 @@ def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() < deadline, "leadrank serve did not become ready"
             time.sleep(0.2)
-        answer = httpx.post(f"{url}/api/v1/score", json={"leads": [{"form_fills": 2}]}, timeout=10)
-        assert answer.status_code == 200 and answer.json()["model_version"] == "demo:v1"
+        for _ in range(6):  # on either worker: each has its own socket on the port
+            answer = httpx.post(
+                f"{url}/api/v1/score", json={"leads": [{"form_fills": 2}]}, timeout=10
+            )
+            assert answer.status_code == 200 and answer.json()["model_version"] == "demo:v1"
+        # The workers' metrics add up at /metrics, whichever worker answers it.
+        metrics = httpx.get(f"{url}/metrics", timeout=10).text
+        counted = [
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("leadrank_http_requests_total{")
+            and 'route="/api/v1/score"' in line
+            and 'status="200"' in line
+        ]
+        assert sum(counted) == 6
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

@@ -15,6 +15,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrank.api.errors import ErrorBody, ErrorResponse
+from leadrank.monitoring.metrics import observe_request
 
 log = structlog.get_logger("leadrank.api")
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
@@ -54,6 +55,9 @@ class RequestContext:
                 await self.app(scope, counted, send_with_id)
             except _BodyTooLarge:
                 await _too_large(send_with_id, request_id, self.max_body_bytes)
+        seconds = time.perf_counter() - started
+        route = scope.get("route")
+        observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
         if self.access_log:
             log.info(
                 "request",
@@ -61,7 +65,7 @@ class RequestContext:
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(seconds * 1000, 2),
             )
 
 

@@ -29,7 +29,7 @@ def serve(
 ) -> None:
     """Serve the REST API (OpenAPI at /docs): stateless scoring, health and metrics. API keys
     are required once one exists; until then it listens on this machine only."""
-    import uvicorn
+    from leadrank.api.workers import run as run_workers  # the web stack loads only here
 
     settings = get_settings()
     with open_workspace(settings) as engine, session_scope(engine) as session:
@@ -53,16 +53,7 @@ def serve(
         + ("API keys required" if auth else "no authentication: this machine only"),
         markup=False,
     )
-    uvicorn.run(
-        "leadrank.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,  # leadrank logs each request itself, with its id
-        log_level="warning",
-        proxy_headers=False,
-    )
+    run_workers(host=host, port=port, workers=workers)
 
 
 def _loopback(host: str) -> bool:

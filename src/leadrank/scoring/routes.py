@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from leadrank.api.errors import ErrorResponse, InvalidPayload, PayloadTooLarge
 from leadrank.errors import AppError
+from leadrank.monitoring.metrics import observe_scores
 from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
 from leadrank.scoring.api_service import reserved_custom_names
 
@@ -86,6 +87,7 @@ async def _score(request: Request) -> Response:
             "`leadrank train --data`, or turn LEADRANK_API_DEMO_MODEL back on"
         )
     answer = scorer.score(payload, request_id=request.state.request_id)
+    observe_scores((lead.grade for lead in answer.scores), answer.model_version)
     return Response(_encoder.encode(answer), media_type="application/json")
 
 
