@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import msgspec
+
+from leadrank.sample.api_leads import sample_api_leads
 
 HERE = Path(__file__).parent
 LEAD = {
@@ -125,14 +128,19 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument(
+        "--workers", type=int, default=2, help="leadrank's worker processes (the reference: 2)"
+    )
+    parser.add_argument("--only", choices=["reference", "leadrank"], default=None)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("benchmarks/api_load.py needs wrk: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="leadrank-api-load-"))
-    bodies = {}
-    for name, leads in (("single", 1), ("batch", 500)):
-        bodies[name] = work / f"{name}.json"
-        bodies[name].write_text(json.dumps({"leads": [LEAD] * leads}))
+    bodies = {name: work / f"{name}.json" for name in ("single", "batch")}
+    bodies["single"].write_text(json.dumps({"leads": [LEAD]}))
+    # 500 different generated leads, so no cache of repeated values flatters a server.
+    generated, _ = sample_api_leads(rows=500, seed=42)
+    bodies["batch"].write_bytes(msgspec.json.encode({"leads": generated}))
     env = {
         **os.environ,
         "LEADRANK_DATABASE_URL": f"sqlite:///{work / 'api.db'}",
@@ -153,10 +161,12 @@ def main() -> None:
             ],
             HERE,
         ),
-        "leadrank": ([str(bin_dir / "leadrank"), "serve", "--workers", "2"], work),
+        "leadrank": ([str(bin_dir / "leadrank"), "serve", "--workers", str(args.workers)], work),
     }
     results: dict[tuple[str, str, int], Result] = {}
     for name, (command, cwd) in servers.items():
+        if args.only and name != args.only:
+            continue
         port = free_port()
         process = start([*command, "--port", str(port)], env, cwd, work / f"{name}.log")
         url = f"http://127.0.0.1:{port}/api/v1/scoring/score"
@@ -171,6 +181,7 @@ def main() -> None:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
+    print(f"leadrank with {args.workers} worker processes, the reference with 2")
     report(results, args.concurrency)
 
 
@@ -186,6 +197,8 @@ def report(results: dict[tuple[str, str, int], Result], levels: list[int]) -> No
             f"{name:10} {scenario:8} {concurrency:4d} {r.requests_per_s:9,.0f} {r.requests_per_s * leads:9,.0f} "
             f"{r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:6d}"
         )
+    if {name for name, _, _ in results} != {"reference", "leadrank"}:
+        return
     print("leadrank / reference (same run):")
     for scenario in ("batch", "single"):
         for concurrency in levels:

@@ -26,7 +26,10 @@ from leadrank.kit.logs import configure_logging
 from leadrank.monitoring.metrics import metrics, served_model
 from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
+from leadrank.scoring.api_rules import RulesScorer
 from leadrank.scoring.api_service import ApiScorer
+from leadrank.scoring.grades import Blend, GradeScale
+from leadrank.scoring.icp import load_profile
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +52,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         app.state.api_model = model
         served_model(model.version if model else None)
-        app.state.api_scorer = ApiScorer(model) if model is not None else None
+        app.state.api_scorer = (
+            ApiScorer(model)
+            if model is not None
+            else RulesScorer(
+                load_profile(None),
+                blend=Blend.parse(settings.score_blend),
+                grades=GradeScale.parse(settings.grade_thresholds),
+            )
+        )
         try:
             yield
         finally:

@@ -146,9 +146,19 @@ def test_the_active_model_of_the_api_name_serves(
     assert answer.status_code == 200, answer.text
     assert answer.json()["model_version"] == "api-leads:v1"
     assert answer.json()["scores"][0]["features_used"] == 17
-    off = start_server(api_demo_model=False, api_model="nothing-trained")
-    refused = _score(off, {"leads": [COLD]})
-    assert (
-        refused.status_code == 503
-        and "LEADRANK_API_DEMO_MODEL" in refused.json()["error"]["message"]
-    )
+
+
+def test_with_no_model_the_rules_score(start_server: Callable[..., Server]) -> None:
+    server = start_server(api_demo_model=False, api_model="nothing-trained")
+    buyer = {**EAGER, "email": "ann@acme-corp.com", "job_title": "VP Engineering"}
+    answer = _score(server, {"leads": [buyer, {**COLD, "email": "bo@mailinator.com"}]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["model_version"] == "rules"
+    eager, cold = body["scores"]
+    assert eager["probability"] is None and eager["score_100"] > cold["score_100"]
+    assert any("Form fills x3" in r for r in eager["reasons"]["positive"])
+    assert any("C-level or VP" in r for r in eager["reasons"]["positive"])
+    # A disposable address fails the built-in profile's hard filter: score 0.
+    assert cold["score_100"] == 0 and cold["grade"] == "E"
+    assert any("disposable" in r.lower() for r in cold["reasons"]["negative"])

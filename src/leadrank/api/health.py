@@ -23,7 +23,7 @@ async def live() -> dict[str, str]:
 
 @router.get(
     "/ready",
-    summary="Ready to serve: database reachable, schema at head, model loaded",
+    summary="Ready to serve: database reachable, schema at head, scorer loaded",
     responses={503: {"description": "Not ready; `checks` says what is missing"}},
 )
 def ready(request: Request) -> JSONResponse:
@@ -44,7 +44,7 @@ def health(request: Request) -> dict[str, Any]:
     return {
         "status": "ok" if all(c["ok"] for c in checks.values()) else "degraded",
         "version": __version__,
-        "model_version": model.version if model else None,
+        "model_version": model.version if model else "rules",
         "checks": checks,
     }
 
@@ -62,5 +62,9 @@ def _checks(request: Request) -> dict[str, dict[str, Any]]:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
         checks["migrations"] = {"ok": False}
     model = getattr(request.app.state, "api_model", None)
-    checks["model"] = {"ok": model is not None, "version": model.version if model else None}
+    scorer = getattr(request.app.state, "api_scorer", None)
+    checks["model"] = {
+        "ok": scorer is not None,
+        "version": model.version if model else "rules" if scorer is not None else None,
+    }
     return checks

@@ -27,8 +27,8 @@ MAX_LEVELS = 50  # categories kept per column, most frequent first
 MIN_LEVEL_SHARE = 0.005  # rarer levels share one code with unseen ones
 TEXT_TOKENS = 10  # tokens kept per free-text column
 _ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|guid|key|number|no|code)($|[^a-z])", re.IGNORECASE)
-_TRUE = frozenset({"yes", "y", "true", "t", "1"})
-_FALSE = frozenset({"no", "n", "false", "f", "0"})
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
 _TOKEN = re.compile(r"[a-z][a-z0-9+#.]{2,}")
 
 
@@ -166,9 +166,9 @@ def _features(plan: ColumnPlan, raw: pl.Expr, dtype: pl.DataType | None) -> list
     if plan.kind == "boolean":
         lower = raw.str.to_lowercase()
         return [
-            pl.when(lower.is_in(list(_TRUE)))
+            pl.when(lower.is_in(list(TRUE_WORDS)))
             .then(1.0)
-            .when(lower.is_in(list(_FALSE)))
+            .when(lower.is_in(list(FALSE_WORDS)))
             .then(0.0)
             .alias(name)
         ]
@@ -210,7 +210,7 @@ def _plan_column(series: pl.Series) -> ColumnPlan:
     numbers = present.str.replace_all(",", "").cast(pl.Float64, strict=False)
     numeric_share = _mean(numbers.is_not_null())
     lower = set(present.str.to_lowercase().unique().to_list())
-    if lower <= _TRUE | _FALSE and series.dtype != pl.Float64:
+    if lower <= TRUE_WORDS | FALSE_WORDS and series.dtype != pl.Float64:
         return ColumnPlan(name, "boolean")
     if _ID_NAME.search(name) and unique_share >= 0.95:
         return ColumnPlan(name, "id", "a different value on almost every row: an identifier")

@@ -14,20 +14,30 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from leadrank.features.auto import _FALSE, _TRUE, ColumnPlan
+from leadrank.features.auto import FALSE_WORDS, TRUE_WORDS, ColumnPlan
 from leadrank.leads.normalize.values import PLACEHOLDERS
 from leadrank.scoring.api_leads import COLUMN_TYPES
 from leadrank.scoring.api_model import ApiModel
-from leadrank.scoring.reasons import VALUE_CHARS, column_label, signed_points, top_pushes
+from leadrank.scoring.reasons import (
+    MIN_POINTS,
+    TOP,
+    VALUE_CHARS,
+    column_label,
+    signed_points,
+    top_pushes,
+)
 from leadrank.training.bundle import Matrix
 from leadrank.training.fit import column_contributions
 
 Converter = Callable[[Any], float]
+Push = list[tuple[int, int, float]]  # row, column, rounded points
+FEW_ROWS = 8  # up to this many leads, a linear model is scored in plain Python
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _NAN = float("nan")
 
@@ -64,6 +74,10 @@ class CompiledScorer:
         weights = dict(self.bundle.metadata.get("importances") or [])
         self.weighted = [(c, float(weights[c])) for c in self.columns if weights.get(c, 0) > 0]
         self.total_weight = sum(w for _, w in self.weighted)
+        # Each feature's column, when some column yields several features (text, dates).
+        position_of = {c: i for i, c in enumerate(self.columns)}
+        owners = [position_of[owner[f]] for f in self.bundle.feature_names]
+        self.feature_owner = None if owners == list(range(len(owners))) else owners
 
     def matrix(self, values: dict[str, list[Any]], rows: int) -> Matrix:
         """The model's features, in its order, from each column's values."""
@@ -84,20 +98,18 @@ class CompiledScorer:
 
     def score(self, values: dict[str, list[Any]], rows: int) -> Scored:
         """Probability, confidence, filled inputs and reasons of each row."""
-        features = self.matrix(values, rows)
-        raw, per_feature = self.bundle.raw_and_contributions(features)
-        _, contributions = column_contributions(self.bundle, features, per_feature)
-        calibration = self.bundle.calibration
-        probability = calibration.apply(raw)
+        if self.bundle.linear is not None and rows <= FEW_ROWS:
+            probability, pushes = self._pushes_in_python(values, rows)
+        else:
+            probability, pushes = self._pushes_in_numpy(values, rows)
         sides = []
-        for sign in (1, -1):
-            pushes = top_pushes(contributions, raw, probability, calibration, sign=sign)
+        absent: list[Any] = [None] * rows
+        columns = [values.get(name, absent) for name in self.columns]
+        kinds = [self.kinds.get(name) for name in self.columns]
+        for found in pushes:
             texts: list[list[str]] = [[] for _ in range(rows)]
-            for row, col, points in zip(
-                pushes.row.tolist(), pushes.col.tolist(), pushes.points.tolist(), strict=True
-            ):
-                name = self.columns[col]
-                shown = _shown(name, self.kinds.get(name), values.get(name, [None] * rows)[row])
+            for row, col, points in found:
+                shown = _shown(self.columns[col], kinds[col], columns[col][row])
                 texts[row].append(f"{self.labels[col]} is {shown} ({signed_points(points)})")
             sides.append(texts)
         return Scored(
@@ -107,6 +119,58 @@ class CompiledScorer:
             sides[0],
             sides[1],
         )
+
+    def _pushes_in_numpy(
+        self, values: dict[str, list[Any]], rows: int
+    ) -> tuple[Matrix, list[Push]]:
+        """Probabilities and each side's (row, column, points), through `top_pushes`."""
+        features = self.matrix(values, rows)
+        raw, per_feature = self.bundle.raw_and_contributions(features)
+        _, contributions = column_contributions(self.bundle, features, per_feature)
+        calibration = self.bundle.calibration
+        probability = calibration.apply(raw)
+        pushes = []
+        for sign in (1, -1):
+            found = top_pushes(contributions, raw, probability, calibration, sign=sign)
+            pushes.append(
+                list(
+                    zip(found.row.tolist(), found.col.tolist(), found.points.tolist(), strict=True)
+                )
+            )
+        return probability, pushes
+
+    def _pushes_in_python(
+        self, values: dict[str, list[Any]], rows: int
+    ) -> tuple[Matrix, list[Push]]:
+        """The same as `_pushes_in_numpy` for a linear model and a few rows, in plain Python:
+        numpy's cost per call is most of a one-lead request. The strongest pushes are chosen
+        by value; exact ties, which numpy breaks in no fixed order, go to the first column."""
+        linear = self.bundle.linear
+        assert linear is not None
+        matrix = self.matrix(values, rows).tolist()
+        slope, shift = self.bundle.calibration.slope, self.bundle.calibration.shift
+        owners = self.feature_owner
+        probabilities: list[float] = []
+        pushes: list[Push] = [[], []]
+        for row, features in enumerate(matrix):
+            raw, per_feature = linear.row_contributions(features)
+            if owners is None:
+                contributions = per_feature
+            else:
+                contributions = [0.0] * len(self.columns)
+                for position, owner in enumerate(owners):
+                    contributions[owner] += per_feature[position]
+            probability = 1 / (1 + math.exp(-(slope * raw + shift)))
+            probabilities.append(probability)
+            top = min(TOP, len(contributions))
+            for side, sign in enumerate((1, -1)):
+                order = sorted(range(len(contributions)), key=lambda c: -sign * contributions[c])
+                for col in order[:top]:
+                    left = 1 / (1 + math.exp(-(slope * (raw - contributions[col]) + shift)))
+                    points = 100 * (probability - left)
+                    if sign * points >= MIN_POINTS:
+                        pushes[side].append((row, col, float(round(points))))
+        return np.asarray(probabilities, dtype=np.float64), pushes
 
     def _confidence(self, values: dict[str, list[Any]], rows: int) -> list[float]:
         if not self.weighted or self.total_weight <= 0:
@@ -138,6 +202,7 @@ def _source(name: str) -> str:
     return "text" if kind == pl.String else "flag"
 
 
+@lru_cache(maxsize=8192)  # requests repeat the same few titles, sizes and industries
 def _tidy(value: Any) -> str | None:
     """Text with outer space removed and placeholders ("N/A", "-") as None, like `_tidy`."""
     if value is None:
@@ -191,7 +256,7 @@ def _text_flag(value: Any) -> float:
     if text is None:
         return _NAN
     lower = text.lower()
-    return 1.0 if lower in _TRUE else 0.0 if lower in _FALSE else _NAN
+    return 1.0 if lower in TRUE_WORDS else 0.0 if lower in FALSE_WORDS else _NAN
 
 
 def _token(token: str) -> Converter:

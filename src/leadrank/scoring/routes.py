@@ -25,12 +25,6 @@ _encoder = msgspec.json.Encoder()
 _LEADS_OVER = f"length <= {MAX_LEADS}"
 
 
-class NoModel(AppError):
-    """Nothing to score with."""
-
-    status_code = 503
-
-
 _SCHEMAS, COMPONENTS = msgspec.json.schema_components(
     (ScoreRequest, ScoreResponse, ErrorResponse), ref_template="#/components/schemas/{name}"
 )
@@ -53,7 +47,6 @@ def _openapi() -> dict[str, Any]:
             "413": {"description": f"More than {MAX_LEADS} leads, or too large a body", **error},
             "429": {"description": "Over the key's rate; see Retry-After", **error},
             "422": {"description": "The body does not follow the schema", **error},
-            "503": {"description": "No model to score with", **error},
         },
     }
 
@@ -81,11 +74,6 @@ async def _score(request: Request) -> Response:
             "$.leads[*].custom_features",
         )
     scorer = request.app.state.api_scorer
-    if scorer is None:
-        raise NoModel(
-            "no model serves the API: train one named like LEADRANK_API_MODEL with "
-            "`leadrank train --data`, or turn LEADRANK_API_DEMO_MODEL back on"
-        )
     answer = scorer.score(payload, request_id=request.state.request_id)
     observe_scores((lead.grade for lead in answer.scores), answer.model_version)
     return Response(_encoder.encode(answer), media_type="application/json")
@@ -98,7 +86,8 @@ class BadJson(AppError):
 
 
 _DESCRIPTION = (
-    "Score 1 to 500 leads with the model the API serves (the demo model until one is active). "
+    "Score 1 to 500 leads with the model the API serves (the demo model until one is active; "
+    "the ICP rules and the reported activity when there is neither). "
     "Each answer carries score 1-5, score_100, probability, grade, confidence, the number of "
     "the model's inputs the lead filled, and the top reasons for and against."
 )
