@@ -17,18 +17,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from leadrank.sample.api_leads import SENIORITY, SIZES, api_training_table
+from leadrank.scoring.api_leads import NUMBER_FIELDS as NUMBERS
 
-NUMBERS = [
-    "email_engagement_score",
-    "website_sessions",
-    "pages_viewed",
-    "time_on_site",
-    "form_fills",
-    "content_downloads",
-    "campaign_touchpoints",
-    "account_revenue",
-    "account_employees",
-]
 SIZE_CODES = {size: float(i) for i, size in enumerate(SIZES)}
 SENIORITY_CODES = {level: float(i) for i, level in enumerate(SENIORITY)}
 

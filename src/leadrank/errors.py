@@ -19,6 +19,28 @@ class BadInput(AppError):
     status_code = 400
 
 
+class Unauthorized(AppError):
+    """No API key, or one that does not work."""
+
+    status_code = 401
+
+
+class Forbidden(AppError):
+    """A working key whose role may not do this."""
+
+    status_code = 403
+
+
+class RateLimited(AppError):
+    """Over the key's rate; `retry_after` says in how many seconds to come back."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFound(AppError):
     """The thing asked for does not exist."""
 

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from leadrank.auth.guard import Guard, RateLimited
+from leadrank.auth.guard import Guard
 from leadrank.auth.keys import Principal
 from leadrank.db.engine import session_scope
+from leadrank.errors import RateLimited
 from leadrank.orm import ApiKey
 from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace

@@ -20,33 +20,11 @@ from starlette.requests import Request
 
 from leadrank.auth.keys import Principal, verify
 from leadrank.db.engine import session_scope
-from leadrank.errors import AppError
+from leadrank.errors import Forbidden, RateLimited, Unauthorized
 
 CACHE_SECONDS = 30.0
 BURST_SECONDS = 10.0  # a key may spend this many seconds of its rate at once
 LOCAL = Principal("local", "admin", 0)  # auth turned off on this machine: no limit
-
-
-class Unauthorized(AppError):
-    """No key, or one that does not work."""
-
-    status_code = 401
-
-
-class Forbidden(AppError):
-    """A working key whose role may not do this."""
-
-    status_code = 403
-
-
-class RateLimited(AppError):
-    """Over the key's rate; `retry_after` says when to come back."""
-
-    status_code = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass

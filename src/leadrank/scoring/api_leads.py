@@ -34,16 +34,10 @@ CORE_FIELDS = (
     "existing_customer",
 )
 TEXT_FIELDS = ("company_size", "industry", "job_title", "seniority_level", "geography")
-NUMBER_FIELDS = (
-    "email_engagement_score",
-    "website_sessions",
-    "pages_viewed",
-    "time_on_site",
-    "form_fills",
-    "content_downloads",
-    "campaign_touchpoints",
-    "account_revenue",
-    "account_employees",
+NUMBER_FIELDS = tuple(
+    name
+    for name in CORE_FIELDS
+    if name not in (*TEXT_FIELDS, "last_campaign_interaction", "existing_customer")
 )
 RECENCY_FIELD = "days_since_last_campaign_interaction"
 # Every other column, custom features included, is Float64.

@@ -92,23 +92,17 @@ _DESCRIPTION = (
     "the model's inputs the lead filled, and the top reasons for and against."
 )
 
-router.add_api_route(
-    "/scoring/score",
-    _score,
-    methods=["POST"],
-    summary="Score leads",
-    description=_DESCRIPTION,
-    response_class=Response,
-    openapi_extra=_openapi(),
-    operation_id="score_leads",
-)
-router.add_api_route(
-    "/score",
-    _score,
-    methods=["POST"],
-    summary="Score leads (alias of /api/v1/scoring/score)",
-    description=_DESCRIPTION,
-    response_class=Response,
-    openapi_extra=_openapi(),
-    operation_id="score_leads_alias",
-)
+for path, summary, operation in (
+    ("/scoring/score", "Score leads", "score_leads"),
+    ("/score", "Score leads (alias of /api/v1/scoring/score)", "score_leads_alias"),
+):
+    router.add_api_route(
+        path,
+        _score,
+        methods=["POST"],
+        summary=summary,
+        description=_DESCRIPTION,
+        response_class=Response,
+        openapi_extra=_openapi(),
+        operation_id=operation,
+    )
