@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         default=None,
         description="Require API keys; unset: required as soon as one key exists.",
     )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (JSON list); none by default.",
+    )
     api_workers: int = Field(
         default=1, ge=1, description="Worker processes sharing each key's rate limit."
     )

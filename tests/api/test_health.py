@@ -40,3 +40,21 @@ def test_the_openapi_document_describes_the_scoring_contract(api: Server) -> Non
     assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
     assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
     assert "/api/v1/score" in document["paths"]
+
+
+def test_cors_is_off_unless_origins_are_named(start_server: Callable[..., Server]) -> None:
+    preflight = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key,content-type",
+    }
+    closed = start_server()
+    answer = closed.client.options("/api/v1/scoring/score", headers=preflight)
+    assert "access-control-allow-origin" not in answer.headers
+    opened = start_server(api_cors_origins=["https://app.example.com"])
+    allowed = opened.client.options("/api/v1/scoring/score", headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    other = opened.client.options(
+        "/api/v1/scoring/score", headers={**preflight, "Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in other.headers
