@@ -24,6 +24,7 @@ from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.kit.logs import configure_logging
+from leadrank.leads import routes as lead_routes
 from leadrank.monitoring.metrics import metrics, served_model
 from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(scoring_routes.router)
+    app.include_router(lead_routes.router)
     app.add_api_route(
         "/metrics",
         metrics,

@@ -51,6 +51,22 @@ class ErrorResponse(msgspec.Struct):
     error: ErrorBody
 
 
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error answers, all in the one error shape."""
+    described = {
+        400: "The request cannot be used as given",
+        401: "No API key, or one that does not work",
+        403: "The key's role may not do this",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        413: "Too large",
+        422: "Does not follow the schema; `path` says where",
+        429: "Over the key's rate; see Retry-After",
+    }
+    shape = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {status: {"description": described[status], "content": shape} for status in statuses}
+
+
 class InvalidPayload(AppError):
     """The body does not follow the schema; `path` says where ("$.leads[3].form_fills")."""
 

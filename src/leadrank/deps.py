@@ -1,0 +1,35 @@
+"""Dependencies of the API's routes: the request's database session (the edge owns the
+transaction: committed when the route returns, rolled back when it raises) and the roles a
+route accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from leadrank.auth.keys import Principal
+from leadrank.db.engine import session_scope
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session)]
+
+
+def requires(*roles: str) -> Callable[[Request], Principal]:
+    """A dependency that lets through keys of these roles (everyone when auth is off)."""
+
+    def check(request: Request) -> Principal:
+        principal: Principal = request.app.state.guard.check(request, roles)
+        return principal
+
+    return check
+
+
+READERS = Depends(requires("reader", "writer", "admin"))

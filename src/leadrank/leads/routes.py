@@ -1,0 +1,150 @@
+"""`/api/v1/leads`: the list with filters and cursor pages, and one lead in full. Thin: the
+queries live in `browse` and `service`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+
+from leadrank.api.errors import error_responses
+from leadrank.deps import READERS, DbSession
+from leadrank.leads import service
+from leadrank.leads.browse import MAX_PAGE, LeadFilters, LeadRow, Sort, browse_leads
+from leadrank.leads.schemas import (
+    CompanyPublic,
+    EventPublic,
+    LeadDetailPublic,
+    LeadPage,
+    LeadPublic,
+    OverridePublic,
+    ScorePublic,
+)
+from leadrank.scoring.repository import current_overrides, scores_of_lead
+
+router = APIRouter(
+    prefix="/api/v1/leads",
+    tags=["leads"],
+    dependencies=[READERS],
+    responses=error_responses(401, 403, 422, 429),
+)
+EVENTS_SHOWN = 200
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL character
+
+
+@router.get("", summary="List leads", responses=error_responses(400))
+def list_leads(
+    session: DbSession,
+    grade: Annotated[str | None, Query(pattern="^[A-Ea-e]$")] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, pattern=NO_NUL, description="Words in name, email, company or title"),
+    ] = None,
+    sort: Sort = "score",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL)] = None,
+) -> LeadPage:
+    """Leads with their latest served score and grade, best first (or newest first)."""
+    filters = LeadFilters(grade, min_score, max_score, source, created_after, created_before, q)
+    rows, next_cursor = browse_leads(
+        session, filters=filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return LeadPage(items=[_public(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/{ref}", summary="One lead in full", responses=error_responses(404))
+def get_lead(
+    session: DbSession, ref: Annotated[str, PathParam(max_length=320, pattern=NO_NUL)]
+) -> LeadDetailPublic:
+    """A lead by id or email: its fields with where each came from, its company, its events,
+    its served scores with their reasons, and a person's grade if one was given."""
+    detail = service.get_lead(session, ref=ref)
+    lead = detail.lead
+    history = [(s, run) for s, run in scores_of_lead(session, lead.id) if run.stage != "shadow"]
+    override = current_overrides(session, [lead.id]).get(lead.id)
+    latest = history[0][0] if history else None
+    row = LeadRow(
+        lead,
+        latest.score if latest else None,
+        latest.grade if latest else None,
+        latest.probability if latest else None,
+        override.grade if override else None,
+    )
+    company = detail.company
+    return LeadDetailPublic(
+        **_public(row).model_dump(),
+        phone_e164=lead.phone_e164,
+        linkedin_url=lead.linkedin_url,
+        city=lead.city,
+        state=lead.state,
+        lead_status=lead.lead_status,
+        issues=list(lead.issues or []),
+        attributes=dict(lead.attributes or {}),
+        provenance=dict(lead.provenance or {}),
+        company=CompanyPublic(
+            id=company.id,
+            name=company.name,
+            domain=company.domain,
+            industry=company.industry,
+            employees=company.employees,
+            revenue=company.revenue,
+        )
+        if company
+        else None,
+        events=[
+            EventPublic(event_type=e.event_type, occurred_at=e.occurred_at, source=e.source)
+            for e in detail.events[-EVENTS_SHOWN:]
+        ],
+        scores=[
+            ScorePublic(
+                run_id=run.id,
+                model_version=run.model_version,
+                scored_at=run.as_of,
+                score=s.score,
+                grade=s.grade,
+                probability=s.probability,
+                fit=s.fit,
+                engagement=s.engagement,
+                confidence=s.confidence,
+                reasons=s.reasons,
+            )
+            for s, run in history
+        ],
+        override=OverridePublic(
+            grade=override.grade,
+            reason=override.reason,
+            set_by=override.set_by,
+            set_at=override.set_at,
+        )
+        if override
+        else None,
+    )
+
+
+def _public(row: LeadRow) -> LeadPublic:
+    lead = row.lead
+    return LeadPublic(
+        id=lead.id,
+        full_name=lead.full_name,
+        email=lead.email,
+        job_title=lead.job_title,
+        seniority=lead.seniority,
+        department=lead.department,
+        company_name=lead.company_name,
+        company_domain=lead.company_domain,
+        country_code=lead.country_code,
+        lead_source=lead.lead_source,
+        quality_score=lead.quality_score,
+        created_at=lead.created_at,
+        score=row.score,
+        grade=row.grade,
+        computed_grade=row.computed_grade,
+        probability=row.probability,
+    )
