@@ -23,6 +23,7 @@ from leadrank.auth.guard import Guard
 from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import build_engine, session_scope
+from leadrank.ingest import routes as ingest_routes
 from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
 from leadrank.monitoring.metrics import metrics, served_model
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(scoring_routes.router)
+    app.include_router(ingest_routes.router)
     app.include_router(lead_routes.router)
     app.add_api_route(
         "/metrics",

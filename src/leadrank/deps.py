@@ -33,3 +33,4 @@ def requires(*roles: str) -> Callable[[Request], Principal]:
 
 
 READERS = Depends(requires("reader", "writer", "admin"))
+WRITERS = Depends(requires("writer", "admin"))

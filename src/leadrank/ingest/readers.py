@@ -222,7 +222,7 @@ def _read_json(path: Path) -> RawTable:
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     records = _records_of(document, path)
-    return _table_from_records(records, "json")
+    return table_from_records(records, "json")
 
 
 def _records_of(document: Any, path: Path) -> list[Any]:
@@ -280,7 +280,7 @@ def _read_jsonl_exactly(path: Path, data: bytes) -> RawTable:
             raise BadInput(f"{path.name}: invalid JSON on line {line_number}: {reason}") from exc
     if not records:
         raise BadInput(f"{path.name}: the file is empty")
-    table = _table_from_records(records, "jsonl")
+    table = table_from_records(records, "jsonl")
     return RawTable(table.frame, pl.Series("payload", payloads, dtype=pl.String), "jsonl")
 
 
@@ -309,7 +309,8 @@ def _flat_strings(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def _table_from_records(records: list[Any], fmt: str) -> RawTable:
+def table_from_records(records: list[Any], fmt: str) -> RawTable:
+    """JSON objects as a table of text (nested objects flattened), each kept verbatim."""
     payloads: list[str] = []
     flat_rows: list[dict[str, str | None]] = []
     for index, record in enumerate(records, start=1):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -16,7 +19,13 @@ from leadrank.ingest import bronze
 from leadrank.ingest.events import load_event_chunk, prepare_event_chunk
 from leadrank.ingest.lead_rows import load_lead_chunk, prepare_lead_chunk
 from leadrank.ingest.mapping import ColumnMapping, auto_map, load_mapping_file
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, RawTable, file_sha256, read_table
+from leadrank.ingest.readers import (
+    EXTRA_FIELDS_COLUMN,
+    RawTable,
+    file_sha256,
+    read_table,
+    table_from_records,
+)
 from leadrank.ingest.schemas import IngestReport, Progress, no_progress
 from leadrank.orm import Import
 
@@ -60,12 +69,62 @@ def ingest_file(
     progress: Progress = no_progress,
 ) -> IngestReport:
     """Ingest one file: every record to bronze, usable ones to silver, the rest to quarantine."""
+    table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path)
+    return ingest_table(
+        session,
+        table=table,
+        kind=kind,
+        mapping=mapping,
+        source=source,
+        name=str(path),
+        content_hash=file_sha256(path),
+        dry_run=dry_run,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    )
+
+
+def ingest_records(
+    session: Session, *, records: list[dict[str, Any]], source: str, kind: str, name: str
+) -> IngestReport:
+    """Ingest records sent as JSON objects (the API's batches) exactly as a file of them."""
+    if kind not in ("leads", "events"):
+        raise BadInput(f"unknown kind {kind!r}; use leads or events")
+    table = table_from_records(records, "api")
+    mapping = auto_map(table.frame.columns, kind)
+    body = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return ingest_table(
+        session,
+        table=table,
+        kind=kind,
+        mapping=mapping,
+        source=source,
+        name=name,
+        content_hash=hashlib.sha256(body.encode()).hexdigest(),
+    )
+
+
+def ingest_table(
+    session: Session,
+    *,
+    table: RawTable,
+    kind: str,
+    mapping: ColumnMapping,
+    source: str,
+    name: str,
+    content_hash: str,
+    dry_run: bool = False,
+    chunk_rows: int = 100_000,
+    progress: Progress = no_progress,
+) -> IngestReport:
+    """Every record of a table read as text to bronze, usable ones to silver, the rest to
+    quarantine; `name` and `content_hash` say where it came from."""
     source = source.strip().lower()
     if not source:
         raise BadInput("--source must not be empty")
     if len(source) > MAX_SOURCE_CHARS:
         raise BadInput(f"--source must be at most {MAX_SOURCE_CHARS} characters")
-    table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path)
+    path = Path(name)
     report = IngestReport(
         file_name=path.name,
         source=source,
@@ -77,7 +136,7 @@ def ingest_file(
         dry_run=dry_run,
         rows_read=table.height,
     )
-    file_hash = file_sha256(path)
+    file_hash = content_hash
     report.repeat_of = session.scalar(
         select(Import.id)
         .where(Import.source == source, Import.file_hash == file_hash, Import.status == "done")
@@ -88,7 +147,7 @@ def ingest_file(
     record = Import(
         kind=kind,
         source=source,
-        file_name=str(path),
+        file_name=name,
         file_hash=file_hash,
         file_format=table.file_format,
         mapping=mapping.as_json(),

@@ -1,0 +1,127 @@
+"""`POST /api/v1/leads/batch` and `POST /api/v1/events/batch`: records sent over HTTP go the
+way a file's do, bronze first, then silver or quarantine. Thin: `ingest_records` does it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import AfterValidator, BaseModel, Field
+
+from leadrank.api.errors import error_responses
+from leadrank.deps import WRITERS, DbSession
+from leadrank.ingest.schemas import IngestReport
+from leadrank.ingest.service import ingest_records
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["ingest"],
+    dependencies=[WRITERS],
+    responses=error_responses(400, 401, 403, 413, 422, 429),
+)
+MAX_RECORDS = 1_000
+Source = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+
+
+def _storable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records whose every text can be stored: no NUL character (PostgreSQL refuses it) and
+    no half of a UTF-16 pair (it is not text at all)."""
+    for index, record in enumerate(records):
+        for text in _texts(record):
+            if "\x00" in text:
+                raise ValueError(f"record {index} holds a NUL character")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"record {index} holds text that is not valid Unicode") from None
+    return records
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+Records = Annotated[
+    list[dict[str, Any]],
+    Field(min_length=1, max_length=MAX_RECORDS),
+    AfterValidator(_storable),
+]
+
+
+class LeadBatch(BaseModel):
+    """Up to 1,000 lead records in any vendor's field names, and where they come from."""
+
+    source: Source
+    leads: Records
+
+
+class EventBatch(BaseModel):
+    """Up to 1,000 events (event type, time, and a lead's email or other key)."""
+
+    source: Source
+    events: Records
+
+
+class BatchResult(BaseModel):
+    """What became of a batch: every record is in bronze, each new or already there, and the
+    usable ones in silver; the rest are listed by `leadrank quarantine`."""
+
+    import_id: int | None
+    records: int
+    new: int
+    already_there: int
+    quarantined: int
+    quarantine_reasons: dict[str, int]
+    leads_created: int
+    leads_updated: int
+    leads_merged: int
+    companies_created: int
+    events_created: int
+
+
+@router.post("/leads/batch", summary="Add or update leads")
+def add_leads(batch: LeadBatch, session: DbSession, request: Request) -> BatchResult:
+    """Leads as records of a source; the same record sent twice is stored once."""
+    report = ingest_records(
+        session, records=batch.leads, source=batch.source, kind="leads", name=_name(request)
+    )
+    return _result(report)
+
+
+@router.post("/events/batch", summary="Add events")
+def add_events(batch: EventBatch, session: DbSession, request: Request) -> BatchResult:
+    """Events of leads, found by their keys; a new email brings its lead along, and an event
+    with no key waits in quarantine."""
+    report = ingest_records(
+        session, records=batch.events, source=batch.source, kind="events", name=_name(request)
+    )
+    return _result(report)
+
+
+def _name(request: Request) -> str:
+    return f"api request {request.state.request_id}"
+
+
+def _result(report: IngestReport) -> BatchResult:
+    return BatchResult(
+        import_id=report.import_id,
+        records=report.rows_read,
+        new=report.rows_new,
+        already_there=report.rows_duplicate,
+        quarantined=report.rows_quarantined,
+        quarantine_reasons=dict(report.quarantine_reasons),
+        leads_created=report.leads_created,
+        leads_updated=report.leads_updated,
+        leads_merged=report.leads_merged,
+        companies_created=report.companies_created,
+        events_created=report.events_created,
+    )
