@@ -19,7 +19,9 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(_session)]
+# "function" scope: the transaction ends before the response is sent, so a client that got
+# its answer finds its write, and a failed commit is an error answer, never a lost 200.
+DbSession = Annotated[Session, Depends(_session, scope="function")]
 
 
 def requires(*roles: str) -> Callable[[Request], Principal]:
