@@ -51,8 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model = load_api_model(session, settings)
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
-        # What start-up built lives as long as the process: keep it out of every collection.
-        gc.freeze()
         app.state.api_model = model
         served_model(model.version if model else None)
         app.state.api_scorer = (
@@ -64,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 grades=GradeScale.parse(settings.grade_thresholds),
             )
         )
+        # What start-up built lives as long as the process: keep it out of every collection.
+        gc.freeze()
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,3 +68,26 @@ def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -
 def test_serve_refuses_to_listen_beyond_this_machine(cli: Callable[..., CliResult]) -> None:
     refused = cli("serve", "--host", "0.0.0.0")
     assert refused.exit_code == 1 and "only listens on this machine" in refused.stderr
+
+
+def test_serve_stops_when_its_workers_cannot_start(workspace: Workspace, tmp_path: Path) -> None:
+    if workspace.backend != "sqlite":
+        return
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # held without SO_REUSEPORT: no worker can share it
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "LEADRANK_DATABASE_URL": workspace.url,
+            "LEADRANK_DATA_DIR": str(tmp_path),
+        }
+        finished = subprocess.run(
+            [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "-w", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert finished.returncode != 0
+    assert "a worker stopped" in finished.stderr

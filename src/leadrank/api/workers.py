@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -20,6 +21,7 @@ from types import FrameType
 
 APP = "leadrank.app:create_app"
 _RESTART_PAUSE = 1.0
+_FAILED_START = 10.0  # a worker that dies this soon will not do better when started again
 
 
 def run(*, host: str, port: int, workers: int) -> None:
@@ -28,7 +30,8 @@ def run(*, host: str, port: int, workers: int) -> None:
         _serve(host, port)
         return
     # Each worker writes its metrics here and /metrics adds them up; a fresh folder per run.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="leadrank-metrics-")
+    metrics_dir = tempfile.mkdtemp(prefix="leadrank-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited state
     processes: list[BaseProcess] = []
     stopping = False
@@ -41,19 +44,28 @@ def run(*, host: str, port: int, workers: int) -> None:
                 process.terminate()  # SIGTERM: uvicorn finishes the requests under way
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    started: list[float] = []
     try:
         for _ in range(workers):
             processes.append(_start(context, host, port))
+            started.append(time.monotonic())
         while not stopping:
             time.sleep(_RESTART_PAUSE)
             for index, process in enumerate(processes):
-                if not process.is_alive() and not stopping:
-                    processes[index] = _start(context, host, port)
+                if process.is_alive() or stopping:
+                    continue
+                if time.monotonic() - started[index] < _FAILED_START:
+                    stop(signal.SIGTERM, None)
+                    raise SystemExit(
+                        f"a worker stopped {_FAILED_START:g} s after it started; see above"
+                    )
+                processes[index], started[index] = _start(context, host, port), time.monotonic()
         for process in processes:
             process.join(timeout=30)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _start(context: SpawnContext, host: str, port: int) -> BaseProcess:
