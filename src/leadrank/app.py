@@ -33,6 +33,7 @@ from leadrank.scoring.api_rules import RulesScorer
 from leadrank.scoring.api_service import ApiScorer
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import load_profile
+from leadrank.training import routes as model_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scoring_routes.router)
     app.include_router(ingest_routes.router)
     app.include_router(lead_routes.router)
+    app.include_router(model_routes.router)
     app.add_api_route(
         "/metrics",
         metrics,

@@ -35,4 +35,5 @@ def requires(*roles: str) -> Callable[[Request], Principal]:
 
 
 READERS = Depends(requires("reader", "writer", "admin"))
+NO_NUL = r"^[^\x00]*$"  # for text parameters: PostgreSQL text cannot hold a NUL character
 WRITERS = Depends(requires("writer", "admin"))

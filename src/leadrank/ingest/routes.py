@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from leadrank.api.errors import error_responses
-from leadrank.deps import WRITERS, DbSession
+from leadrank.deps import NO_NUL, WRITERS, DbSession
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
 
@@ -21,7 +21,7 @@ router = APIRouter(
     responses=error_responses(400, 401, 403, 413, 422, 429),
 )
 MAX_RECORDS = 1_000
-Source = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+Source = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 def _storable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from leadrank.api.errors import error_responses
-from leadrank.deps import READERS, DbSession
+from leadrank.deps import NO_NUL, READERS, DbSession
 from leadrank.leads import service
 from leadrank.leads.browse import MAX_PAGE, LeadFilters, LeadRow, Sort, browse_leads
 from leadrank.leads.schemas import (
@@ -31,7 +31,6 @@ router = APIRouter(
     responses=error_responses(401, 403, 422, 429),
 )
 EVENTS_SHOWN = 200
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL character
 
 
 @router.get("", summary="List leads", responses=error_responses(400))

@@ -107,7 +107,7 @@ def find(session: Session, reference: str) -> ModelVersion:
     query = select(ModelVersion).where(ModelVersion.name == name)
     if wanted:
         number = wanted.lstrip("vV")
-        if not number.isdigit():
+        if not number.isdigit() or len(number) > 9:  # a version fits a 32-bit integer
             raise BadInput(f"model version must look like {name}:v3, not {reference!r}")
         found = session.scalar(query.where(ModelVersion.version == int(number)))
     else:
