@@ -140,3 +140,16 @@ def cli(
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def ingest_sample(workspace: Workspace, folder: Path, *, leads: int, seed: int) -> None:
+    """Generate a sample workspace of `leads` people into `folder` and ingest it: lead files
+    first, then the events."""
+    from leadrank.db.engine import session_scope
+    from leadrank.ingest.service import ingest_file
+    from leadrank.sample.generator import generate_workspace
+
+    manifest = generate_workspace(folder, leads=leads, seed=seed)
+    for item in sorted(manifest.files, key=lambda f: f.kind != "leads"):
+        with session_scope(workspace.engine) as session:
+            ingest_file(session, path=folder / item.name, source=item.vendor, kind=item.kind)

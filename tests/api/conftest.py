@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -67,3 +68,29 @@ def start_server(workspace: Workspace) -> Iterator[Callable[..., Server]]:
 def api(start_server: Callable[..., Server]) -> Server:
     """A server with the default settings: the demo model serves."""
     return start_server()
+
+
+def register_api_model(
+    workspace: Workspace, data_dir: Path, *, seed: int = 1, extra_column: bool = False
+) -> None:
+    """Train a quick table model on generated API leads and register it as "api-leads"
+    (with a custom feature "intent" when `extra_column`)."""
+    from leadrank.db.engine import session_scope
+    from leadrank.sample.api_leads import api_training_table
+    from leadrank.training import registry
+    from leadrank.training.fit import TrainOptions, fit_table
+
+    frame, converted = api_training_table(rows=1_500, seed=8)
+    if extra_column:
+        frame = frame.with_columns((frame["form_fills"].fill_null(0) * 2).alias("intent"))
+    options = TrainOptions(time_budget=0.0, folds=3, seed=seed)
+    result = fit_table(frame, converted, target="converted", options=options)
+    with session_scope(workspace.engine) as session:
+        registry.register(
+            session,
+            bundle=result.bundle,
+            name="api-leads",
+            kind="table",
+            target="converted",
+            data_dir=data_dir,
+        )

@@ -8,23 +8,16 @@ from pathlib import Path
 import pytest
 
 from leadrank.db.engine import session_scope
-from leadrank.ingest.service import ingest_file
-from leadrank.sample.generator import generate_workspace
 from leadrank.scoring.overrides import set_override
 from leadrank.scoring.workspace import score_workspace
 from tests.api.conftest import Server
-from tests.conftest import CliResult, Workspace
+from tests.conftest import CliResult, Workspace, ingest_sample
 
 
 @pytest.fixture
 def scored(workspace: Workspace, tmp_path: Path) -> Workspace:
     """A workspace of a 300-person sample, scored by the rules."""
-    manifest = generate_workspace(tmp_path / "sample", leads=300, seed=5)
-    for item in sorted(manifest.files, key=lambda f: f.kind != "leads"):
-        with session_scope(workspace.engine) as session:
-            ingest_file(
-                session, path=tmp_path / "sample" / item.name, source=item.vendor, kind=item.kind
-            )
+    ingest_sample(workspace, tmp_path / "sample", leads=300, seed=5)
     with session_scope(workspace.engine) as session:
         score_workspace(session)
     return workspace

@@ -5,32 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from leadrank.db.engine import session_scope
-from leadrank.sample.api_leads import api_training_table
-from leadrank.training import registry
-from leadrank.training.fit import TrainOptions, fit_table
-from tests.api.conftest import Server
+from tests.api.conftest import Server, register_api_model
 from tests.conftest import CliResult, Workspace
-
-
-def _register_two(workspace: Workspace, data: Path) -> None:
-    frame, converted = api_training_table(rows=1_500, seed=8)
-    for seed in (1, 2):
-        result = fit_table(
-            frame,
-            converted,
-            target="converted",
-            options=TrainOptions(time_budget=0.0, folds=3, seed=seed),
-        )
-        with session_scope(workspace.engine) as session:
-            registry.register(
-                session,
-                bundle=result.bundle,
-                name="api-leads",
-                kind="table",
-                target="converted",
-                data_dir=data,
-            )
 
 
 def test_list_show_promote_and_roll_back(
@@ -39,7 +15,8 @@ def test_list_show_promote_and_roll_back(
     start_server: Callable[..., Server],
     tmp_path: Path,
 ) -> None:
-    _register_two(workspace, tmp_path)
+    for seed in (1, 2):
+        register_api_model(workspace, tmp_path, seed=seed)
     admin = {"X-API-Key": cli("keys", "create", "--role", "admin").stdout.strip().splitlines()[-1]}
     reader = {
         "X-API-Key": cli("keys", "create", "--role", "reader").stdout.strip().splitlines()[-1]

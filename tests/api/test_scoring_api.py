@@ -7,11 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadrank.db.engine import session_scope
-from leadrank.sample.api_leads import api_training_table
-from leadrank.training import registry
-from leadrank.training.fit import TrainOptions, fit_table
-from tests.api.conftest import Server
+from tests.api.conftest import Server, register_api_model
 from tests.conftest import Workspace
 
 EAGER = {
@@ -127,20 +123,7 @@ def test_not_json_and_too_large_bodies(start_server: Callable[..., Server]) -> N
 def test_the_active_model_of_the_api_name_serves(
     workspace: Workspace, start_server: Callable[..., Server], tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    frame, converted = api_training_table(rows=2_000, seed=5)
-    frame = frame.with_columns((frame["form_fills"].fill_null(0) * 2).alias("intent"))
-    result = fit_table(
-        frame, converted, target="converted", options=TrainOptions(time_budget=0.0, folds=3)
-    )
-    with session_scope(workspace.engine) as session:
-        registry.register(
-            session,
-            bundle=result.bundle,
-            name="api-leads",
-            kind="table",
-            target="converted",
-            data_dir=tmp_path,
-        )
+    register_api_model(workspace, tmp_path, extra_column=True)
     server = start_server()
     answer = _score(server, {"leads": [{**EAGER, "custom_features": {"intent": 6}}, COLD]})
     assert answer.status_code == 200, answer.text

@@ -20,10 +20,8 @@ from leadrank.features.workspace import (
     contact_keys,
     workspace_features,
 )
-from leadrank.ingest.service import ingest_file
 from leadrank.orm import Lead
 from leadrank.orm.scoring import AccountScore, LeadScore, ScoreRun
-from leadrank.sample.generator import generate_workspace
 from leadrank.scoring.repository import (
     current_overrides,
     latest_run,
@@ -37,7 +35,7 @@ from leadrank.training import registry
 from leadrank.training.fit import TrainOptions
 from leadrank.training.table import train_table
 from leadrank.training.workspace import observation_ages, parse_label, train_workspace
-from tests.conftest import FIXTURES, CliResult, Workspace
+from tests.conftest import FIXTURES, CliResult, Workspace, ingest_sample
 
 LABEL = "meeting_booked or deal_won within 120d"
 FAST = TrainOptions(time_budget=0.0, folds=3)
@@ -46,12 +44,7 @@ FAST = TrainOptions(time_budget=0.0, folds=3)
 @pytest.fixture
 def sampled(workspace: Workspace, tmp_path: Path) -> Workspace:
     """A workspace holding a 1,500-person sample: leads from several vendors and their events."""
-    manifest = generate_workspace(tmp_path / "sample", leads=1_500, seed=11)
-    for item in sorted(manifest.files, key=lambda f: f.kind != "leads"):
-        with session_scope(workspace.engine) as session:
-            ingest_file(
-                session, path=tmp_path / "sample" / item.name, source=item.vendor, kind=item.kind
-            )
+    ingest_sample(workspace, tmp_path / "sample", leads=1_500, seed=11)
     return workspace
 
 
