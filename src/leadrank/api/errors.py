@@ -77,6 +77,12 @@ class InvalidPayload(AppError):
         self.path = path
 
 
+class BadJson(AppError):
+    """The body is not JSON at all."""
+
+    status_code = 400
+
+
 class PayloadTooLarge(AppError):
     """More than a request may carry."""
 

@@ -61,7 +61,7 @@ def api_values(
     for name in NUMBER_FIELDS:
         columns[name] = [_number(getattr(lead, name)) for lead in leads]
     columns["existing_customer"] = [lead.existing_customer for lead in leads]
-    columns[RECENCY_FIELD] = [_days_before(lead.last_campaign_interaction, now) for lead in leads]
+    columns[RECENCY_FIELD] = [_recency(lead.last_campaign_interaction, now) for lead in leads]
     for name in custom_names:
         columns[name] = [_number((lead.custom_features or {}).get(name)) for lead in leads]
     return columns
@@ -88,10 +88,16 @@ def _number(value: float | int | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _days_before(when: datetime | None, now: datetime) -> float | None:
+def days_before(when: datetime | None, now: datetime) -> float | None:
+    """Days from `when` to `now`: a time without a zone is UTC, and one in the future (clocks
+    differ) is "just now", not a negative age."""
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # a time without a zone is taken as UTC
-    # A time in the future (clocks differ) is "just now", not a negative age.
-    return max(0.0, round((now - when).total_seconds() / _DAY_SECONDS, 3))
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (now - when).total_seconds() / _DAY_SECONDS)
+
+
+def _recency(when: datetime | None, now: datetime) -> float | None:
+    days = days_before(when, now)
+    return None if days is None else round(days, 3)

@@ -18,8 +18,16 @@ import polars as pl
 
 from leadrank.leads.normalize.email import email_facts
 from leadrank.leads.normalize.titles import department_of, seniority_of, vendor_level
-from leadrank.scoring.api_leads import CORE_FIELDS
-from leadrank.scoring.api_schemas import ApiLead, LeadScore, Reasons, ScoreRequest, ScoreResponse
+from leadrank.scoring.api_leads import CORE_FIELDS, days_before
+from leadrank.scoring.api_schemas import (
+    GRADE_POINTS,
+    ApiLead,
+    LeadScore,
+    Reasons,
+    ScoreRequest,
+    ScoreResponse,
+    answer,
+)
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import Profile, score_fit
 
@@ -33,7 +41,6 @@ ACTIVITY = (
 )
 FULL_ENGAGEMENT = 60.0
 HALF_LIFE_DAYS = 30.0
-GRADE_POINTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
 _POINTS = re.compile(r"^(.*) \(([+-]?\d+(?:\.\d+)?)\)$")
 
 
@@ -94,15 +101,7 @@ class RulesScorer:
                     id=lead.id,
                 )
             )
-        return ScoreResponse(
-            request_id=request.request_id or request_id,
-            timestamp=now,
-            total_leads=len(results),
-            processing_time_ms=round((time.perf_counter() - started) * 1000, 3),
-            model_version=RULES_VERSION,
-            status="success",
-            scores=results,
-        )
+        return answer(request, request_id, now, started, RULES_VERSION, results)
 
 
 def _profile_fields(leads: list[ApiLead], profile: Profile) -> pl.DataFrame:
@@ -134,12 +133,8 @@ def _seniority(lead: ApiLead) -> str | None:
 
 def _engagement(lead: ApiLead, now: datetime) -> tuple[float, list[tuple[str, float]]]:
     """Engagement 0-100, and what made it, in points of engagement."""
-    fade = 1.0
-    if lead.last_campaign_interaction is not None:
-        when = lead.last_campaign_interaction
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        days = max(0.0, (now - when).total_seconds() / 86_400)
-        fade = 0.5 ** (days / HALF_LIFE_DAYS)
+    days = days_before(lead.last_campaign_interaction, now)
+    fade = 1.0 if days is None else 0.5 ** (days / HALF_LIFE_DAYS)
     parts = []
     for field, label, each, most in ACTIVITY:
         count = getattr(lead, field)

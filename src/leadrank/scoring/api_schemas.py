@@ -8,6 +8,7 @@ clients see the same contract either way.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated
 
@@ -99,3 +100,24 @@ class ScoreResponse(msgspec.Struct):
 
 
 RESERVED_NAMES = frozenset((*CORE_FIELDS, RECENCY_FIELD))
+GRADE_POINTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}  # the 1-5 `score` of each grade
+
+
+def answer(
+    request: ScoreRequest,
+    request_id: str,
+    now: datetime,
+    started: float,
+    model_version: str,
+    scores: list[LeadScore],
+) -> ScoreResponse:
+    """The response to a request whose scoring began at `started` (perf_counter)."""
+    return ScoreResponse(
+        request_id=request.request_id or request_id,
+        timestamp=now,
+        total_leads=len(scores),
+        processing_time_ms=round((time.perf_counter() - started) * 1000, 3),
+        model_version=model_version,
+        status="success",
+        scores=scores,
+    )

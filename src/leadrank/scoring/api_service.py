@@ -18,15 +18,15 @@ from leadrank.scoring.api_fast import Scored, compile_scorer
 from leadrank.scoring.api_leads import api_frame_of, api_values
 from leadrank.scoring.api_model import ApiModel
 from leadrank.scoring.api_schemas import (
+    GRADE_POINTS,
     RESERVED_NAMES,
     LeadScore,
     Reasons,
     ScoreRequest,
     ScoreResponse,
+    answer,
 )
 from leadrank.scoring.model_scores import score_frame
-
-GRADE_POINTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
 
 
 class ApiScorer:
@@ -72,15 +72,7 @@ class ApiScorer:
                 strict=True,
             )
         ]
-        return ScoreResponse(
-            request_id=request.request_id or request_id,
-            timestamp=now,
-            total_leads=rows,
-            processing_time_ms=round((time.perf_counter() - started) * 1000, 3),
-            model_version=model.version,
-            status="success",
-            scores=results,
-        )
+        return answer(request, request_id, now, started, model.version, results)
 
 
 def _through_polars(model: ApiModel, values: dict[str, list[Any]]) -> Scored:

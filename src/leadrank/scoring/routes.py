@@ -13,8 +13,7 @@ import msgspec
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from leadrank.api.errors import ErrorResponse, InvalidPayload, PayloadTooLarge
-from leadrank.errors import AppError
+from leadrank.api.errors import BadJson, ErrorResponse, InvalidPayload, PayloadTooLarge
 from leadrank.monitoring.metrics import observe_scores
 from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
 from leadrank.scoring.api_service import reserved_custom_names
@@ -77,12 +76,6 @@ async def _score(request: Request) -> Response:
     answer = scorer.score(payload, request_id=request.state.request_id)
     observe_scores((lead.grade for lead in answer.scores), answer.model_version)
     return Response(_encoder.encode(answer), media_type="application/json")
-
-
-class BadJson(AppError):
-    """The body is not JSON at all."""
-
-    status_code = 400
 
 
 _DESCRIPTION = (
