@@ -23,16 +23,20 @@ from leadrank.auth.guard import Guard
 from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import build_engine, session_scope
+from leadrank.ingest import import_routes
 from leadrank.ingest import routes as ingest_routes
+from leadrank.jobs import routes as job_routes
+from leadrank.jobs.runner import JobRunner
 from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
 from leadrank.monitoring.metrics import metrics, served_model
+from leadrank.scoring import icp_routes
 from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
 from leadrank.scoring.api_rules import RulesScorer
 from leadrank.scoring.api_service import ApiScorer
 from leadrank.scoring.grades import Blend, GradeScale
-from leadrank.scoring.icp import load_profile
+from leadrank.scoring.icp_store import scoring_profile
 from leadrank.training import routes as model_routes
 
 
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with session_scope(engine) as session:
             model = load_api_model(session, settings)
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
+            profile = scoring_profile(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
         app.state.api_model = model
         served_model(model.version if model else None)
@@ -58,16 +63,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ApiScorer(model)
             if model is not None
             else RulesScorer(
-                load_profile(None),
+                profile,
                 blend=Blend.parse(settings.score_blend),
                 grades=GradeScale.parse(settings.grade_thresholds),
             )
         )
+        runner = JobRunner(engine, settings) if settings.run_jobs else None
         # What start-up built lives as long as the process: keep it out of every collection.
         gc.freeze()
+        if runner is not None:
+            runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -81,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scoring_routes.router)
     app.include_router(ingest_routes.router)
     app.include_router(lead_routes.router)
+    app.include_router(import_routes.router)
     app.include_router(model_routes.router)
+    app.include_router(icp_routes.router)
+    app.include_router(job_routes.router)
     app.add_api_route(
         "/metrics",
         metrics,
@@ -103,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.api_max_body_bytes,
+        larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
         access_log=settings.api_access_log,
     )
     return app

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )
+    api_max_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1024,
+        description="Larger file uploads (POST /api/v1/imports) get 413.",
+    )
     api_access_log: bool = Field(default=True, description="One JSON log line per request.")
     api_auth: bool | None = Field(
         default=None,
@@ -64,6 +69,14 @@ class Settings(BaseSettings):
     )
     api_workers: int = Field(
         default=1, ge=1, description="Worker processes sharing each key's rate limit."
+    )
+
+    run_jobs: bool = Field(
+        default=True,
+        description=(
+            "Run background jobs (imports, training) inside each `leadrank serve` process, the "
+            "embedded default; turn off where `leadrank worker` processes run them."
+        ),
     )
 
     @field_validator("database_url")

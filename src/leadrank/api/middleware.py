@@ -24,9 +24,18 @@ _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 class RequestContext:
     """Request id, size limit and one access log line per request."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = True) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        larger_bodies: dict[str, int] | None = None,
+        access_log: bool = True,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # path -> limit, for the few routes that take files
+        self.larger_bodies = larger_bodies or {}
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -46,15 +55,16 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
+        limit = self.larger_bodies.get(scope["path"], self.max_body_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await _too_large(send_with_id, request_id, self.max_body_bytes)
+        if declared is not None and declared > limit:
+            await _too_large(send_with_id, request_id, limit)
         else:
-            counted = _Counted(receive, self.max_body_bytes)
+            counted = _Counted(receive, limit)
             try:
                 await self.app(scope, counted, send_with_id)
             except _BodyTooLarge:
-                await _too_large(send_with_id, request_id, self.max_body_bytes)
+                await _too_large(send_with_id, request_id, limit)
         seconds = time.perf_counter() - started
         route = scope.get("route")
         observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)

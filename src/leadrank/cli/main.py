@@ -18,6 +18,7 @@ from leadrank.config import get_settings
 from leadrank.db.migrate import current_revision
 from leadrank.errors import AppError
 from leadrank.ingest.cli import ingest, quarantine
+from leadrank.jobs.cli import jobs_app, worker
 from leadrank.leads.cli import clean, leads_app, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
@@ -61,6 +62,8 @@ app.command()(stats)
 app.command()(sample)
 app.command()(demo)
 app.command()(serve)
+app.add_typer(jobs_app, name="jobs")
+app.command()(worker)
 
 
 def main() -> None:

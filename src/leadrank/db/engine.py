@@ -7,11 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadrank.errors import BadInput
+
+WRITES = "leadrank_writes"  # execution option: this transaction will write
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,6 +29,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # A transaction that reads and then writes cannot wait for another writer once that one
+    # has committed ("database is locked" at once, whatever the busy timeout): those that will
+    # write take the write lock first with BEGIN IMMEDIATE, and wait for it their turn.
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def build_engine(url: str) -> Engine:
     """Create the engine for a database URL, with the settings each backend needs."""
     try:
@@ -40,7 +50,7 @@ def build_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a
         # transaction really starts when the session does.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         engine.dialect._json_serializer = _compact_json
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -60,9 +70,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error. The edge owns this."""
+def session_scope(engine: Engine, *, writes: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error. The edge owns this.
+    `writes`: the transaction reads, then writes, while others may write (a background job):
+    on SQLite it takes the write lock at its start."""
     with session_factory(engine)() as session:
+        if writes:
+            session.connection(execution_options={WRITES: True})
         try:
             yield session
             session.commit()

@@ -77,12 +77,15 @@ def list_records(
     *,
     source: str | None = None,
     import_id: int | None = None,
+    after: int | None = None,
     limit: int | None = 50,
 ) -> list[QuarantinedRecord]:
-    """Quarantined records, oldest first."""
+    """Quarantined records, oldest first; `after` (a record id) pages on."""
     statement = (
         select(BronzeRecord).where(*_conditions(source, import_id)).order_by(BronzeRecord.id)
     )
+    if after is not None:
+        statement = statement.where(BronzeRecord.id > after)
     if limit is not None:
         statement = statement.limit(limit)
     return [

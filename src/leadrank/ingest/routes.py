@@ -3,7 +3,6 @@ way a file's do, bronze first, then silver or quarantine. Thin: `ingest_records`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +12,7 @@ from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, WRITERS, DbSession
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
+from leadrank.kit.storable import unstorable
 
 router = APIRouter(
     prefix="/api/v1",
@@ -25,29 +25,12 @@ Source = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 def _storable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records whose every text can be stored: no NUL character (PostgreSQL refuses it) and
-    no half of a UTF-16 pair (it is not text at all)."""
+    """Records whose every text can be stored."""
     for index, record in enumerate(records):
-        for text in _texts(record):
-            if "\x00" in text:
-                raise ValueError(f"record {index} holds a NUL character")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"record {index} holds text that is not valid Unicode") from None
+        problem = unstorable(record)
+        if problem:
+            raise ValueError(f"record {index} {problem}")
     return records
-
-
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
 
 
 Records = Annotated[

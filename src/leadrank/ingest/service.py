@@ -40,6 +40,16 @@ def detect_kind(columns: list[str]) -> str:
     return "events" if {"event_type", "occurred_at"} <= mapped.keys() and has_key else "leads"
 
 
+def clean_source(source: str) -> str:
+    """A source name as stored: trimmed and lower-case; refused when empty or too long."""
+    source = source.strip().lower()
+    if not source:
+        raise BadInput("--source must not be empty")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise BadInput(f"--source must be at most {MAX_SOURCE_CHARS} characters")
+    return source
+
+
 def plan_import(
     path: Path, *, kind: str = "auto", mapping_path: Path | None = None
 ) -> tuple[RawTable, str, ColumnMapping]:
@@ -67,8 +77,12 @@ def ingest_file(
     dry_run: bool = False,
     chunk_rows: int = 100_000,
     progress: Progress = no_progress,
+    name: str | None = None,
+    import_id: int | None = None,
 ) -> IngestReport:
-    """Ingest one file: every record to bronze, usable ones to silver, the rest to quarantine."""
+    """Ingest one file: every record to bronze, usable ones to silver, the rest to quarantine.
+    `name` is what the import records as the file (its path by default); `import_id` an
+    import already queued for it (an upload)."""
     table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path)
     return ingest_table(
         session,
@@ -76,11 +90,12 @@ def ingest_file(
         kind=kind,
         mapping=mapping,
         source=source,
-        name=str(path),
+        name=name or str(path),
         content_hash=file_sha256(path),
         dry_run=dry_run,
         chunk_rows=chunk_rows,
         progress=progress,
+        import_id=import_id,
     )
 
 
@@ -116,14 +131,12 @@ def ingest_table(
     dry_run: bool = False,
     chunk_rows: int = 100_000,
     progress: Progress = no_progress,
+    import_id: int | None = None,
 ) -> IngestReport:
     """Every record of a table read as text to bronze, usable ones to silver, the rest to
-    quarantine; `name` and `content_hash` say where it came from."""
-    source = source.strip().lower()
-    if not source:
-        raise BadInput("--source must not be empty")
-    if len(source) > MAX_SOURCE_CHARS:
-        raise BadInput(f"--source must be at most {MAX_SOURCE_CHARS} characters")
+    quarantine; `name` and `content_hash` say where it came from, and `import_id` names the
+    queued import to fill in (else a new one is recorded)."""
+    source = clean_source(source)
     path = Path(name)
     report = IngestReport(
         file_name=path.name,
@@ -144,17 +157,13 @@ def ingest_table(
         .limit(1)
     )
     now = datetime.now(UTC)
-    record = Import(
-        kind=kind,
-        source=source,
-        file_name=name,
-        file_hash=file_hash,
-        file_format=table.file_format,
-        mapping=mapping.as_json(),
-        status="running",
-        started_at=now,
-        repeat_of=report.repeat_of,
-    )
+    record = session.get(Import, import_id) if import_id is not None else Import()
+    if record is None:
+        raise BadInput(f"no import {import_id}")
+    record.kind, record.source, record.file_name = kind, source, name
+    record.file_hash, record.file_format = file_hash, table.file_format
+    record.mapping, record.status, record.started_at = mapping.as_json(), "running", now
+    record.repeat_of = report.repeat_of
     if not dry_run:
         session.add(record)
         session.flush()

@@ -5,7 +5,9 @@ from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
 from leadrank.orm.event import Event
+from leadrank.orm.icp import IcpProfile
 from leadrank.orm.imports import Import
+from leadrank.orm.job import Job
 from leadrank.orm.lead import Lead, LeadKey
 from leadrank.orm.matching import LeadMerge, LeadReview, MatchWeights
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
@@ -16,7 +18,9 @@ __all__ = [
     "BronzeRecord",
     "Company",
     "Event",
+    "IcpProfile",
     "Import",
+    "Job",
     "Lead",
     "LeadKey",
     "LeadMerge",

@@ -23,7 +23,7 @@ class Import(Base):
     file_hash: Mapped[str] = mapped_column(String(64), index=True)
     file_format: Mapped[str] = mapped_column(String(16))
     mapping: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
+    status: Mapped[str] = mapped_column(String(16), default="running")  # queued|running|done|failed
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
@@ -37,3 +37,6 @@ class Import(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # The import this one repeats, when the same file from the same source came in before.
     repeat_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("imports.id"))
+    # The background job that runs an uploaded file's import (no foreign key: SQLite could
+    # only add one by copying this table, which every bronze record refers to).
+    job_id: Mapped[int | None] = mapped_column(BigId)

@@ -1,4 +1,4 @@
-"""`leadrank icp show/apply`, `leadrank accounts list` and `leadrank leads override`: thin
+"""`leadrank icp show/apply/save/list/activate`, `leadrank accounts list` and `leadrank leads override`: thin
 commands over ICP profiles, account scores and grade overrides."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import workspace_session
 from leadrank.errors import BadInput
 from leadrank.leads.service import get_lead
+from leadrank.scoring import icp_store
 from leadrank.scoring.icp import load_profile
 from leadrank.scoring.overrides import clear_override, set_override
 from leadrank.scoring.repository import served_run, top_accounts
@@ -28,11 +29,41 @@ ProfileOption = Annotated[
 ]
 
 
+StoredName = Annotated[str | None, typer.Option("--name", help="A stored profile")]
+StoredVersion = Annotated[
+    int | None, typer.Option("--version", "-v", min=1, help="Its version (default: newest)")
+]
+
+
 @icp_app.command("show")
-def show_command(profile: ProfileOption = None) -> None:
+def show_command(
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile", "-p", help="ICP profile file; default: the one workspace scoring uses"
+        ),
+    ] = None,
+    name: StoredName = None,
+    version: StoredVersion = None,
+) -> None:
     """Print a profile's rules, groups, hard filters and the most points a lead can score."""
-    loaded = load_profile(profile)
-    console.print(f"[bold]{loaded.name}[/bold]  {loaded.description or ''}")
+    if profile is not None:
+        loaded = load_profile(profile)
+        console.print(f"[bold]{loaded.name}[/bold]  {loaded.description or ''}")
+    else:
+        with workspace_session() as session:
+            record = (
+                icp_store.find_profile(session, name=name, version=version)
+                if name is not None
+                else icp_store.active_profile(session)
+            )
+            loaded = icp_store.profile_of(record) if record else load_profile(None)
+            where = (
+                f"stored v{record.version}{', active' if record.active else ''}"
+                if record
+                else "built-in, active"
+            )
+        console.print(f"[bold]{loaded.name}[/bold] ({where})  {loaded.description or ''}")
     table = Table()
     for column in ("rule", "points", "group"):
         table.add_column(column)
@@ -46,6 +77,72 @@ def show_command(profile: ProfileOption = None) -> None:
             f"(else disqualified: {condition.described()})"
         )
     console.print(f"a lead scores 100 at {loaded.most_points():g} points")
+
+
+@icp_app.command("save")
+def save_command(
+    path: Annotated[Path, typer.Argument(help="Profile file (YAML or JSON)")],
+    activate: Annotated[
+        bool, typer.Option("--activate", help="Use it for workspace scoring from now on")
+    ] = False,
+) -> None:
+    """Store a profile in the workspace as the next version of its name."""
+    document = load_profile(path).model_dump(mode="json", exclude_none=True)
+    with workspace_session() as session:
+        record = icp_store.save_profile(
+            session, document=document, created_by=_system_user() or "cli", activate=activate
+        )
+        shown = f"{record.name} v{record.version}{' (active)' if record.active else ''}"
+    console.print(f"profile {shown} saved")
+
+
+@icp_app.command("list")
+def list_command() -> None:
+    """Stored profiles: the newest version of each, and the active one."""
+    with workspace_session() as session:
+        records = icp_store.list_profiles(session)
+        rows = [
+            (
+                r.name,
+                f"v{r.version}",
+                "active" if r.active else "",
+                r.created_by or "",
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+            )
+            for r in records
+        ]
+    table = Table()
+    for column in ("name", "version", "", "by", "saved"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(
+        table
+        if rows
+        else "no stored profiles: workspace scoring uses the built-in one "
+        "(`leadrank icp save FILE --activate` stores yours)"
+    )
+
+
+@icp_app.command("activate")
+def activate_command(
+    name: Annotated[str | None, typer.Argument(help="Stored profile name")] = None,
+    version: StoredVersion = None,
+    built_in: Annotated[
+        bool, typer.Option("--built-in", help="Go back to the built-in profile")
+    ] = False,
+) -> None:
+    """Choose the profile `leadrank score` uses from its next run."""
+    with workspace_session() as session:
+        if built_in:
+            icp_store.deactivate_profiles(session)
+            shown = "the built-in profile"
+        elif name is None:
+            raise BadInput("name a stored profile (`leadrank icp list`), or --built-in")
+        else:
+            record = icp_store.activate_profile(session, name=name, version=version)
+            shown = f"profile {record.name} v{record.version}"
+    console.print(f"{shown} is active: `leadrank score` uses it")
 
 
 @icp_app.command("apply")

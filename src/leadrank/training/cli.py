@@ -14,7 +14,7 @@ from leadrank.cli.workspace import workspace_session
 from leadrank.config import get_settings
 from leadrank.errors import BadInput
 from leadrank.scoring.grades import Blend, GradeScale
-from leadrank.scoring.icp import load_profile
+from leadrank.scoring.icp_store import scoring_profile
 from leadrank.training import registry
 
 if TYPE_CHECKING:
@@ -149,7 +149,11 @@ def score(
     ] = None,
     profile: Annotated[
         Path | None,
-        typer.Option("--profile", "-p", help="Workspace: ICP profile for fit (default: built-in)"),
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Workspace: ICP profile file for fit (default: the active stored one)",
+        ),
     ] = None,
     grades: Annotated[
         str | None,
@@ -204,7 +208,7 @@ def score(
     with workspace_session(settings) as session:
         runs = score_workspace(
             session,
-            profile=load_profile(profile),
+            profile=scoring_profile(session, profile),
             blend=Blend.parse(blend or settings.score_blend),
             grades=scale,
             lake_dir=settings.data_dir / "lake",

@@ -8,12 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadrank.api.errors import error_responses
+from leadrank.auth.keys import Principal
 from leadrank.deps import NO_NUL, READERS, DbSession, requires
+from leadrank.jobs.schemas import JobPublic
+from leadrank.jobs.service import defer
 from leadrank.orm.scoring import ModelVersion
 from leadrank.training import registry
+from leadrank.training.workspace import parse_label
 
 router = APIRouter(
     prefix="/api/v1/models", tags=["models"], responses=error_responses(401, 403, 422, 429)
@@ -56,6 +60,51 @@ class StageChange(BaseModel):
 
     active: ModelPublic
     archived: ModelPublic | None
+
+
+class TrainRequest(BaseModel):
+    """What to learn from the workspace's leads and events, as `leadrank train --label`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=NO_NUL,
+        examples=["deal_won within 90d", "meeting_booked or deal_won within 120d"],
+    )
+    name: str | None = Field(default=None, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    exclude: list[Annotated[str, Field(max_length=200, pattern=NO_NUL)]] = Field(
+        default_factory=list, max_length=200
+    )
+    keep: list[Annotated[str, Field(max_length=200, pattern=NO_NUL)]] = Field(
+        default_factory=list, max_length=200
+    )
+    time_budget: float = Field(default=120.0, ge=0, le=3600)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+@router.post(
+    "/train",
+    summary="Train a model in the background",
+    status_code=202,
+    responses=error_responses(400),
+)
+def train(
+    session: DbSession,
+    body: TrainRequest,
+    principal: Annotated[Principal, Depends(requires("admin"))],
+) -> JobPublic:
+    """Queue training on the workspace; the job's result names the new version (shadow until
+    promoted, unless it is the first of its name). Follow it at `/api/v1/jobs/{id}`."""
+    parse_label(body.label)  # a label that cannot be read is refused now, not in the job
+    job = defer(
+        session,
+        task="train_model",
+        arguments=body.model_dump(exclude_none=True),
+        requested_by=principal.prefix,
+    )
+    return JobPublic.of(job)
 
 
 @router.get("", summary="Model versions", dependencies=[READERS])

@@ -1,0 +1,97 @@
+"""Uploaded files: kept under the data directory, and imported by a background job queued
+in the same transaction as the import that will record them."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadrank.errors import BadInput, NotFound
+from leadrank.ingest.readers import file_format
+from leadrank.ingest.service import KINDS, clean_source
+from leadrank.jobs.service import defer
+from leadrank.orm import Import
+
+UPLOADS_DIR = "uploads"
+
+
+def queue_upload(
+    session: Session,
+    *,
+    stream: BinaryIO,
+    file_name: str,
+    source: str,
+    kind: str,
+    data_dir: Path,
+    requested_by: str | None = None,
+) -> Import:
+    """Keep an uploaded file and queue its import; the import is `queued` until a runner
+    takes its job. Unsupported file types, kinds and sources are refused before anything is
+    stored."""
+    name = Path(file_name or "").name
+    if not name:
+        raise BadInput("the upload has no file name; its extension says how to read it")
+    fmt = file_format(Path(name))
+    if kind not in KINDS:
+        raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    source = clean_source(source)
+    # A folder of its own keeps the file's name, which messages about it then use.
+    folder = data_dir / UPLOADS_DIR / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    stored = folder / name
+    with stored.open("wb") as out:
+        shutil.copyfileobj(stream, out, length=1024 * 1024)
+    record = Import(
+        kind=kind,
+        source=source,
+        file_name=name,
+        file_hash="",
+        file_format=fmt,
+        mapping={},
+        status="queued",
+        started_at=datetime.now(UTC),
+    )
+    session.add(record)
+    session.flush()
+    job = defer(
+        session,
+        task="import_file",
+        arguments={"import_id": record.id, "path": str(stored)},
+        requested_by=requested_by,
+    )
+    record.job_id = job.id
+    session.flush()
+    return record
+
+
+def get_import(session: Session, import_id: int) -> Import:
+    """One import, or 404."""
+    record = session.get(Import, import_id)
+    if record is None:
+        raise NotFound(f"no import {import_id}")
+    return record
+
+
+def list_imports(
+    session: Session,
+    *,
+    source: str | None = None,
+    status: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[Import]:
+    """Imports, newest first; `before` (an import id) pages back through older ones."""
+    statement = select(Import).order_by(Import.id.desc()).limit(limit)
+    if source:
+        statement = statement.where(Import.source == source.strip().lower())
+    if status:
+        statement = statement.where(Import.status == status)
+    if before is not None:
+        statement = statement.where(Import.id < before)
+    return list(session.scalars(statement))

@@ -1,0 +1,100 @@
+"""`leadrank jobs list/show/retry` and `leadrank worker`: thin commands over background jobs."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadrank.cli.console import console, err_console
+from leadrank.cli.workspace import open_workspace, workspace_session
+from leadrank.config import get_settings
+from leadrank.jobs import service
+from leadrank.jobs.runner import JobRunner
+
+jobs_app = typer.Typer(
+    help="Background jobs: imports and training queued by the API.", no_args_is_help=True
+)
+
+
+@jobs_app.command("list")
+def list_command(
+    status: Annotated[
+        str | None, typer.Option("--status", "-s", help="queued, running, succeeded or failed")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 20,
+) -> None:
+    """The newest jobs with their state; failed ones can be run again with `jobs retry`."""
+    if status is not None and status not in service.STATUSES:
+        raise typer.BadParameter(f"use one of {', '.join(service.STATUSES)}", param_hint="--status")
+    with workspace_session() as session:
+        jobs = service.list_jobs(session, status=status, limit=limit)
+    table = Table()
+    for column in ("id", "task", "status", "tries", "created", "finished", "error"):
+        table.add_column(column)
+    for job in jobs:
+        table.add_row(
+            str(job.id),
+            job.task,
+            job.status,
+            str(job.attempts),
+            f"{job.created_at:%Y-%m-%d %H:%M:%S}",
+            f"{job.finished_at:%Y-%m-%d %H:%M:%S}" if job.finished_at else "",
+            (job.error or "")[:80],
+        )
+    console.print(table if jobs else "no jobs")
+
+
+@jobs_app.command("show")
+def show_command(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
+    """One job: its arguments, progress, result or error."""
+    with workspace_session() as session:
+        job = service.get_job(session, job_id)
+    console.print(f"job {job.id}: {job.task}, {job.status} after {job.attempts} attempt(s)")
+    for name in ("arguments", "progress", "result"):
+        value = getattr(job, name)
+        if value:
+            console.print(f"{name}: {json.dumps(value, default=str)}", markup=False)
+    if job.error:
+        console.print(f"error: {job.error}", markup=False)
+
+
+@jobs_app.command("retry")
+def retry_command(job_id: Annotated[int, typer.Argument(help="A failed job's id")]) -> None:
+    """Queue a failed job again; `leadrank serve` or `leadrank worker` runs it."""
+    with workspace_session() as session:
+        job = service.retry_job(session, job_id, requested_by="cli")
+        task = job.task
+    console.print(f"job {job_id} ({task}) queued again")
+
+
+def worker(
+    exit_when_idle: Annotated[
+        bool, typer.Option("--exit-when-idle", help="Stop once no job is queued")
+    ] = False,
+) -> None:
+    """Run queued jobs (imports, training) until interrupted; several workers share the queue."""
+    settings = get_settings()
+    with open_workspace(settings) as engine:
+        runner = JobRunner(engine, settings)
+        if exit_when_idle:
+            ran = runner.run_until_idle()
+            err_console.print(f"{ran} job(s) run; none left queued")
+            return
+        stopped = threading.Event()
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            stopped.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, stop)
+        err_console.print("worker running jobs; Ctrl-C stops it after the job under way")
+        runner.start()
+        stopped.wait()
+        # The job under way finishes first: a worker stopped for a deploy loses nothing.
+        runner.stop(timeout=None)

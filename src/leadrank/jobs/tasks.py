@@ -1,0 +1,51 @@
+"""The tasks a job can name, and what a task is given when it runs.
+
+Tasks live in their domains (`ingest/tasks.py`, `training/tasks.py`) and are found here by
+name, imported only when a job of theirs runs: the API starts without loading the learners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadrank.config import Settings
+from leadrank.errors import BadInput
+
+# name -> "module:attribute" of its Task
+TASKS = {
+    "import_file": "leadrank.ingest.tasks:IMPORT_FILE",
+    "train_model": "leadrank.training.tasks:TRAIN_MODEL",
+}
+
+
+@dataclass
+class TaskContext:
+    """What a running task gets: its transaction, its arguments and a way to report progress."""
+
+    session: Session
+    arguments: dict[str, Any]
+    settings: Settings
+    progress: Callable[[str, int, int], None] = field(default=lambda stage, done, total: None)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A unit of background work. `run` returns the job's result (JSON); `failed` records a
+    failure on the task's own rows, in a fresh transaction, after `run` raised."""
+
+    run: Callable[[TaskContext], dict[str, Any]]
+    failed: Callable[[Session, dict[str, Any], str], None] | None = None
+
+
+def task_named(name: str) -> Task:
+    """The task of this name."""
+    if name not in TASKS:
+        raise BadInput(f"unknown task {name!r}; known: {', '.join(sorted(TASKS))}")
+    module, attribute = TASKS[name].split(":")
+    task: Task = getattr(import_module(module), attribute)
+    return task

@@ -1,0 +1,194 @@
+"""Jobs end to end on a real database: deferred with their rows, run by the in-process runner,
+failures kept with their error and retried, and jobs of a dead process queued again."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from leadrank.config import Settings
+from leadrank.db.engine import session_scope
+from leadrank.errors import BadInput, Conflict
+from leadrank.ingest.uploads import queue_upload
+from leadrank.jobs import service
+from leadrank.jobs.routes import TaskName
+from leadrank.jobs.runner import JobRunner
+from leadrank.jobs.tasks import TASKS
+from leadrank.orm import Import, Job, Lead
+from tests.conftest import Workspace
+
+CSV = (
+    b"email,first name,last name,company\nann@acme.com,Ann,Lee,Acme\nbo@globex.io,Bo,Chen,Globex\n"
+)
+
+
+def _queue(workspace: Workspace, data_dir: Path, body: bytes = CSV, name: str = "a.csv") -> int:
+    with session_scope(workspace.engine) as session:
+        record = queue_upload(
+            session,
+            stream=io.BytesIO(body),
+            file_name=name,
+            source="Trade Show",
+            kind="auto",
+            data_dir=data_dir,
+        )
+        assert record.status == "queued" and record.job_id is not None
+        return record.job_id
+
+
+def _job(workspace: Workspace, job_id: int) -> Job:
+    with session_scope(workspace.engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+def test_a_queued_import_runs_once_and_records_its_result(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    job_id = _queue(workspace, tmp_path)
+    assert [p.name for p in (tmp_path / "uploads").glob("*/*")] == ["a.csv"]  # until its job
+    runner = JobRunner(workspace.engine, settings)
+    assert runner.run_until_idle() == 1
+    assert runner.run_until_idle() == 0  # nothing runs twice
+    job = _job(workspace, job_id)
+    assert (job.status, job.attempts, job.error) == ("succeeded", 1, None)
+    assert job.result is not None and job.result["leads_created"] == 2
+    assert job.progress == {"stage": "ingest", "done": 2, "total": 2}
+    with session_scope(workspace.engine) as session:
+        record = session.scalars(select(Import)).one()
+        assert (record.status, record.source, record.kind) == ("done", "trade show", "leads")
+        assert record.file_name == "a.csv" and record.rows_new == 2 and record.file_hash
+        assert session.scalar(select(Lead.email).order_by(Lead.email)) == "ann@acme.com"
+    assert not list((tmp_path / "uploads").iterdir())  # in bronze now: the file is gone
+
+
+def test_a_failed_job_keeps_its_error_and_can_be_retried(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    # An events file without an event type column cannot be imported.
+    job_id = _queue(workspace, tmp_path, b"when,email\n2026-01-01,a@b.com\n", "events.csv")
+    with session_scope(workspace.engine) as session:
+        session.execute(update(Import).values(kind="events"))
+    runner = JobRunner(workspace.engine, settings)
+    runner.run_until_idle()
+    job = _job(workspace, job_id)
+    assert job.status == "failed" and job.error is not None
+    assert job.error.startswith("events.csv: no event type column")
+    with session_scope(workspace.engine) as session:
+        record = session.scalars(select(Import)).one()
+        assert record.status == "failed" and "no event type column" in (record.error or "")
+    with session_scope(workspace.engine) as session:
+        retried = service.retry_job(session, job_id, requested_by="cli")
+        assert (retried.status, retried.error) == ("queued", None)
+    with (
+        session_scope(workspace.engine) as session,
+        pytest.raises(Conflict, match="only a failed job"),
+    ):
+        service.retry_job(session, job_id)
+    runner.run_until_idle()
+    job = _job(workspace, job_id)
+    assert (job.status, job.attempts) == ("failed", 2)
+
+
+def test_jobs_exist_only_with_their_transaction(workspace: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), session_scope(workspace.engine) as session:
+        queue_upload(
+            session,
+            stream=io.BytesIO(CSV),
+            file_name="a.csv",
+            source="x",
+            kind="auto",
+            data_dir=tmp_path,
+        )
+        raise RuntimeError("the request failed after queueing")
+    with session_scope(workspace.engine) as session:
+        assert session.scalars(select(Job)).all() == []
+        assert session.scalars(select(Import)).all() == []
+        with pytest.raises(BadInput, match="unknown task"):
+            service.defer(session, task="mine_bitcoin", arguments={})
+        with pytest.raises(BadInput, match="unsupported file type"):
+            queue_upload(
+                session,
+                stream=io.BytesIO(b""),
+                file_name="leads.exe",
+                source="x",
+                kind="auto",
+                data_dir=tmp_path,
+            )
+
+
+def test_a_commit_wakes_the_runner_at_once(workspace: Workspace, tmp_path: Path) -> None:
+    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    # A poll of a minute: only the wake-up after commit can start the job within the wait.
+    runner = JobRunner(workspace.engine, settings, poll_seconds=60)
+    runner.start()
+    try:
+        job_id = _queue(workspace, tmp_path)
+        deadline = datetime.now(UTC).timestamp() + 30
+        while _job(workspace, job_id).status in ("queued", "running"):
+            assert datetime.now(UTC).timestamp() < deadline, "the job was not started"
+            threading.Event().wait(0.05)
+    finally:
+        runner.stop()
+    assert _job(workspace, job_id).status == "succeeded"
+
+
+def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path: Path) -> None:
+    job_id = _queue(workspace, tmp_path)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    host = socket.gethostname()
+    with session_scope(workspace.engine) as session:
+        session.execute(
+            update(Job).values(
+                status="running",
+                worker=f"{host}:{dead.stdout.strip()}",
+                heartbeat_at=datetime.now(UTC),
+            )
+        )
+        other = service.defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
+        # This process is alive: its job stays its own, however old its heartbeat.
+        other.status, other.worker = "running", f"{host}:{os.getpid()}"
+        other.heartbeat_at = datetime(2020, 1, 1, tzinfo=UTC)
+        far = service.defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
+        # On another machine: queued again once its heartbeat is old.
+        far.status, far.worker = "running", "elsewhere:1"
+        far.heartbeat_at = datetime(2020, 1, 1, tzinfo=UTC)
+        ids = (other.id, far.id)
+    runner = JobRunner(workspace.engine, Settings(database_url=workspace.url, data_dir=tmp_path))
+    assert sorted(runner.recover()) == sorted([job_id, ids[1]])
+    assert _job(workspace, ids[0]).status == "running"
+    with session_scope(workspace.engine) as session:
+        session.execute(update(Job).where(Job.id == ids[1]).values(status="succeeded"))
+    runner.run_until_idle()
+    assert _job(workspace, job_id).status == "succeeded" and _job(workspace, job_id).attempts == 1
+
+
+def test_two_claims_never_take_the_same_job(workspace: Workspace, tmp_path: Path) -> None:
+    job_id = _queue(workspace, tmp_path)
+    with session_scope(workspace.engine) as first:
+        taken = service.claim_next(first, worker="a:1")
+    with session_scope(workspace.engine) as second:
+        assert service.claim_next(second, worker="b:2") is None
+    assert taken is not None and taken.id == job_id and taken.worker == "a:1"
+
+
+def test_the_api_names_every_task() -> None:
+    assert sorted(TaskName.__args__) == sorted(TASKS)  # type: ignore[attr-defined]

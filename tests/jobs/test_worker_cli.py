@@ -1,0 +1,101 @@
+"""`leadrank jobs` and `leadrank worker` as a user runs them, including a worker killed in the
+middle of a job: the next worker runs it again, and nothing is lost or stored twice."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import func, select
+
+from leadrank.db.engine import session_scope
+from leadrank.ingest.uploads import queue_upload
+from leadrank.orm import BronzeRecord, Job, Lead
+from tests.conftest import CliResult, Workspace
+
+
+def _upload(workspace: Workspace, data_dir: Path, body: bytes, name: str) -> int:
+    with session_scope(workspace.engine) as session:
+        record = queue_upload(
+            session,
+            stream=io.BytesIO(body),
+            file_name=name,
+            source="crm",
+            kind="auto",
+            data_dir=data_dir,
+        )
+        assert record.job_id is not None
+        return record.job_id
+
+
+def test_jobs_commands_and_a_worker_that_exits_when_idle(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"  # the workspace fixture points LEADRANK_DATA_DIR here
+    good = _upload(workspace, data, b"email,name\nann@acme.com,Ann Lee\n", "a.csv")
+    bad = _upload(workspace, data, b"\xff\xfe\x00broken", "b.parquet")
+    listed = cli("jobs", "list")
+    assert listed.exit_code == 0 and listed.stdout.count("queued") == 2
+    ran = cli("worker", "--exit-when-idle")
+    assert ran.exit_code == 0 and "2 job(s) run" in ran.stderr
+    assert "succeeded" in cli("jobs", "list", "--status", "succeeded").stdout
+    shown = cli("jobs", "show", str(good))
+    assert "import_file, succeeded" in shown.stdout and '"leads_created": 1' in shown.stdout
+    failed = cli("jobs", "show", str(bad))
+    assert "failed" in failed.stdout and "error: b.parquet" in failed.stdout
+    retried = cli("jobs", "retry", str(bad))
+    assert retried.exit_code == 0 and "queued again" in retried.stdout
+    refused = cli("jobs", "retry", str(good))
+    assert refused.exit_code == 1 and "only a failed job" in refused.stderr
+    assert cli("jobs", "list", "--status", "lost").exit_code == 2
+    assert cli("jobs", "show", "999").exit_code == 1
+
+
+def test_a_killed_worker_loses_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    rows = 60_000
+    frame = pl.DataFrame(
+        {
+            "email": [f"person{i}@company{i % 5000}.com" for i in range(rows)],
+            "job title": ["VP Sales", "Engineer", "Head of IT"] * (rows // 3),
+        }
+    )
+    body = frame.write_csv().encode()
+    job_id = _upload(workspace, tmp_path / "data", body, "big.csv")
+    env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url}
+    command = [sys.executable, "-m", "leadrank.cli", "worker"]
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while _status(workspace, job_id) != "running":
+            assert time.monotonic() < deadline and worker.poll() is None, "the job did not start"
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGKILL)  # no goodbye: its transaction dies with it
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    assert _status(workspace, job_id) == "running"  # as the dead worker left it
+    second = subprocess.run(
+        [*command, "--exit-when-idle"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert second.returncode == 0, second.stderr
+    assert "queued again after their process stopped" in second.stdout + second.stderr
+    with session_scope(workspace.engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and (job.status, job.attempts) == ("succeeded", 2)
+        assert session.scalar(select(func.count()).select_from(BronzeRecord)) == rows
+        assert session.scalar(select(func.count()).select_from(Lead)) == rows
+
+
+def _status(workspace: Workspace, job_id: int) -> str:
+    with session_scope(workspace.engine) as session:
+        return str(session.scalar(select(Job.status).where(Job.id == job_id)))
