@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from leadrank.api.errors import error_responses
 from leadrank.auth.keys import Principal
@@ -27,6 +27,8 @@ Status = Literal["queued", "running", "done", "failed"]
 
 class ImportPublic(BaseModel):
     """One import of a file (or of an API batch) and what became of its records."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     status: str  # queued | running | done | failed
@@ -168,24 +170,4 @@ def quarantined(
 
 
 def _public(record: Import) -> ImportPublic:
-    return ImportPublic(
-        id=record.id,
-        status=record.status,
-        kind=record.kind,
-        source=record.source,
-        file_name=record.file_name,
-        file_format=record.file_format,
-        job_id=record.job_id,
-        repeat_of=record.repeat_of,
-        rows_read=record.rows_read or 0,
-        rows_new=record.rows_new or 0,
-        rows_duplicate=record.rows_duplicate or 0,
-        rows_quarantined=record.rows_quarantined or 0,
-        leads_created=record.leads_created or 0,
-        leads_updated=record.leads_updated or 0,
-        companies_created=record.companies_created or 0,
-        events_created=record.events_created or 0,
-        error=record.error,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-    )
+    return ImportPublic.model_validate(record)

@@ -21,7 +21,7 @@ def _import_file(context: TaskContext) -> dict[str, Any]:
     record = context.session.get(Import, arguments["import_id"])
     if record is None:
         raise BadInput(f"import {arguments['import_id']} is gone")
-    path = Path(arguments["path"])
+    path = context.settings.data_dir / Path(arguments["path"])
     if not path.exists():
         raise BadInput(f"the uploaded file of import {record.id} is no longer on disk")
     report = ingest_file(

@@ -62,7 +62,8 @@ def queue_upload(
     job = defer(
         session,
         task="import_file",
-        arguments={"import_id": record.id, "path": str(stored)},
+        # Relative to the data directory: where that directory lives is the workers' business.
+        arguments={"import_id": record.id, "path": str(stored.relative_to(data_dir))},
         requested_by=requested_by,
     )
     record.job_id = job.id

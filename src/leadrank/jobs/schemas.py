@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from leadrank.orm import Job
 
 
 class JobPublic(BaseModel):
     """A background job: what it runs, where it stands, and what it gave."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     task: str
@@ -29,20 +31,7 @@ class JobPublic(BaseModel):
     @classmethod
     def of(cls, job: Job) -> JobPublic:
         """The public view of a job row."""
-        return cls(
-            id=job.id,
-            task=job.task,
-            arguments=dict(job.arguments),
-            status=job.status,
-            attempts=job.attempts,
-            requested_by=job.requested_by,
-            progress=job.progress,
-            result=job.result,
-            error=job.error,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-        )
+        return cls.model_validate(job)
 
 
 class JobPage(BaseModel):
