@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from leadrank.auth.keys import Principal
 from leadrank.db.engine import session_scope
 
+_WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 def _session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
+    # A request that changes things reads first (is the record known?) and then writes: on
+    # SQLite it waits for the write lock up front instead of failing when another writer won.
+    writes = request.method in _WRITING_METHODS
+    with session_scope(request.app.state.engine, writes=writes) as session:
         yield session
 
 

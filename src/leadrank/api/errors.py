@@ -13,6 +13,7 @@ import msgspec
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -62,6 +63,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Too large",
         422: "Does not follow the schema; `path` says where",
         429: "Over the key's rate; see Retry-After",
+        503: "The database is busy or unreachable; see Retry-After",
     }
     shape = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     return {status: {"description": described[status], "content": shape} for status in statuses}
@@ -146,6 +148,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, str(first.get("msg", "invalid request")), path=where)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    # Locked past its busy timeout (SQLite) or unreachable: the request may work in a moment.
+    log.warning(
+        "database unavailable",
+        request_id=getattr(request.state, "request_id", None),
+        error=type(exc).__name__,
+    )
+    return error_response(
+        request,
+        503,
+        "the database is busy or unreachable; try again shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
     return error_response(request, 500, "internal error; the request id is in the logs")
@@ -156,4 +173,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -63,7 +63,7 @@ def list_profiles(session: DbSession) -> list[ProfileSummary]:
     "/profiles",
     summary="Save a profile",
     status_code=201,
-    responses=error_responses(400),
+    responses=error_responses(400, 409),
 )
 def save_profile(
     session: DbSession,
@@ -125,7 +125,7 @@ def versions(session: DbSession, name: Name) -> list[ProfileSummary]:
 @router.post(
     "/profiles/{name}/activate",
     summary="Use a profile for scoring",
-    responses=error_responses(404),
+    responses=error_responses(404, 409),
 )
 def activate(
     session: DbSession, name: Name, _principal: Admin, version: Version = None
@@ -159,7 +159,7 @@ def rules(session: DbSession, name: Name, version: Version = None) -> list[RuleA
     "/profiles/{name}/rules",
     summary="Add a rule",
     status_code=201,
-    responses=error_responses(400, 404),
+    responses=error_responses(400, 404, 409),
 )
 def add_rule(session: DbSession, name: Name, rule: Rule, principal: Admin) -> ProfileDetail:
     """Save a new version of the profile with the rule added at the end."""
@@ -175,7 +175,7 @@ def add_rule(session: DbSession, name: Name, rule: Rule, principal: Admin) -> Pr
 @router.delete(
     "/profiles/{name}/rules/{index}",
     summary="Remove a rule",
-    responses=error_responses(400, 404),
+    responses=error_responses(400, 404, 409),
 )
 def remove_rule(
     session: DbSession,

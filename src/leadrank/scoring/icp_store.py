@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from leadrank.errors import BadInput, NotFound
+from leadrank.errors import BadInput, Conflict, NotFound
 from leadrank.kit.storable import unstorable
 from leadrank.orm import IcpProfile
 from leadrank.scoring.icp import Profile, load_profile, parse_profile
@@ -48,7 +49,12 @@ def save_profile(
         created_at=datetime.now(UTC),
     )
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"another save made {record.name} v{record.version} at the same moment; save again"
+        ) from exc
     if activate:
         activate_profile(session, name=record.name, version=record.version)
     return record
@@ -107,9 +113,12 @@ def activate_profile(session: Session, *, name: str, version: int | None = None)
         .values(active=False)
         .execution_options(synchronize_session="fetch")
     )
-    session.flush()
-    record.active = True
-    session.flush()
+    try:
+        session.flush()
+        record.active = True
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("another profile was activated at the same moment; try again") from exc
     return record
 
 
