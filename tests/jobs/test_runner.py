@@ -114,6 +114,7 @@ def test_jobs_exist_only_with_their_transaction(workspace: Workspace, tmp_path: 
             data_dir=tmp_path,
         )
         raise RuntimeError("the request failed after queueing")
+    assert not list((tmp_path / "uploads").iterdir())  # nor its file
     with session_scope(workspace.engine) as session:
         assert session.scalars(select(Job)).all() == []
         assert session.scalars(select(Import)).all() == []

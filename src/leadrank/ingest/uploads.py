@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
@@ -47,6 +47,8 @@ def queue_upload(
     stored = folder / name
     with stored.open("wb") as out:
         shutil.copyfileobj(stream, out, length=1024 * 1024)
+    # No import, no file: a request that fails after this leaves nothing behind.
+    event.listen(session, "after_rollback", lambda _s: shutil.rmtree(folder, True), once=True)
     record = Import(
         kind=kind,
         source=source,
