@@ -78,10 +78,15 @@ def test_upload_files_follow_imports_then_train_in_the_background(
             params={"after": page["next_after"]},
         ).json()
         assert after["items"][0]["id"] > page["items"][0]["id"]
+    newest = sorted((i["id"] for i in imports), reverse=True)
     listed = client.get("/api/v1/imports", headers=reader, params={"limit": 2}).json()
-    assert [i["id"] for i in listed["items"]] == sorted((i["id"] for i in imports), reverse=True)[
-        :2
-    ]
+    assert [i["id"] for i in listed["items"]] == newest[:2] and listed["next_before"] == newest[1]
+    older = client.get(
+        "/api/v1/imports", headers=reader, params={"limit": 2, "before": listed["next_before"]}
+    ).json()
+    assert [i["id"] for i in older["items"]] == newest[2:4]
+    whole = client.get("/api/v1/imports", headers=reader, params={"limit": 200}).json()
+    assert len(whole["items"]) == len(imports) and whole["next_before"] is None
     jobs = client.get("/api/v1/jobs", headers=reader, params={"task": "import_file"}).json()
     assert {j["status"] for j in jobs["items"]} == {"succeeded"}
     assert all(j["requested_by"] == writer["X-API-Key"][3:11] for j in jobs["items"])

@@ -15,6 +15,7 @@ from leadrank.auth.keys import Principal
 from leadrank.deps import NO_NUL, READERS, DbSession, requires
 from leadrank.ingest import quarantine
 from leadrank.ingest.uploads import get_import, list_imports, queue_upload
+from leadrank.kit.pages import next_before
 from leadrank.orm import Import
 
 router = APIRouter(
@@ -122,8 +123,10 @@ def imports(
 ) -> ImportPage:
     """Imports of files and API batches, newest first."""
     found = list_imports(session, source=source, status=status, before=before, limit=limit)
-    next_before = found[-1].id if len(found) == limit else None
-    return ImportPage(items=[_public(record) for record in found], next_before=next_before)
+    return ImportPage(
+        items=[_public(record) for record in found],
+        next_before=next_before([record.id for record in found], limit),
+    )
 
 
 @router.get(
@@ -165,7 +168,7 @@ def quarantined(
             QuarantinedPublic(id=r.id, row_number=r.row_number, reasons=r.reasons, record=r.payload)
             for r in found
         ],
-        next_after=found[-1].id if len(found) == limit else None,
+        next_after=next_before([r.id for r in found], limit),  # the same rule, upwards
     )
 
 

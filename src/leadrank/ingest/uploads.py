@@ -16,6 +16,7 @@ from leadrank.errors import BadInput, NotFound
 from leadrank.ingest.readers import file_format
 from leadrank.ingest.service import KINDS, clean_source
 from leadrank.jobs.service import defer
+from leadrank.kit.pages import newest_first
 from leadrank.orm import Import
 
 UPLOADS_DIR = "uploads"
@@ -90,11 +91,9 @@ def list_imports(
     limit: int = 50,
 ) -> list[Import]:
     """Imports, newest first; `before` (an import id) pages back through older ones."""
-    statement = select(Import).order_by(Import.id.desc()).limit(limit)
+    statement = select(Import)
     if source:
         statement = statement.where(Import.source == source.strip().lower())
     if status:
         statement = statement.where(Import.status == status)
-    if before is not None:
-        statement = statement.where(Import.id < before)
-    return list(session.scalars(statement))
+    return list(session.scalars(newest_first(statement, Import.id, before=before, limit=limit)))

@@ -13,6 +13,7 @@ from leadrank.auth.keys import Principal
 from leadrank.deps import READERS, DbSession, requires
 from leadrank.jobs import service
 from leadrank.jobs.schemas import JobPage, JobPublic
+from leadrank.kit.pages import next_before
 
 router = APIRouter(
     prefix="/api/v1/jobs", tags=["jobs"], responses=error_responses(401, 403, 422, 429)
@@ -33,8 +34,10 @@ def list_jobs(
 ) -> JobPage:
     """Jobs, newest first, by state or task."""
     jobs = service.list_jobs(session, status=status, task=task, before=before, limit=limit)
-    next_before = jobs[-1].id if len(jobs) == limit else None
-    return JobPage(items=[JobPublic.of(job) for job in jobs], next_before=next_before)
+    return JobPage(
+        items=[JobPublic.of(job) for job in jobs],
+        next_before=next_before([job.id for job in jobs], limit),
+    )
 
 
 @router.get("/{job_id}", summary="One job", dependencies=[READERS], responses=error_responses(404))

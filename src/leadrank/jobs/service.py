@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import Conflict, NotFound
 from leadrank.jobs.tasks import TASKS, task_named
+from leadrank.kit.pages import newest_first
 from leadrank.orm import Job
 
 STATUSES = ("queued", "running", "succeeded", "failed")
@@ -74,14 +75,12 @@ def list_jobs(
     limit: int = 50,
 ) -> list[Job]:
     """Jobs, newest first; `before` (a job id) pages back through older ones."""
-    statement = select(Job).order_by(Job.id.desc()).limit(limit)
+    statement = select(Job)
     if status:
         statement = statement.where(Job.status == status)
     if task:
         statement = statement.where(Job.task == task)
-    if before is not None:
-        statement = statement.where(Job.id < before)
-    return list(session.scalars(statement))
+    return list(session.scalars(newest_first(statement, Job.id, before=before, limit=limit)))
 
 
 def retry_job(session: Session, job_id: int, *, requested_by: str | None = None) -> Job:
