@@ -27,8 +27,9 @@ def serve(
         typer.Option("--no-auth", help="Serve without API keys (this machine only)"),
     ] = False,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs): stateless scoring, health and metrics. API keys
-    are required once one exists; until then it listens on this machine only."""
+    """Serve the REST API (OpenAPI at /docs): scoring, leads, imports, models, jobs, health and
+    metrics; queued jobs run here too unless LEADRANK_RUN_JOBS=false. API keys are required
+    once one exists; until then it listens on this machine only."""
     from leadrank.api.workers import run as run_workers  # the web stack loads only here
 
     settings = get_settings()
@@ -50,7 +51,8 @@ def serve(
     err_console.print(
         f"leadrank API on http://{host}:{port} ({workers} worker{'s' * (workers > 1)}); "
         f"OpenAPI at http://{host}:{port}/docs; "
-        + ("API keys required" if auth else "no authentication: this machine only"),
+        + ("API keys required" if auth else "no authentication: this machine only")
+        + ("; background jobs run here" if settings.run_jobs else ""),
         markup=False,
     )
     run_workers(host=host, port=port, workers=workers)
