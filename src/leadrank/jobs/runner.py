@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from leadrank.jobs.tasks import TaskContext, task_named
 from leadrank.orm import Job
 
 log = structlog.get_logger("leadrank.jobs")
+RECOVERY_SECONDS = 60.0
 
 
 class JobRunner:
@@ -88,14 +90,15 @@ class JobRunner:
         return True
 
     def _loop(self) -> None:
-        try:
-            self.recover()
-        except Exception:  # the database may be down at start; the loop tries again
-            log.exception("could not look for stale jobs")
+        next_recovery = 0.0
         while not self._stopping.is_set():
             try:
+                # Now and then, not only at start: a process elsewhere may have died meanwhile.
+                if time.monotonic() >= next_recovery:
+                    self.recover()
+                    next_recovery = time.monotonic() + RECOVERY_SECONDS
                 ran = self.run_next()
-            except Exception:
+            except Exception:  # the database may be down for a while; the loop tries again
                 log.exception("job runner could not reach the database")
                 ran = False
             if not ran:
