@@ -11,20 +11,19 @@ import uuid
 from typing import Any
 
 import msgspec
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadrank.api.access_log import AccessLog
 from leadrank.api.errors import ErrorBody, ErrorResponse
 from leadrank.monitoring.metrics import observe_request
 
-log = structlog.get_logger("leadrank.api")
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class RequestContext:
     """Request id, size limit and one access log line per request."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = True) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: AccessLog) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
@@ -58,15 +57,9 @@ class RequestContext:
         seconds = time.perf_counter() - started
         route = scope.get("route")
         observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
-        if self.access_log:
-            log.info(
-                "request",
-                request_id=request_id,
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=round(seconds * 1000, 2),
-            )
+        self.access_log.write(
+            request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
+        )
 
 
 class _BodyTooLarge(Exception):

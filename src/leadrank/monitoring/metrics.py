@@ -49,10 +49,32 @@ MODEL = Gauge(
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request."""
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
-    if status >= 400:
-        ERRORS.labels(str(status)).inc()
+    key = (method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _request_children(method, route, status)
+    requests, latency, errors = children
+    requests.inc()
+    latency.observe(seconds)
+    if errors is not None:
+        errors.inc()
+
+
+# Each label set's children, looked up once: `.labels()` validates and locks on every call,
+# which cost more than the observation itself. Few keys: routes, methods and statuses.
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Counter, Histogram, Counter | None]] = {}
+
+
+def _request_children(
+    method: str, route: str, status: int
+) -> tuple[Counter, Histogram, Counter | None]:
+    children = (
+        REQUESTS.labels(method, route, str(status)),
+        LATENCY.labels(method, route),
+        ERRORS.labels(str(status)) if status >= 400 else None,
+    )
+    _REQUEST_CHILDREN[(method, route, status)] = children
+    return children
 
 
 def observe_scores(grades: Iterable[str], model_version: str) -> None:
