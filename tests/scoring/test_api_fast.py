@@ -57,8 +57,8 @@ def trees_model() -> ApiModel:
     return ApiModel(bundle, "trees:v1")
 
 
-def _compare(model: ApiModel, leads: list[ApiLead]) -> None:
-    compiled = compile_scorer(model)
+def _compare(model: ApiModel, leads: list[ApiLead], compiled: CompiledScorer | None = None) -> None:
+    compiled = compiled or compile_scorer(model)
     assert isinstance(compiled, CompiledScorer)
     values = api_values(leads, now=NOW, custom_names=model.custom_names)
     frame = api_frame_of(values)
@@ -109,3 +109,28 @@ lead_strategy = st.builds(
 @given(leads=st.lists(lead_strategy, min_size=1, max_size=12))
 def test_any_lead_scores_the_same_both_ways(which: str, leads: list[ApiLead]) -> None:
     _compare(demo_model() if which == "demo" else trees_model(), leads)
+
+
+@cache
+def warm_scorer(which: str) -> CompiledScorer:
+    """One compiled scorer kept across examples, so what it remembers of earlier requests
+    (converted values, reason texts) is put to the test."""
+    compiled = compile_scorer(demo_model() if which == "demo" else trees_model())
+    assert compiled is not None
+    return compiled
+
+
+@pytest.mark.parametrize("which", ["demo", "trees"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(leads=st.lists(lead_strategy, min_size=1, max_size=20))
+def test_a_scorer_that_remembers_still_scores_the_same(which: str, leads: list[ApiLead]) -> None:
+    compiled = warm_scorer(which)
+    _compare(compiled.model, leads, compiled)
+
+
+def test_zero_and_negative_zero_are_cited_as_each_reads() -> None:
+    zeros = [ApiLead(email_engagement_score=z, form_fills=0) for z in (0.0, -0.0)] * 6
+    compiled = compile_scorer(demo_model())
+    assert compiled is not None
+    for leads in (zeros, zeros[::-1], zeros[:1], zeros[1:2]):
+        _compare(compiled.model, leads, compiled)

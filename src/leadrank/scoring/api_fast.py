@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import is_not
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from leadrank.features.auto import FALSE_WORDS, TRUE_WORDS, ColumnPlan
@@ -36,8 +39,12 @@ from leadrank.training.bundle import Matrix
 from leadrank.training.fit import column_contributions
 
 Converter = Callable[[Any], float]
+ColumnConverter = Callable[[list[Any]], list[float]]  # a column's values to one feature
 Push = list[tuple[int, int, float]]  # row, column, rounded points
 FEW_ROWS = 8  # up to this many leads, a linear model is scored in plain Python
+# Remembered conversions and reason texts per scorer; a cache this full starts again, so
+# requests full of one-off values cannot grow it without bound.
+CACHE_SIZE = 50_000
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _NAN = float("nan")
 
@@ -65,7 +72,7 @@ class CompiledScorer:
         self.bundle = model.bundle
         self.used = self.bundle.plan.used
         self.kinds = {c.name: _source(c.name) for c in self.used}
-        self.converters: list[tuple[str, list[Converter]]] = [
+        self.converters: list[tuple[str, list[ColumnConverter]]] = [
             (plan.name, _converters(plan, self.kinds[plan.name])) for plan in self.used
         ]
         owner = self.bundle.plan.feature_columns()
@@ -78,6 +85,7 @@ class CompiledScorer:
         position_of = {c: i for i, c in enumerate(self.columns)}
         owners = [position_of[owner[f]] for f in self.bundle.feature_names]
         self.feature_owner = None if owners == list(range(len(owners))) else owners
+        self._texts: dict[tuple[int, Any, float], str] = {}
 
     def matrix(self, values: dict[str, list[Any]], rows: int) -> Matrix:
         """The model's features, in its order, from each column's values."""
@@ -87,7 +95,7 @@ class CompiledScorer:
         for name, converters in self.converters:
             column = values.get(name) or [None] * rows
             for convert in converters:
-                out[:, position] = [convert(v) for v in column]
+                out[:, position] = convert(column)
                 position += 1
         # The stored model's own feature order (older models list theirs in metadata).
         names = [f for plan in self.used for f in plan.features]
@@ -106,11 +114,22 @@ class CompiledScorer:
         absent: list[Any] = [None] * rows
         columns = [values.get(name, absent) for name in self.columns]
         kinds = [self.kinds.get(name) for name in self.columns]
+        known = self._texts
+        if len(known) > CACHE_SIZE:
+            known.clear()
         for found in pushes:
             texts: list[list[str]] = [[] for _ in range(rows)]
             for row, col, points in found:
-                shown = _shown(self.columns[col], kinds[col], columns[col][row])
-                texts[row].append(f"{self.labels[col]} is {shown} ({signed_points(points)})")
+                value = columns[col][row]
+                # A zero is never looked up: 0.0 and -0.0 are one key but read "0" and "-0".
+                key = (col, value, points)
+                text = known.get(key) if value else None
+                if text is None:
+                    shown = _shown(self.columns[col], kinds[col], value)
+                    text = f"{self.labels[col]} is {shown} ({signed_points(points)})"
+                    if value:
+                        known[key] = text
+                texts[row].append(text)
             sides.append(texts)
         return Scored(
             probability,
@@ -175,6 +194,15 @@ class CompiledScorer:
     def _confidence(self, values: dict[str, list[Any]], rows: int) -> list[float]:
         if not self.weighted or self.total_weight <= 0:
             return [1.0] * rows
+        if rows > FEW_ROWS:
+            # The same additions in the same order, a column at a time: the same floats.
+            shares = np.zeros(rows)
+            for name, weight in self.weighted:
+                column = values.get(name)
+                if column is not None:
+                    tidy = map(_tidy, column) if self.kinds.get(name) == "text" else column
+                    shares[_present(tidy, rows)] += weight
+            return (shares / self.total_weight).tolist()  # type: ignore[no-any-return]
         share = [0.0] * rows
         for name, weight in self.weighted:
             column = values.get(name)
@@ -187,11 +215,24 @@ class CompiledScorer:
         return [s / self.total_weight for s in share]
 
     def _features_used(self, values: dict[str, list[Any]], rows: int) -> list[int]:
+        if rows > FEW_ROWS:
+            total = np.zeros(rows, dtype=np.int64)
+            for plan in self.used:
+                column = values.get(plan.name)
+                if column:
+                    total += _present(column, rows)
+            counted: list[int] = total.tolist()
+            return counted
         counts = [0] * rows
         for plan in self.used:
             for row, value in enumerate(values.get(plan.name) or ()):
                 counts[row] += value is not None
         return counts
+
+
+def _present(column: Any, rows: int) -> npt.NDArray[np.bool_]:
+    """Which values are not None, without a Python call per value."""
+    return np.fromiter(map(is_not, column, repeat(None)), dtype=np.bool_, count=rows)
 
 
 def _source(name: str) -> str:
@@ -211,22 +252,24 @@ def _tidy(value: Any) -> str | None:
     return None if text.lower() in PLACEHOLDERS else text
 
 
-def _converters(plan: ColumnPlan, source: str) -> list[Converter]:
+def _converters(plan: ColumnPlan, source: str) -> list[ColumnConverter]:
     """One converter per feature of the column, matching FeaturePlan.transform on the
-    column types `api_frame` builds."""
+    column types `api_frame` builds; each converts a whole column, so a value costs no call
+    of its own."""
     kind = plan.kind
     if kind == "numeric" and source == "number":
-        return [lambda v: v if v is not None and math.isfinite(v) else _NAN]
+        # v - v == 0 only for finite numbers: infinities and NaN become missing.
+        return [lambda column: [v if v is not None and v - v == 0 else _NAN for v in column]]
     if kind == "numeric" and source == "text":
-        return [_text_number]
+        return [_remembered(_text_number)]
     if kind == "numeric" and source == "flag":
-        return [lambda _v: _NAN]  # "true" is no number
+        return [lambda column: [_NAN] * len(column)]  # "true" is no number
     if kind == "boolean" and source == "flag":
-        return [lambda v: _NAN if v is None else float(v)]
+        return [lambda column: [_NAN if v is None else 1.0 if v else 0.0 for v in column]]
     if kind == "boolean" and source == "text":
-        return [_text_flag]
+        return [_remembered(_text_flag)]
     if kind == "boolean" and source == "number":
-        return [lambda _v: _NAN]  # a float reads "1.0", which is neither yes nor no
+        return [lambda column: [_NAN] * len(column)]  # a float reads "1.0": neither yes nor no
     if kind == "categorical" and source in ("text", "flag"):
         codes = {level: float(i + 2) for i, level in enumerate(plan.levels)}
 
@@ -234,10 +277,26 @@ def _converters(plan: ColumnPlan, source: str) -> list[Converter]:
             text = _tidy(_flag_text(v) if isinstance(v, bool) else v)
             return 0.0 if text is None else codes.get(text, 1.0)
 
-        return [category]
+        return [_remembered(category)]
     if kind == "text" and source == "text":
-        return [_token(token) for token in plan.tokens]
+        return [_remembered(_token(token)) for token in plan.tokens]
     raise NotCompilable(f"{plan.name}: {kind} from {source}")
+
+
+def _remembered(convert: Converter) -> ColumnConverter:
+    """`convert` over a column of text or flags, each distinct value converted once: requests
+    repeat the same few sizes, industries and titles. A column holds one type (text, or
+    flags), so no two values that compare equal convert differently."""
+    known: dict[Any, float] = {}
+
+    def column_of(column: list[Any]) -> list[float]:
+        if len(known) > CACHE_SIZE:
+            known.clear()
+        for value in set(column).difference(known):
+            known[value] = convert(value)
+        return [known[v] for v in column]
+
+    return column_of
 
 
 def _text_number(value: Any) -> float:
