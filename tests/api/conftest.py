@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from leadrank.api.http import CoalescingHttpToolsProtocol
 from leadrank.app import create_app
 from leadrank.config import Settings
 from tests.conftest import Workspace
@@ -47,7 +48,12 @@ def start_server(workspace: Workspace) -> Iterator[Callable[..., Server]]:
         if edit is not None:
             edit(app)  # before the first request builds the middleware stack
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            http=CoalescingHttpToolsProtocol,  # as `leadrank serve` runs it
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)

@@ -83,9 +83,12 @@ def _serve(host: str, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
+    from leadrank.api.http import CoalescingHttpToolsProtocol
+
     config = uvicorn.Config(
         APP,
         factory=True,
+        http=CoalescingHttpToolsProtocol,
         access_log=False,  # leadrank logs each request itself, with its id
         log_level="warning",
         proxy_headers=False,
