@@ -80,7 +80,14 @@ def _request_children(
 def observe_scores(grades: Iterable[str], model_version: str) -> None:
     """Count a request's scored leads by grade."""
     for grade, count in Tally(grades).items():
-        LEADS_SCORED.labels(grade, model_version).inc(count)
+        key = (grade, model_version)
+        child = _SCORED_CHILDREN.get(key)
+        if child is None:
+            child = _SCORED_CHILDREN[key] = LEADS_SCORED.labels(grade, model_version)
+        child.inc(count)
+
+
+_SCORED_CHILDREN: dict[tuple[str, str], Counter] = {}
 
 
 def served_model(model_version: str | None) -> None:

@@ -85,23 +85,28 @@ class CompiledScorer:
         position_of = {c: i for i, c in enumerate(self.columns)}
         owners = [position_of[owner[f]] for f in self.bundle.feature_names]
         self.feature_owner = None if owners == list(range(len(owners))) else owners
+        # The stored model's own feature order (older models list theirs in metadata).
+        names = [f for plan in self.used for f in plan.features]
+        index = {f: i for i, f in enumerate(names)}
+        wanted = self.bundle.feature_names
+        self.order = None if names == wanted else [index[f] for f in wanted]
+        self.text_weighted = [(c, w, self.kinds.get(c) == "text") for c, w in self.weighted]
         self._texts: dict[tuple[int, Any, float], str] = {}
+
+    def feature_columns(self, values: dict[str, list[Any]], rows: int) -> list[list[float]]:
+        """Each of the model's features over the rows, in its order."""
+        out: list[list[float]] = []
+        for name, converters in self.converters:
+            column = values.get(name) or [None] * rows
+            out.extend(convert(column) for convert in converters)
+        return out if self.order is None else [out[i] for i in self.order]
 
     def matrix(self, values: dict[str, list[Any]], rows: int) -> Matrix:
         """The model's features, in its order, from each column's values."""
-        width = len(self.bundle.feature_names)
-        out = np.empty((rows, width), dtype=np.float64)
-        position = 0
-        for name, converters in self.converters:
-            column = values.get(name) or [None] * rows
-            for convert in converters:
-                out[:, position] = convert(column)
-                position += 1
-        # The stored model's own feature order (older models list theirs in metadata).
-        names = [f for plan in self.used for f in plan.features]
-        if names != self.bundle.feature_names:
-            index = {f: i for i, f in enumerate(names)}
-            out = out[:, [index[f] for f in self.bundle.feature_names]]
+        columns = self.feature_columns(values, rows)
+        out = np.empty((rows, len(columns)), dtype=np.float64)
+        for position, column in enumerate(columns):
+            out[:, position] = column
         return out
 
     def score(self, values: dict[str, list[Any]], rows: int) -> Scored:
@@ -166,7 +171,12 @@ class CompiledScorer:
         by value; exact ties, which numpy breaks in no fixed order, go to the first column."""
         linear = self.bundle.linear
         assert linear is not None
-        matrix = self.matrix(values, rows).tolist()
+        columns = self.feature_columns(values, rows)
+        matrix = (
+            [list(row) for row in zip(*columns, strict=True)]
+            if columns
+            else [[] for _ in range(rows)]
+        )
         slope, shift = self.bundle.calibration.slope, self.bundle.calibration.shift
         owners = self.feature_owner
         probabilities: list[float] = []
@@ -197,18 +207,17 @@ class CompiledScorer:
         if rows > FEW_ROWS:
             # The same additions in the same order, a column at a time: the same floats.
             shares = np.zeros(rows)
-            for name, weight in self.weighted:
+            for name, weight, text in self.text_weighted:
                 column = values.get(name)
                 if column is not None:
-                    tidy = map(_tidy, column) if self.kinds.get(name) == "text" else column
+                    tidy = map(_tidy, column) if text else column
                     shares[_present(tidy, rows)] += weight
             return (shares / self.total_weight).tolist()  # type: ignore[no-any-return]
         share = [0.0] * rows
-        for name, weight in self.weighted:
+        for name, weight, text in self.text_weighted:
             column = values.get(name)
             if column is None:
                 continue
-            text = self.kinds.get(name) == "text"
             for row, value in enumerate(column):
                 if value is not None and (not text or _tidy(value) is not None):
                     share[row] += weight
