@@ -36,6 +36,13 @@ class HandedServer(uvicorn.Server):
         self.channel.setblocking(False)
         asyncio.get_running_loop().add_reader(self.channel.fileno(), self._take)
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Take no more connections; finish those under way as uvicorn does."""
+        if self.channel.fileno() != -1:
+            asyncio.get_running_loop().remove_reader(self.channel.fileno())
+            self.channel.close()
+        await super().shutdown(sockets)
+
     def _take(self) -> None:
         loop = asyncio.get_running_loop()
         try:
