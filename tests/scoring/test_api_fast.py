@@ -20,6 +20,7 @@ from leadrank.scoring.api_model import ApiModel, demo_model
 from leadrank.scoring.api_schemas import ApiLead
 from leadrank.scoring.api_service import _through_polars
 from leadrank.training import learners
+from leadrank.training.bundle import ModelBundle
 from leadrank.training.fit import _fit_chosen
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -134,3 +135,15 @@ def test_zero_and_negative_zero_are_cited_as_each_reads() -> None:
     assert compiled is not None
     for leads in (zeros, zeros[::-1], zeros[:1], zeros[1:2]):
         _compare(compiled.model, leads, compiled)
+
+
+@settings(max_examples=60, deadline=None)
+@given(probability=st.lists(st.floats(0, 1), min_size=1, max_size=50))
+def test_scores_come_to_tenths_as_the_answer_shows_them(probability: list[float]) -> None:
+    """The API sends ModelBundle.score's values as they are, so they must already be what
+    round(v, 1) would make of them, with percentiles kept or not."""
+    bundle = demo_model().bundle
+    plain = ModelBundle(bundle.algorithm, bundle.plan, bundle.calibration, linear=bundle.linear)
+    for model in (bundle, plain):
+        scores = model.score(np.asarray(probability)).tolist()
+        assert scores == [round(s, 1) for s in scores]

@@ -41,6 +41,7 @@ from leadrank.training.fit import column_contributions
 Converter = Callable[[Any], float]
 ColumnConverter = Callable[[list[Any]], list[float]]  # a column's values to one feature
 Push = list[tuple[int, int, float]]  # row, column, rounded points
+Presence = npt.NDArray[np.bool_]  # per row, whether a column has a value
 FEW_ROWS = 8  # up to this many leads, a linear model is scored in plain Python
 # Remembered conversions and reason texts per scorer; a cache this full starts again, so
 # requests full of one-off values cannot grow it without bound.
@@ -119,6 +120,8 @@ class CompiledScorer:
         absent: list[Any] = [None] * rows
         columns = [values.get(name, absent) for name in self.columns]
         kinds = [self.kinds.get(name) for name in self.columns]
+        # Which leads have each column, once for confidence and features used alike.
+        present = {n: _present(c, rows) for n, c in values.items() if c} if rows > FEW_ROWS else {}
         known = self._texts
         if len(known) > CACHE_SIZE:
             known.clear()
@@ -138,8 +141,8 @@ class CompiledScorer:
             sides.append(texts)
         return Scored(
             probability,
-            self._confidence(values, rows),
-            self._features_used(values, rows),
+            self._confidence(values, rows, present),
+            self._features_used(values, rows, present),
             sides[0],
             sides[1],
         )
@@ -201,17 +204,19 @@ class CompiledScorer:
                         pushes[side].append((row, col, float(round(points))))
         return np.asarray(probabilities, dtype=np.float64), pushes
 
-    def _confidence(self, values: dict[str, list[Any]], rows: int) -> list[float]:
+    def _confidence(
+        self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]
+    ) -> list[float]:
         if not self.weighted or self.total_weight <= 0:
             return [1.0] * rows
-        if rows > FEW_ROWS:
+        if present:
             # The same additions in the same order, a column at a time: the same floats.
             shares = np.zeros(rows)
             for name, weight, text in self.text_weighted:
                 column = values.get(name)
-                if column is not None:
-                    tidy = map(_tidy, column) if text else column
-                    shares[_present(tidy, rows)] += weight
+                if not column:
+                    continue
+                shares[_present(map(_tidy, column), rows) if text else present[name]] += weight
             return (shares / self.total_weight).tolist()  # type: ignore[no-any-return]
         share = [0.0] * rows
         for name, weight, text in self.text_weighted:
@@ -223,13 +228,14 @@ class CompiledScorer:
                     share[row] += weight
         return [s / self.total_weight for s in share]
 
-    def _features_used(self, values: dict[str, list[Any]], rows: int) -> list[int]:
-        if rows > FEW_ROWS:
+    def _features_used(
+        self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]
+    ) -> list[int]:
+        if present:
             total = np.zeros(rows, dtype=np.int64)
             for plan in self.used:
-                column = values.get(plan.name)
-                if column:
-                    total += _present(column, rows)
+                if plan.name in present:
+                    total += present[plan.name]
             counted: list[int] = total.tolist()
             return counted
         counts = [0] * rows
@@ -239,7 +245,7 @@ class CompiledScorer:
         return counts
 
 
-def _present(column: Any, rows: int) -> npt.NDArray[np.bool_]:
+def _present(column: Any, rows: int) -> Presence:
     """Which values are not None, without a Python call per value."""
     return np.fromiter(map(is_not, column, repeat(None)), dtype=np.bool_, count=rows)
 

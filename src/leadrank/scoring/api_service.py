@@ -48,15 +48,17 @@ class ApiScorer:
         )
         score_100 = np.asarray(model.bundle.score(scored.probability), dtype=np.float64)
         per_lead = round((time.perf_counter() - started) * 1000 / rows, 3)
-        hundreds: list[float] = score_100.tolist()
+        hundreds: list[float] = score_100.tolist()  # already to tenths: see ModelBundle.score
+        # round() is slow for floats (it is exact); leads share few confidence values.
+        confidence = {c: round(c, 2) for c in set(scored.confidence)}
         # Positional fields, in LeadScore's order: a keyword call costs twice as much, 500 times.
         results = [
             LeadScore(
                 GRADE_POINTS[grade],
-                round(value, 1),
+                value,
                 round(p, 4),
                 grade,
-                round(c, 2),
+                confidence[c],
                 n,
                 Reasons(pos, neg),
                 per_lead,

@@ -229,8 +229,9 @@ class ModelBundle:
         return self.calibration.apply(self.raw(features))
 
     def score(self, probability: Matrix) -> Matrix:
-        """Score 0-100: the share of held-out leads this probability beats, so an A (90+) is
-        a top-10% lead whatever the base rate; probability x 100 when no split was kept."""
+        """Score 0-100, to tenths: the share of held-out leads this probability beats, so an
+        A (90+) is a top-10% lead whatever the base rate; probability x 100 when no split was
+        kept."""
         points = self.metadata.get("probability_percentiles") or []
         if len(points) < 2:
             return np.round(probability * 100, 1)
