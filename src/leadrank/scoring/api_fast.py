@@ -92,6 +92,11 @@ class CompiledScorer:
         wanted = self.bundle.feature_names
         self.order = None if names == wanted else [index[f] for f in wanted]
         self.text_weighted = [(c, w, self.kinds.get(c) == "text") for c, w in self.weighted]
+        # Reason texts are remembered for text and flag columns only: their values repeat
+        # from lead to lead, where numbers rarely do. One type per column, so no two values
+        # that compare equal (True and 1, 0.0 and -0.0) read differently in one column.
+        self.remembered = [self.kinds.get(c) in ("text", "flag") for c in self.columns]
+        self.show = [_shower(c, self.kinds.get(c)) for c in self.columns]
         self._texts: dict[tuple[int, Any, float], str] = {}
 
     def feature_columns(self, values: dict[str, list[Any]], rows: int) -> list[list[float]]:
@@ -119,23 +124,21 @@ class CompiledScorer:
         sides = []
         absent: list[Any] = [None] * rows
         columns = [values.get(name, absent) for name in self.columns]
-        kinds = [self.kinds.get(name) for name in self.columns]
         # Which leads have each column, once for confidence and features used alike.
         present = {n: _present(c, rows) for n, c in values.items() if c} if rows > FEW_ROWS else {}
         known = self._texts
         if len(known) > CACHE_SIZE:
             known.clear()
+        labels, remembered, show = self.labels, self.remembered, self.show
         for found in pushes:
             texts: list[list[str]] = [[] for _ in range(rows)]
             for row, col, points in found:
                 value = columns[col][row]
-                # A zero is never looked up: 0.0 and -0.0 are one key but read "0" and "-0".
                 key = (col, value, points)
-                text = known.get(key) if value else None
+                text = known.get(key) if remembered[col] else None
                 if text is None:
-                    shown = _shown(self.columns[col], kinds[col], value)
-                    text = f"{self.labels[col]} is {shown} ({signed_points(points)})"
-                    if value:
+                    text = f"{labels[col]} is {show[col](value)} ({signed_points(points)})"
+                    if remembered[col]:
                         known[key] = text
                 texts[row].append(text)
             sides.append(texts)
@@ -347,23 +350,31 @@ def _flag_text(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _shown(name: str, source: str | None, value: Any) -> str:
-    """A cited value as `shown_values` writes it."""
-    if value is None:
-        return "never" if name.endswith("_days_since_last") else "missing"
-    # round() of a float rounds half to even, as numpy and Polars do: x.25 -> x.2.
+def _shower(name: str, source: str | None) -> Callable[[Any], str]:
+    """How a column's cited values read, as `shown_values` writes them."""
     if name.endswith("_days_since_last"):
-        return f"{round(float(value))} days ago"  # Int64 has no negative zero
+        # round() of a float rounds half to even, as numpy and Polars do: x.5 -> even.
+        return lambda v: "never" if v is None else f"{round(float(v))} days ago"
     if source == "flag":
-        return _flag_text(bool(value))
+        return lambda v: "missing" if v is None else _flag_text(bool(v))
     if source == "number":
-        number = float(value)
-        # A whole-number round() loses the sign of zero that numpy keeps: -0.04 -> "-0".
-        tenths = round(number * 10) / 10 or math.copysign(0.0, number)
-        written = repr(tenths)
-        return written[:-2] if written.endswith(".0") else written
-    text = _tidy(value)
-    return "missing" if text is None else text[:VALUE_CHARS]
+        return _number_shown
+
+    def text(value: Any) -> str:
+        tidy = _tidy(value)
+        return "missing" if tidy is None else tidy[:VALUE_CHARS]
+
+    return text
+
+
+def _number_shown(value: Any) -> str:
+    if value is None:
+        return "missing"
+    number = float(value)
+    # A whole-number round() loses the sign of zero that numpy keeps: -0.04 -> "-0".
+    tenths = round(number * 10) / 10 or math.copysign(0.0, number)
+    written = repr(tenths)
+    return written[:-2] if written.endswith(".0") else written
 
 
 def compile_scorer(model: ApiModel) -> CompiledScorer | None:
