@@ -47,5 +47,5 @@ def score_body(scorer: Scorer, body: bytes, request_id: str) -> bytes:
             "$.leads[*].custom_features",
         )
     answer = scorer.score(payload, request_id=request_id)
-    observe_scores((lead.grade for lead in answer.scores), answer.model_version)
+    observe_scores([lead.grade for lead in answer.scores], answer.model_version)
     return _encoder.encode(answer)
