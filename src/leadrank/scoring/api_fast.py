@@ -46,6 +46,7 @@ FEW_ROWS = 8  # up to this many leads, a linear model is scored in plain Python
 # Remembered conversions and reason texts per scorer; a cache this full starts again, so
 # requests full of one-off values cannot grow it without bound.
 CACHE_SIZE = 50_000
+_BY_VALUE, _BY_TENTHS = "value", "tenths"  # how a column's reason texts are remembered
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _NAN = float("nan")
 
@@ -92,11 +93,18 @@ class CompiledScorer:
         wanted = self.bundle.feature_names
         self.order = None if names == wanted else [index[f] for f in wanted]
         self.text_weighted = [(c, w, self.kinds.get(c) == "text") for c, w in self.weighted]
-        # Reason texts are remembered for text and flag columns only: their values repeat
-        # from lead to lead, where numbers rarely do. One type per column, so no two values
-        # that compare equal (True and 1, 0.0 and -0.0) read differently in one column.
-        self.remembered = [self.kinds.get(c) in ("text", "flag") for c in self.columns]
+        # Reason texts are remembered by what they show: a text or flag column's value (one
+        # type per column, so True and 1 never meet), or a number's tenths, which repeat
+        # where raw numbers rarely do (zero never: 0.0 and -0.0 read "0" and "-0").
         self.show = [_shower(c, self.kinds.get(c)) for c in self.columns]
+        self.keyed = [
+            _BY_VALUE
+            if self.kinds.get(c) in ("text", "flag")
+            else _BY_TENTHS
+            if self.show[i] is _number_shown
+            else None
+            for i, c in enumerate(self.columns)
+        ]
         self._texts: dict[tuple[int, Any, float], str] = {}
 
     def feature_columns(self, values: dict[str, list[Any]], rows: int) -> list[list[float]]:
@@ -129,16 +137,22 @@ class CompiledScorer:
         known = self._texts
         if len(known) > CACHE_SIZE:
             known.clear()
-        labels, remembered, show = self.labels, self.remembered, self.show
+        labels, keyed, show = self.labels, self.keyed, self.show
         for found in pushes:
             texts: list[list[str]] = [[] for _ in range(rows)]
             for row, col, points in found:
                 value = columns[col][row]
-                key = (col, value, points)
-                text = known.get(key) if remembered[col] else None
+                how = keyed[col]
+                if how is _BY_VALUE:
+                    key: tuple[int, Any, float] | None = (col, value, points)
+                elif how is _BY_TENTHS and value is not None and (tenths := round(value * 10)):
+                    key = (col, tenths, points)
+                else:
+                    key = None
+                text = None if key is None else known.get(key)
                 if text is None:
                     text = f"{labels[col]} is {show[col](value)} ({signed_points(points)})"
-                    if remembered[col]:
+                    if key is not None:
                         known[key] = text
                 texts[row].append(text)
             sides.append(texts)
