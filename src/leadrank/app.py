@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from leadrank import __version__
 from leadrank.api import health
+from leadrank.api.access_log import AccessLog
 from leadrank.api.errors import install_error_handlers
 from leadrank.api.middleware import RequestContext
 from leadrank.auth.guard import Guard
@@ -37,18 +38,21 @@ from leadrank.scoring.api_rules import RulesScorer
 from leadrank.scoring.api_service import ApiScorer
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp_store import scoring_profile
+from leadrank.scoring.lane import ScoringLane
 from leadrank.training import routes as model_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API with its routes, error shape and middleware."""
     settings = settings or get_settings()
+    # The API's own lines (one per request) are INFO: the default WARNING would hide them.
+    log_level = settings.log_level if settings.log_level != "WARNING" else "INFO"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.api_access_log:
             # Each worker process configures its own logging: workers are spawned afresh.
-            configure_logging(settings.log_level if settings.log_level != "WARNING" else "INFO")
+            configure_logging(log_level)
         engine = build_engine(settings.database_url)
         app.state.settings = settings
         app.state.engine = engine
@@ -105,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     _publish_schemas(app)
+    # Innermost, so CORS and RequestContext wrap the scoring answers as they wrap the rest.
+    app.add_middleware(ScoringLane, state=app.state, routes=scoring_routes.router.routes)
     if settings.api_cors_origins:  # off unless origins are named: browsers get no access
         app.add_middleware(
             CORSMiddleware,
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContext,
         max_body_bytes=settings.api_max_body_bytes,
         larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
-        access_log=settings.api_access_log,
+        access_log=AccessLog.for_level(enabled=settings.api_access_log, level=log_level),
     )
     return app
 

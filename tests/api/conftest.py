@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
+from leadrank.api.http import CoalescingHttpToolsProtocol
 from leadrank.app import create_app
 from leadrank.config import Settings
 from tests.conftest import Workspace
@@ -35,15 +37,23 @@ def _free_port() -> int:
 
 @pytest.fixture
 def start_server(workspace: Workspace) -> Iterator[Callable[..., Server]]:
-    """Start a server with settings of the test's choosing (on its workspace); stopped at the
-    end of the test."""
+    """Start a server with settings of the test's choosing (on its workspace), its app first
+    changed by `edit` if given; stopped at the end of the test."""
     running: list[tuple[uvicorn.Server, threading.Thread, httpx.Client]] = []
 
-    def start(**overrides: object) -> Server:
+    def start(edit: Callable[[FastAPI], None] | None = None, **overrides: object) -> Server:
         settings = Settings(database_url=workspace.url, api_access_log=False, **overrides)  # type: ignore[arg-type]
         port = _free_port()
+        app = create_app(settings)
+        if edit is not None:
+            edit(app)  # before the first request builds the middleware stack
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            http=CoalescingHttpToolsProtocol,  # as `leadrank serve` runs it
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)

@@ -73,8 +73,28 @@ def test_serve_refuses_to_listen_beyond_this_machine(cli: Callable[..., CliResul
 def test_serve_stops_when_its_workers_cannot_start(workspace: Workspace, tmp_path: Path) -> None:
     if workspace.backend != "sqlite":
         return
+    env = {
+        **os.environ,
+        "LEADRANK_DATABASE_URL": workspace.url,
+        "LEADRANK_DATA_DIR": str(tmp_path),
+        "LEADRANK_GRADE_THRESHOLDS": "ninety",  # read by each worker as its app starts
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(_free_port()), "-w", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode != 0
+    assert "a worker stopped" in finished.stderr
+
+
+def test_serve_says_when_its_port_is_taken(workspace: Workspace, tmp_path: Path) -> None:
+    if workspace.backend != "sqlite":
+        return
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))  # held without SO_REUSEPORT: no worker can share it
+        taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         env = {
@@ -82,12 +102,13 @@ def test_serve_stops_when_its_workers_cannot_start(workspace: Workspace, tmp_pat
             "LEADRANK_DATABASE_URL": workspace.url,
             "LEADRANK_DATA_DIR": str(tmp_path),
         }
-        finished = subprocess.run(
-            [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "-w", "2"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert finished.returncode != 0
-    assert "a worker stopped" in finished.stderr
+        for workers in ("1", "2"):
+            finished = subprocess.run(
+                [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "-w", workers],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert finished.returncode != 0
+            assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in finished.stderr

@@ -20,6 +20,7 @@ from leadrank.scoring.api_model import ApiModel, demo_model
 from leadrank.scoring.api_schemas import ApiLead
 from leadrank.scoring.api_service import _through_polars
 from leadrank.training import learners
+from leadrank.training.bundle import ModelBundle
 from leadrank.training.fit import _fit_chosen
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -57,8 +58,8 @@ def trees_model() -> ApiModel:
     return ApiModel(bundle, "trees:v1")
 
 
-def _compare(model: ApiModel, leads: list[ApiLead]) -> None:
-    compiled = compile_scorer(model)
+def _compare(model: ApiModel, leads: list[ApiLead], compiled: CompiledScorer | None = None) -> None:
+    compiled = compiled or compile_scorer(model)
     assert isinstance(compiled, CompiledScorer)
     values = api_values(leads, now=NOW, custom_names=model.custom_names)
     frame = api_frame_of(values)
@@ -109,3 +110,40 @@ lead_strategy = st.builds(
 @given(leads=st.lists(lead_strategy, min_size=1, max_size=12))
 def test_any_lead_scores_the_same_both_ways(which: str, leads: list[ApiLead]) -> None:
     _compare(demo_model() if which == "demo" else trees_model(), leads)
+
+
+@cache
+def warm_scorer(which: str) -> CompiledScorer:
+    """One compiled scorer kept across examples, so what it remembers of earlier requests
+    (converted values, reason texts) is put to the test."""
+    compiled = compile_scorer(demo_model() if which == "demo" else trees_model())
+    assert compiled is not None
+    return compiled
+
+
+@pytest.mark.parametrize("which", ["demo", "trees"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(leads=st.lists(lead_strategy, min_size=1, max_size=20))
+def test_a_scorer_that_remembers_still_scores_the_same(which: str, leads: list[ApiLead]) -> None:
+    compiled = warm_scorer(which)
+    _compare(compiled.model, leads, compiled)
+
+
+def test_zero_and_negative_zero_are_cited_as_each_reads() -> None:
+    zeros = [ApiLead(email_engagement_score=z, form_fills=0) for z in (0.0, -0.0)] * 6
+    compiled = compile_scorer(demo_model())
+    assert compiled is not None
+    for leads in (zeros, zeros[::-1], zeros[:1], zeros[1:2]):
+        _compare(compiled.model, leads, compiled)
+
+
+@settings(max_examples=60, deadline=None)
+@given(probability=st.lists(st.floats(0, 1), min_size=1, max_size=50))
+def test_scores_come_to_tenths_as_the_answer_shows_them(probability: list[float]) -> None:
+    """The API sends ModelBundle.score's values as they are, so they must already be what
+    round(v, 1) would make of them, with percentiles kept or not."""
+    bundle = demo_model().bundle
+    plain = ModelBundle(bundle.algorithm, bundle.plan, bundle.calibration, linear=bundle.linear)
+    for model in (bundle, plain):
+        scores = model.score(np.asarray(probability)).tolist()
+        assert scores == [round(s, 1) for s in scores]

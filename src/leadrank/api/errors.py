@@ -91,6 +91,20 @@ class PayloadTooLarge(AppError):
     status_code = 413
 
 
+def error_body(
+    status: int, message: str, *, request_id: str | None, path: str | None = None
+) -> bytes:
+    """The error shape as JSON."""
+    body = ErrorBody(
+        status=status,
+        code=_CODES.get(status, "error"),
+        message=message,
+        request_id=request_id,
+        path=path,
+    )
+    return msgspec.json.encode(ErrorResponse(body))
+
+
 def error_response(
     request: Request,
     status: int,
@@ -100,35 +114,35 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The error shape as a response."""
-    body = ErrorBody(
-        status=status,
-        code=_CODES.get(status, "error"),
-        message=message,
-        request_id=getattr(request.state, "request_id", None),
-        path=path,
-    )
     return Response(
-        msgspec.json.encode(ErrorResponse(body)),
+        error_body(
+            status, message, request_id=getattr(request.state, "request_id", None), path=path
+        ),
         status_code=status,
         media_type="application/json",
         headers=headers,
     )
 
 
-async def _app_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+def app_error_headers(exc: AppError) -> dict[str, str]:
+    """The headers an AppError's answer carries: how to authenticate, when to come back."""
     headers: dict[str, str] = {}
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
+    return headers
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
     return error_response(
         request,
         exc.status_code,
         exc.message,
         path=getattr(exc, "path", None),
-        headers=headers or None,
+        headers=app_error_headers(exc) or None,
     )
 
 

@@ -11,13 +11,12 @@ import uuid
 from typing import Any
 
 import msgspec
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadrank.api.access_log import AccessLog
 from leadrank.api.errors import ErrorBody, ErrorResponse
 from leadrank.monitoring.metrics import observe_request
 
-log = structlog.get_logger("leadrank.api")
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
 
@@ -29,8 +28,8 @@ class RequestContext:
         app: ASGIApp,
         *,
         max_body_bytes: int,
+        access_log: AccessLog,
         larger_bodies: dict[str, int] | None = None,
-        access_log: bool = True,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -68,15 +67,9 @@ class RequestContext:
         seconds = time.perf_counter() - started
         route = scope.get("route")
         observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
-        if self.access_log:
-            log.info(
-                "request",
-                request_id=request_id,
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=round(seconds * 1000, 2),
-            )
+        self.access_log.write(
+            request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
+        )
 
 
 class _BodyTooLarge(Exception):

@@ -1,15 +1,16 @@
-"""Worker processes for `leadrank serve`, each on its own SO_REUSEPORT socket.
+"""Worker processes for `leadrank serve`.
 
-With one shared listening socket, whichever worker wakes first takes a new connection, and
-kept-alive connections pile up on one worker while the other idles: at 16 connections that
-halved throughput. With a socket per worker, the kernel spreads connections evenly. A worker
-that dies is started again; Ctrl-C or SIGTERM stops them all gracefully.
+The main process listens and hands each accepted connection to the next live worker in
+turn (`handoff`), so connections spread evenly: with a SO_REUSEPORT socket per worker the
+kernel's hash put all 4 of a client's kept-alive connections on one worker in most runs.
+A worker that dies is started again; Ctrl-C or SIGTERM stops them all gracefully.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import selectors
 import shutil
 import signal
 import socket
@@ -19,9 +20,14 @@ from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+import uvicorn
+
+from leadrank.api import handoff
+
 APP = "leadrank.app:create_app"
 _RESTART_PAUSE = 1.0
 _FAILED_START = 10.0  # a worker that dies this soon will not do better when started again
+_BACKLOG = 2048  # uvicorn's own default
 
 
 def run(*, host: str, port: int, workers: int) -> None:
@@ -29,11 +35,13 @@ def run(*, host: str, port: int, workers: int) -> None:
     if workers == 1:
         _serve(host, port)
         return
+    listener = _listen(host, port)  # before any worker: a port in use fails here, at once
     # Each worker writes its metrics here and /metrics adds them up; a fresh folder per run.
     metrics_dir = tempfile.mkdtemp(prefix="leadrank-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited state
     processes: list[BaseProcess] = []
+    channels: list[socket.socket | None] = []
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -45,49 +53,101 @@ def run(*, host: str, port: int, workers: int) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     started: list[float] = []
+    turn = 0
     try:
         for _ in range(workers):
-            processes.append(_start(context, host, port))
+            process, ours = _start(context, host, port)
+            processes.append(process)
+            channels.append(ours)
             started.append(time.monotonic())
-        while not stopping:
-            time.sleep(_RESTART_PAUSE)
-            for index, process in enumerate(processes):
-                if process.is_alive() or stopping:
-                    continue
-                if time.monotonic() - started[index] < _FAILED_START:
-                    stop(signal.SIGTERM, None)
-                    raise SystemExit(
-                        f"a worker stopped {_FAILED_START:g} s after it started; see above"
-                    )
-                processes[index], started[index] = _start(context, host, port), time.monotonic()
+        with selectors.DefaultSelector() as selector:
+            selector.register(listener, selectors.EVENT_READ)
+            while not stopping:
+                if selector.select(timeout=_RESTART_PAUSE):
+                    turn = _hand_all(listener, channels, turn)
+                for index, process in enumerate(processes):
+                    if process.is_alive() or stopping:
+                        continue
+                    if time.monotonic() - started[index] < _FAILED_START:
+                        stop(signal.SIGTERM, None)
+                        raise SystemExit(
+                            f"a worker stopped {_FAILED_START:g} s after it started; see above"
+                        )
+                    _close(channels[index])
+                    processes[index], channels[index] = _start(context, host, port)
+                    started[index] = time.monotonic()
         for process in processes:
             process.join(timeout=30)
     finally:
+        listener.close()
+        for channel in channels:
+            _close(channel)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _start(context: SpawnContext, host: str, port: int) -> BaseProcess:
-    process = context.Process(target=_serve, args=(host, port), daemon=False)
-    process.start()
-    return process
-
-
-def _serve(host: str, port: int) -> None:
-    """One worker: its own socket on the shared port, one uvicorn server."""
-    import uvicorn
-
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket; a clear error when the address is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    config = uvicorn.Config(
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener.listen(_BACKLOG)
+    listener.setblocking(False)
+    return listener
+
+
+def _hand_all(listener: socket.socket, channels: list[socket.socket | None], turn: int) -> int:
+    """Accept every waiting connection and hand each to a worker; the next worker's turn."""
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return turn
+        except OSError:  # the client gave up before it was accepted, or out of files
+            return turn
+        with connection:  # the worker holds its own copy once handed
+            turn = max(0, handoff.hand(connection, channels, turn))
+
+
+def _start(context: SpawnContext, host: str, port: int) -> tuple[BaseProcess, socket.socket]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = context.Process(target=_serve_handed, args=(theirs,), daemon=False)
+    process.start()
+    theirs.close()
+    return process, ours
+
+
+def _close(channel: socket.socket | None) -> None:
+    if channel is not None:
+        channel.close()
+
+
+def _config() -> uvicorn.Config:
+    from leadrank.api.http import CoalescingHttpToolsProtocol
+
+    return uvicorn.Config(
         APP,
         factory=True,
+        http=CoalescingHttpToolsProtocol,
         access_log=False,  # leadrank logs each request itself, with its id
         log_level="warning",
         proxy_headers=False,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _serve_handed(channel: socket.socket) -> None:
+    """One worker: the connections the main process hands it, one uvicorn server."""
+    handoff.HandedServer(_config(), channel).run()
+
+
+def _serve(host: str, port: int) -> None:
+    """The only worker: its own socket, one uvicorn server."""
+    listener = _listen(host, port)
+    listener.setblocking(True)
+    uvicorn.Server(_config()).run(sockets=[listener])

@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import is_not
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from leadrank.features.auto import FALSE_WORDS, TRUE_WORDS, ColumnPlan
@@ -36,8 +39,14 @@ from leadrank.training.bundle import Matrix
 from leadrank.training.fit import column_contributions
 
 Converter = Callable[[Any], float]
+ColumnConverter = Callable[[list[Any]], list[float]]  # a column's values to one feature
 Push = list[tuple[int, int, float]]  # row, column, rounded points
+Presence = npt.NDArray[np.bool_]  # per row, whether a column has a value
 FEW_ROWS = 8  # up to this many leads, a linear model is scored in plain Python
+# Remembered conversions and reason texts per scorer; a cache this full starts again, so
+# requests full of one-off values cannot grow it without bound.
+CACHE_SIZE = 50_000
+_BY_VALUE, _BY_TENTHS = "value", "tenths"  # how a column's reason texts are remembered
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _NAN = float("nan")
 
@@ -65,7 +74,7 @@ class CompiledScorer:
         self.bundle = model.bundle
         self.used = self.bundle.plan.used
         self.kinds = {c.name: _source(c.name) for c in self.used}
-        self.converters: list[tuple[str, list[Converter]]] = [
+        self.converters: list[tuple[str, list[ColumnConverter]]] = [
             (plan.name, _converters(plan, self.kinds[plan.name])) for plan in self.used
         ]
         owner = self.bundle.plan.feature_columns()
@@ -78,22 +87,40 @@ class CompiledScorer:
         position_of = {c: i for i, c in enumerate(self.columns)}
         owners = [position_of[owner[f]] for f in self.bundle.feature_names]
         self.feature_owner = None if owners == list(range(len(owners))) else owners
+        # The stored model's own feature order (older models list theirs in metadata).
+        names = [f for plan in self.used for f in plan.features]
+        index = {f: i for i, f in enumerate(names)}
+        wanted = self.bundle.feature_names
+        self.order = None if names == wanted else [index[f] for f in wanted]
+        self.text_weighted = [(c, w, self.kinds.get(c) == "text") for c, w in self.weighted]
+        # Reason texts are remembered by what they show: a text or flag column's value (one
+        # type per column, so True and 1 never meet), or a number's tenths, which repeat
+        # where raw numbers rarely do (zero never: 0.0 and -0.0 read "0" and "-0").
+        self.show = [_shower(c, self.kinds.get(c)) for c in self.columns]
+        self.keyed = [
+            _BY_VALUE
+            if self.kinds.get(c) in ("text", "flag")
+            else _BY_TENTHS
+            if self.show[i] is _number_shown
+            else None
+            for i, c in enumerate(self.columns)
+        ]
+        self._texts: dict[tuple[int, Any, float], str] = {}
+
+    def feature_columns(self, values: dict[str, list[Any]], rows: int) -> list[list[float]]:
+        """Each of the model's features over the rows, in its order."""
+        out: list[list[float]] = []
+        for name, converters in self.converters:
+            column = values.get(name) or [None] * rows
+            out.extend(convert(column) for convert in converters)
+        return out if self.order is None else [out[i] for i in self.order]
 
     def matrix(self, values: dict[str, list[Any]], rows: int) -> Matrix:
         """The model's features, in its order, from each column's values."""
-        width = len(self.bundle.feature_names)
-        out = np.empty((rows, width), dtype=np.float64)
-        position = 0
-        for name, converters in self.converters:
-            column = values.get(name) or [None] * rows
-            for convert in converters:
-                out[:, position] = [convert(v) for v in column]
-                position += 1
-        # The stored model's own feature order (older models list theirs in metadata).
-        names = [f for plan in self.used for f in plan.features]
-        if names != self.bundle.feature_names:
-            index = {f: i for i, f in enumerate(names)}
-            out = out[:, [index[f] for f in self.bundle.feature_names]]
+        columns = self.feature_columns(values, rows)
+        out = np.empty((rows, len(columns)), dtype=np.float64)
+        for position, column in enumerate(columns):
+            out[:, position] = column
         return out
 
     def score(self, values: dict[str, list[Any]], rows: int) -> Scored:
@@ -105,17 +132,34 @@ class CompiledScorer:
         sides = []
         absent: list[Any] = [None] * rows
         columns = [values.get(name, absent) for name in self.columns]
-        kinds = [self.kinds.get(name) for name in self.columns]
+        # Which leads have each column, once for confidence and features used alike.
+        present = {n: _present(c, rows) for n, c in values.items() if c} if rows > FEW_ROWS else {}
+        known = self._texts
+        if len(known) > CACHE_SIZE:
+            known.clear()
+        labels, keyed, show = self.labels, self.keyed, self.show
         for found in pushes:
             texts: list[list[str]] = [[] for _ in range(rows)]
             for row, col, points in found:
-                shown = _shown(self.columns[col], kinds[col], columns[col][row])
-                texts[row].append(f"{self.labels[col]} is {shown} ({signed_points(points)})")
+                value = columns[col][row]
+                how = keyed[col]
+                if how is _BY_VALUE:
+                    key: tuple[int, Any, float] | None = (col, value, points)
+                elif how is _BY_TENTHS and value is not None and (tenths := round(value * 10)):
+                    key = (col, tenths, points)
+                else:
+                    key = None
+                text = None if key is None else known.get(key)
+                if text is None:
+                    text = f"{labels[col]} is {show[col](value)} ({signed_points(points)})"
+                    if key is not None:
+                        known[key] = text
+                texts[row].append(text)
             sides.append(texts)
         return Scored(
             probability,
-            self._confidence(values, rows),
-            self._features_used(values, rows),
+            self._confidence(values, rows, present),
+            self._features_used(values, rows, present),
             sides[0],
             sides[1],
         )
@@ -147,7 +191,12 @@ class CompiledScorer:
         by value; exact ties, which numpy breaks in no fixed order, go to the first column."""
         linear = self.bundle.linear
         assert linear is not None
-        matrix = self.matrix(values, rows).tolist()
+        columns = self.feature_columns(values, rows)
+        matrix = (
+            [list(row) for row in zip(*columns, strict=True)]
+            if columns
+            else [[] for _ in range(rows)]
+        )
         slope, shift = self.bundle.calibration.slope, self.bundle.calibration.shift
         owners = self.feature_owner
         probabilities: list[float] = []
@@ -172,26 +221,50 @@ class CompiledScorer:
                         pushes[side].append((row, col, float(round(points))))
         return np.asarray(probabilities, dtype=np.float64), pushes
 
-    def _confidence(self, values: dict[str, list[Any]], rows: int) -> list[float]:
+    def _confidence(
+        self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]
+    ) -> list[float]:
         if not self.weighted or self.total_weight <= 0:
             return [1.0] * rows
+        if present:
+            # The same additions in the same order, a column at a time: the same floats.
+            shares = np.zeros(rows)
+            for name, weight, text in self.text_weighted:
+                column = values.get(name)
+                if not column:
+                    continue
+                shares[_present(map(_tidy, column), rows) if text else present[name]] += weight
+            return (shares / self.total_weight).tolist()  # type: ignore[no-any-return]
         share = [0.0] * rows
-        for name, weight in self.weighted:
+        for name, weight, text in self.text_weighted:
             column = values.get(name)
             if column is None:
                 continue
-            text = self.kinds.get(name) == "text"
             for row, value in enumerate(column):
                 if value is not None and (not text or _tidy(value) is not None):
                     share[row] += weight
         return [s / self.total_weight for s in share]
 
-    def _features_used(self, values: dict[str, list[Any]], rows: int) -> list[int]:
+    def _features_used(
+        self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]
+    ) -> list[int]:
+        if present:
+            total = np.zeros(rows, dtype=np.int64)
+            for plan in self.used:
+                if plan.name in present:
+                    total += present[plan.name]
+            counted: list[int] = total.tolist()
+            return counted
         counts = [0] * rows
         for plan in self.used:
             for row, value in enumerate(values.get(plan.name) or ()):
                 counts[row] += value is not None
         return counts
+
+
+def _present(column: Any, rows: int) -> Presence:
+    """Which values are not None, without a Python call per value."""
+    return np.fromiter(map(is_not, column, repeat(None)), dtype=np.bool_, count=rows)
 
 
 def _source(name: str) -> str:
@@ -211,22 +284,24 @@ def _tidy(value: Any) -> str | None:
     return None if text.lower() in PLACEHOLDERS else text
 
 
-def _converters(plan: ColumnPlan, source: str) -> list[Converter]:
+def _converters(plan: ColumnPlan, source: str) -> list[ColumnConverter]:
     """One converter per feature of the column, matching FeaturePlan.transform on the
-    column types `api_frame` builds."""
+    column types `api_frame` builds; each converts a whole column, so a value costs no call
+    of its own."""
     kind = plan.kind
     if kind == "numeric" and source == "number":
-        return [lambda v: v if v is not None and math.isfinite(v) else _NAN]
+        # v - v == 0 only for finite numbers: infinities and NaN become missing.
+        return [lambda column: [v if v is not None and v - v == 0 else _NAN for v in column]]
     if kind == "numeric" and source == "text":
-        return [_text_number]
+        return [_remembered(_text_number)]
     if kind == "numeric" and source == "flag":
-        return [lambda _v: _NAN]  # "true" is no number
+        return [lambda column: [_NAN] * len(column)]  # "true" is no number
     if kind == "boolean" and source == "flag":
-        return [lambda v: _NAN if v is None else float(v)]
+        return [lambda column: [_NAN if v is None else 1.0 if v else 0.0 for v in column]]
     if kind == "boolean" and source == "text":
-        return [_text_flag]
+        return [_remembered(_text_flag)]
     if kind == "boolean" and source == "number":
-        return [lambda _v: _NAN]  # a float reads "1.0", which is neither yes nor no
+        return [lambda column: [_NAN] * len(column)]  # a float reads "1.0": neither yes nor no
     if kind == "categorical" and source in ("text", "flag"):
         codes = {level: float(i + 2) for i, level in enumerate(plan.levels)}
 
@@ -234,10 +309,26 @@ def _converters(plan: ColumnPlan, source: str) -> list[Converter]:
             text = _tidy(_flag_text(v) if isinstance(v, bool) else v)
             return 0.0 if text is None else codes.get(text, 1.0)
 
-        return [category]
+        return [_remembered(category)]
     if kind == "text" and source == "text":
-        return [_token(token) for token in plan.tokens]
+        return [_remembered(_token(token)) for token in plan.tokens]
     raise NotCompilable(f"{plan.name}: {kind} from {source}")
+
+
+def _remembered(convert: Converter) -> ColumnConverter:
+    """`convert` over a column of text or flags, each distinct value converted once: requests
+    repeat the same few sizes, industries and titles. A column holds one type (text, or
+    flags), so no two values that compare equal convert differently."""
+    known: dict[Any, float] = {}
+
+    def column_of(column: list[Any]) -> list[float]:
+        if len(known) > CACHE_SIZE:
+            known.clear()
+        for value in set(column).difference(known):
+            known[value] = convert(value)
+        return [known[v] for v in column]
+
+    return column_of
 
 
 def _text_number(value: Any) -> float:
@@ -273,23 +364,31 @@ def _flag_text(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _shown(name: str, source: str | None, value: Any) -> str:
-    """A cited value as `shown_values` writes it."""
-    if value is None:
-        return "never" if name.endswith("_days_since_last") else "missing"
-    # round() of a float rounds half to even, as numpy and Polars do: x.25 -> x.2.
+def _shower(name: str, source: str | None) -> Callable[[Any], str]:
+    """How a column's cited values read, as `shown_values` writes them."""
     if name.endswith("_days_since_last"):
-        return f"{round(float(value))} days ago"  # Int64 has no negative zero
+        # round() of a float rounds half to even, as numpy and Polars do: x.5 -> even.
+        return lambda v: "never" if v is None else f"{round(float(v))} days ago"
     if source == "flag":
-        return _flag_text(bool(value))
+        return lambda v: "missing" if v is None else _flag_text(bool(v))
     if source == "number":
-        number = float(value)
-        # A whole-number round() loses the sign of zero that numpy keeps: -0.04 -> "-0".
-        tenths = round(number * 10) / 10 or math.copysign(0.0, number)
-        written = repr(tenths)
-        return written[:-2] if written.endswith(".0") else written
-    text = _tidy(value)
-    return "missing" if text is None else text[:VALUE_CHARS]
+        return _number_shown
+
+    def text(value: Any) -> str:
+        tidy = _tidy(value)
+        return "missing" if tidy is None else tidy[:VALUE_CHARS]
+
+    return text
+
+
+def _number_shown(value: Any) -> str:
+    if value is None:
+        return "missing"
+    number = float(value)
+    # A whole-number round() loses the sign of zero that numpy keeps: -0.04 -> "-0".
+    tenths = round(number * 10) / 10 or math.copysign(0.0, number)
+    written = repr(tenths)
+    return written[:-2] if written.endswith(".0") else written
 
 
 def compile_scorer(model: ApiModel) -> CompiledScorer | None:

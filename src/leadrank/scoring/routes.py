@@ -13,15 +13,13 @@ import msgspec
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from leadrank.api.errors import BadJson, ErrorResponse, InvalidPayload, PayloadTooLarge
-from leadrank.monitoring.metrics import observe_scores
+from leadrank.api.errors import ErrorResponse
+from leadrank.scoring.api_call import SCORING_ROLES, score_body
 from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
-from leadrank.scoring.api_service import reserved_custom_names
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
-_decoder = msgspec.json.Decoder(ScoreRequest)
-_encoder = msgspec.json.Encoder()
-_LEADS_OVER = f"length <= {MAX_LEADS}"
+# The paths `ScoringLane` answers in front of the app; the routes below publish them.
+SCORING_PATHS = frozenset(("/api/v1/scoring/score", "/api/v1/score"))
 
 
 _SCHEMAS, COMPONENTS = msgspec.json.schema_components(
@@ -50,32 +48,11 @@ def _openapi() -> dict[str, Any]:
     }
 
 
-SCORING_ROLES = ("scorer", "writer", "admin")
-
-
 async def _score(request: Request) -> Response:
     request.app.state.guard.check(request, SCORING_ROLES)
     body = await request.body()
-    try:
-        payload = _decoder.decode(body)
-    except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `")
-        path = where.rstrip("`") or "$"
-        if path == "$.leads" and _LEADS_OVER in message:
-            raise PayloadTooLarge(f"at most {MAX_LEADS} leads per request") from None
-        raise InvalidPayload(message, path) from None
-    except msgspec.DecodeError as exc:
-        raise BadJson(f"the body is not valid JSON: {exc}") from None
-    reserved = reserved_custom_names(payload)
-    if reserved:
-        raise InvalidPayload(
-            f"custom feature names that are core fields: {', '.join(reserved)}",
-            "$.leads[*].custom_features",
-        )
-    scorer = request.app.state.api_scorer
-    answer = scorer.score(payload, request_id=request.state.request_id)
-    observe_scores((lead.grade for lead in answer.scores), answer.model_version)
-    return Response(_encoder.encode(answer), media_type="application/json")
+    answer = score_body(request.app.state.api_scorer, body, request.state.request_id)
+    return Response(answer, media_type="application/json")
 
 
 _DESCRIPTION = (

@@ -199,6 +199,7 @@ class ModelBundle:
     linear: LinearModel | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     _paths: PathTable | None = field(default=None, repr=False)
+    _ranks: tuple[Any, Matrix, Matrix] | None = field(default=None, repr=False, compare=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -228,12 +229,18 @@ class ModelBundle:
         return self.calibration.apply(self.raw(features))
 
     def score(self, probability: Matrix) -> Matrix:
-        """Score 0-100: the share of held-out leads this probability beats, so an A (90+) is
-        a top-10% lead whatever the base rate; probability x 100 when no split was kept."""
+        """Score 0-100, to tenths: the share of held-out leads this probability beats, so an
+        A (90+) is a top-10% lead whatever the base rate; probability x 100 when no split was
+        kept."""
         points = self.metadata.get("probability_percentiles") or []
         if len(points) < 2:
             return np.round(probability * 100, 1)
-        ranks = np.interp(probability, np.asarray(points), np.linspace(0, 100, len(points)))
+        if self._ranks is None or self._ranks[0] is not points:
+            # Built once per list of percentiles: a one-lead request paid more for it than
+            # for the interpolation.
+            self._ranks = (points, np.asarray(points), np.linspace(0, 100, len(points)))
+        _, percentiles, hundredths = self._ranks
+        ranks = np.interp(probability, percentiles, hundredths)
         return np.asarray(np.round(ranks, 1), dtype=np.float64)
 
     def contributions(self, features: Matrix) -> Matrix:

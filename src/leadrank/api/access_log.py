@@ -1,0 +1,48 @@
+"""The access log: one JSON line per request, written straight to stderr.
+
+The line is the one structlog's chain in `kit.logs` renders for
+`log.info("request", request_id=..., method=..., path=..., status=..., ms=...)`, key for key
+and byte for byte apart from the time, but built with one format string: through structlog
+that line cost about 12 µs, more than scoring a lead. Its values are leadrank's own (an id,
+the method, the path, the status, the time taken), which the masking of `kit.logs` leaves as
+they are, so nothing here needs masking. A test holds the two renderings equal.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
+
+
+class AccessLog:
+    """Writes the access line of each request, or nothing when turned off."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+
+    @classmethod
+    def for_level(cls, *, enabled: bool, level: str) -> AccessLog:
+        """On when asked for and when `level` lets INFO lines through, as `kit.logs` would."""
+        numeric = logging.getLevelName(level.upper())
+        passes = not isinstance(numeric, int) or numeric <= logging.INFO
+        return cls(enabled=enabled and passes)
+
+    def write(self, request_id: str, method: str, path: str, status: int, ms: float) -> None:
+        """One line for one answered request."""
+        if not self.enabled:
+            return
+        line = (
+            f'{{"request_id": {encode_basestring_ascii(request_id)}, '
+            f'"method": {encode_basestring_ascii(method)}, '
+            f'"path": {encode_basestring_ascii(path)}, "status": {status}, "ms": {ms!r}, '
+            f'"event": "request", "level": "info", "timestamp": "{_now()}"}}\n'
+        )
+        stream = sys.stderr  # looked up each time, as print() does: tests capture it
+        stream.write(line)
+        stream.flush()
+
+
+def _now() -> str:
+    return datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,82 @@
+"""`ScoringLane`: `POST /api/v1/scoring/score` and its alias answered in front of the router.
+
+Over HTTP, Starlette's routing and FastAPI's dispatch (request objects, dependency solving,
+exception wrappers) cost more than scoring one lead. The lane is a plain ASGI middleware
+that answers these two paths itself with the same code the route runs (`score_body`), the
+same key check and rate limit, and the same error shape; everything else goes on to the app.
+It sits inside `RequestContext`, which still gives every answer its request id, body limit,
+access log line and metrics, and inside CORS when CORS is on. The routes stay in the app, so
+the OpenAPI document still describes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.datastructures import State
+from starlette.requests import ClientDisconnect, Request
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from leadrank.api.errors import app_error_headers, error_body
+from leadrank.errors import AppError
+from leadrank.scoring.api_call import SCORING_ROLES, score_body
+
+_JSON = (b"content-type", b"application/json")
+
+
+class ScoringLane:
+    """Answers scoring requests; passes every other request on to `app`."""
+
+    def __init__(self, app: ASGIApp, *, state: State, routes: Iterable[BaseRoute]) -> None:
+        self.app = app
+        self.state = state  # the app's: guard and scorer are set there at start-up
+        # path -> its route, which the metrics name requests by, as the router would
+        self.routes = {
+            path: route
+            for route in routes
+            if (path := getattr(route, "path", None)) and "POST" in getattr(route, "methods", ())
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = route
+        request_id = scope["state"]["request_id"]  # RequestContext, outside, set it
+        try:
+            self.state.guard.check(Request(scope), SCORING_ROLES)
+            body = await _body(receive)
+            answer = score_body(self.state.api_scorer, body, request_id)
+        except AppError as exc:
+            error = error_body(
+                exc.status_code, exc.message, request_id=request_id, path=getattr(exc, "path", None)
+            )
+            extra = [
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in app_error_headers(exc).items()
+            ]
+            await _answer(send, exc.status_code, error, extra)
+            return
+        await _answer(send, 200, answer, [])
+
+
+async def _body(receive: Receive) -> bytes:
+    """The whole request body, as Starlette's `Request.body()` reads it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    """The headers Starlette's Response would send: its own first, then length and type."""
+    headers.append((b"content-length", str(len(body)).encode()))
+    headers.append(_JSON)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,48 @@
+"""The access log line is the one structlog's chain would write for the same request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+
+from leadrank.api.access_log import AccessLog
+from leadrank.kit.logs import configure_logging
+
+REQUEST = {
+    "request_id": "0f3c9a",
+    "method": "POST",
+    "path": '/api/v1/leads/ann.lee@acme.com/"quoted"/café',
+    "status": 422,
+    "ms": 0.37,
+}
+
+
+def _without_time(line: str) -> str:
+    parsed = json.loads(line)
+    assert parsed["timestamp"].endswith("Z") and parsed["timestamp"][:2] == "20"
+    return line.rsplit(', "timestamp": ', 1)[0]
+
+
+def test_the_line_is_the_one_structlog_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+    try:
+        structlog.get_logger("leadrank.api").info("request", **REQUEST)
+        AccessLog(enabled=True).write(**REQUEST)  # type: ignore[arg-type]
+        structlogs, ours = capsys.readouterr().err.strip().splitlines()[-2:]
+    finally:
+        structlog.reset_defaults()
+    assert _without_time(ours) == _without_time(structlogs)
+    assert json.loads(ours)["path"] == REQUEST["path"]  # a path is leadrank's own: as sent
+
+
+@pytest.mark.parametrize(
+    ("enabled", "level", "writes"),
+    [(True, "INFO", True), (True, "DEBUG", True), (True, "ERROR", False), (False, "INFO", False)],
+)
+def test_written_only_when_on_and_info_passes(
+    capsys: pytest.CaptureFixture[str], enabled: bool, level: str, writes: bool
+) -> None:
+    AccessLog.for_level(enabled=enabled, level=level).write(**REQUEST)  # type: ignore[arg-type]
+    assert bool(capsys.readouterr().err) == writes
