@@ -36,6 +36,7 @@ from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
 from leadrank.scoring.api_rules import RulesScorer
 from leadrank.scoring.api_service import ApiScorer
+from leadrank.scoring.api_split import SplitScorer, split_scorer
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp_store import scoring_profile
 from leadrank.scoring.lane import ScoringLane
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.api_model = model
         served_model(model.version if model else None)
         app.state.api_scorer = (
-            ApiScorer(model)
+            split_scorer(ApiScorer(model))
             if model is not None
             else RulesScorer(
                 profile,
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if runner is not None:
                 runner.stop()
+            if isinstance(app.state.api_scorer, SplitScorer):
+                app.state.api_scorer.close()
             engine.dispose()
 
     app = FastAPI(

@@ -19,6 +19,7 @@ import time
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -55,8 +56,11 @@ def run(*, host: str, port: int, workers: int) -> None:
     started: list[float] = []
     turn = 0
     try:
-        for _ in range(workers):
-            process, ours = _start(context, host, port)
+        # One flag per worker, set while it scores: large requests are split only when the
+        # others are idle (scoring/api_split.py).
+        busy = context.RawArray("b", workers)
+        for index in range(workers):
+            process, ours = _start(context, busy, index)
             processes.append(process)
             channels.append(ours)
             started.append(time.monotonic())
@@ -74,7 +78,8 @@ def run(*, host: str, port: int, workers: int) -> None:
                             f"a worker stopped {_FAILED_START:g} s after it started; see above"
                         )
                     _close(channels[index])
-                    processes[index], channels[index] = _start(context, host, port)
+                    busy[index] = 0
+                    processes[index], channels[index] = _start(context, busy, index)
                     started[index] = time.monotonic()
         for process in processes:
             process.join(timeout=30)
@@ -115,9 +120,9 @@ def _hand_all(listener: socket.socket, channels: list[socket.socket | None], tur
             turn = max(0, handoff.hand(connection, channels, turn))
 
 
-def _start(context: SpawnContext, host: str, port: int) -> tuple[BaseProcess, socket.socket]:
+def _start(context: SpawnContext, busy: Any, index: int) -> tuple[BaseProcess, socket.socket]:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    process = context.Process(target=_serve_handed, args=(theirs,), daemon=False)
+    process = context.Process(target=_serve_handed, args=(theirs, busy, index), daemon=False)
     process.start()
     theirs.close()
     return process, ours
@@ -141,8 +146,11 @@ def _config() -> uvicorn.Config:
     )
 
 
-def _serve_handed(channel: socket.socket) -> None:
+def _serve_handed(channel: socket.socket, busy: Any, index: int) -> None:
     """One worker: the connections the main process hands it, one uvicorn server."""
+    from leadrank.scoring.api_split import share_with_siblings
+
+    share_with_siblings(busy, index)
     handoff.HandedServer(_config(), channel).run()
 
 

@@ -8,6 +8,7 @@ same model gives a table.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from leadrank.scoring.api_model import ApiModel
 from leadrank.scoring.api_schemas import (
     GRADE_POINTS,
     RESERVED_NAMES,
+    ApiLead,
     LeadScore,
     Reasons,
     ScoreRequest,
@@ -41,8 +43,14 @@ class ApiScorer:
         """Score every lead of a request, in its order."""
         started = time.perf_counter()
         now = datetime.now(UTC)
-        model, rows = self.model, len(request.leads)
-        values = api_values(request.leads, now=now, custom_names=model.custom_names)
+        results = self.score_leads(request.leads, now=now)
+        return answer(request, request_id, now, started, self.model.version, results)
+
+    def score_leads(self, leads: Sequence[ApiLead], *, now: datetime) -> list[LeadScore]:
+        """Each lead's score, in order; recency is counted back from `now`."""
+        started = time.perf_counter()
+        model, rows = self.model, len(leads)
+        values = api_values(leads, now=now, custom_names=model.custom_names)
         scored = (
             self.compiled.score(values, rows) if self.compiled else _through_polars(model, values)
         )
@@ -52,7 +60,7 @@ class ApiScorer:
         # round() is slow for floats (it is exact); leads share few confidence values.
         confidence = {c: round(c, 2) for c in set(scored.confidence)}
         # Positional fields, in LeadScore's order: a keyword call costs twice as much, 500 times.
-        results = [
+        return [
             LeadScore(
                 GRADE_POINTS[grade],
                 value,
@@ -65,7 +73,7 @@ class ApiScorer:
                 lead.id,
             )
             for lead, value, grade, p, c, n, pos, neg in zip(
-                request.leads,
+                leads,
                 hundreds,
                 model.grades.grades(hundreds),
                 scored.probability.tolist(),
@@ -76,7 +84,6 @@ class ApiScorer:
                 strict=True,
             )
         ]
-        return answer(request, request_id, now, started, model.version, results)
 
 
 def _through_polars(model: ApiModel, values: dict[str, list[Any]]) -> Scored:
