@@ -4,7 +4,6 @@ gives, only when the other workers are idle, and carry on alone when the helper 
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Iterator
 
 import msgspec
@@ -24,10 +23,7 @@ _request = msgspec.json.Decoder(ScoreRequest)
 def split() -> Iterator[SplitScorer]:
     busy = multiprocessing.get_context("spawn").RawArray("b", 2)
     scorer = SplitScorer(ApiScorer(demo_model()), busy=busy, me=0)
-    deadline = time.monotonic() + 60
-    while not scorer._helper_free():
-        assert time.monotonic() < deadline, "the helper did not start"
-        time.sleep(0.05)
+    assert scorer.wait_ready(timeout=60), "the helper did not start"
     yield scorer
     scorer.close()
 

@@ -31,6 +31,7 @@ from leadrank.training.bundle import ModelBundle
 
 log = structlog.get_logger("leadrank.api")
 SPLIT_FROM = 100  # below this many leads, sending half away costs more than it saves
+READY_SECONDS = 60.0
 
 
 # Set in each worker of a several-worker `leadrank serve` before its app starts: the shared
@@ -49,7 +50,11 @@ def split_scorer(scorer: ApiScorer) -> SplitScorer | ApiScorer:
     if _siblings is None:
         return scorer
     busy, me = _siblings
-    return SplitScorer(scorer, busy=busy, me=me)
+    split = SplitScorer(scorer, busy=busy, me=me)
+    # Started before the worker answers: a helper still loading would take the CPU from
+    # the first requests.
+    split.wait_ready(timeout=READY_SECONDS)
+    return split
 
 
 class _Half(msgspec.Struct, array_like=True):
@@ -96,6 +101,19 @@ class SplitScorer:
         finally:
             self.busy[self.me] = 0
         return answer(request, request_id, now, started, self.model.version, results)
+
+    def wait_ready(self, *, timeout: float) -> bool:
+        """Wait until the helper has loaded the model; False when it did not in time."""
+        connection = self.connection
+        if connection is not None and not self.ready:
+            try:
+                if connection.poll(timeout):
+                    self.ready = connection.recv_bytes() == b"ready"
+            except (EOFError, OSError):
+                self._lost()
+        if not self.ready:
+            log.warning("scoring helper not ready; large requests are not split for now")
+        return self.ready
 
     def close(self) -> None:
         """Stop the helper."""
