@@ -25,6 +25,7 @@ from leadrank.jobs.runner import JobRunner
 from leadrank.jobs.tasks import TASKS
 from leadrank.orm import Import, Job, Lead
 from tests.conftest import Workspace
+from tests.jobs.uploads import queue_file
 
 CSV = (
     b"email,first name,last name,company\nann@acme.com,Ann,Lee,Acme\nbo@globex.io,Bo,Chen,Globex\n"
@@ -32,17 +33,7 @@ CSV = (
 
 
 def _queue(workspace: Workspace, data_dir: Path, body: bytes = CSV, name: str = "a.csv") -> int:
-    with session_scope(workspace.engine) as session:
-        record = queue_upload(
-            session,
-            stream=io.BytesIO(body),
-            file_name=name,
-            source="Trade Show",
-            kind="auto",
-            data_dir=data_dir,
-        )
-        assert record.status == "queued" and record.job_id is not None
-        return record.job_id
+    return queue_file(workspace, data_dir, body, name)
 
 
 def _job(workspace: Workspace, job_id: int) -> Job:

@@ -3,7 +3,6 @@ middle of a job: the next worker runs it again, and nothing is lost or stored tw
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -16,31 +15,17 @@ import polars as pl
 from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
-from leadrank.ingest.uploads import queue_upload
 from leadrank.orm import BronzeRecord, Job, Lead
 from tests.conftest import CliResult, Workspace
-
-
-def _upload(workspace: Workspace, data_dir: Path, body: bytes, name: str) -> int:
-    with session_scope(workspace.engine) as session:
-        record = queue_upload(
-            session,
-            stream=io.BytesIO(body),
-            file_name=name,
-            source="crm",
-            kind="auto",
-            data_dir=data_dir,
-        )
-        assert record.job_id is not None
-        return record.job_id
+from tests.jobs.uploads import queue_file
 
 
 def test_jobs_commands_and_a_worker_that_exits_when_idle(
     workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     data = tmp_path / "data"  # the workspace fixture points LEADRANK_DATA_DIR here
-    good = _upload(workspace, data, b"email,name\nann@acme.com,Ann Lee\n", "a.csv")
-    bad = _upload(workspace, data, b"\xff\xfe\x00broken", "b.parquet")
+    good = queue_file(workspace, data, b"email,name\nann@acme.com,Ann Lee\n", "a.csv")
+    bad = queue_file(workspace, data, b"\xff\xfe\x00broken", "b.parquet")
     listed = cli("jobs", "list")
     assert listed.exit_code == 0 and listed.stdout.count("queued") == 2
     ran = cli("worker", "--exit-when-idle")
@@ -67,7 +52,7 @@ def test_a_killed_worker_loses_nothing(workspace: Workspace, tmp_path: Path) -> 
         }
     )
     body = frame.write_csv().encode()
-    job_id = _upload(workspace, tmp_path / "data", body, "big.csv")
+    job_id = queue_file(workspace, tmp_path / "data", body, "big.csv")
     env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url}
     command = [sys.executable, "-m", "leadrank.cli", "worker"]
     log = (tmp_path / "worker.log").open("w")

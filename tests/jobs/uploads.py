@@ -1,0 +1,27 @@
+"""A file uploaded and queued for import, as `POST /api/v1/imports` does it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from leadrank.db.engine import session_scope
+from leadrank.ingest.uploads import queue_upload
+from tests.conftest import Workspace
+
+
+def queue_file(
+    workspace: Workspace, data_dir: Path, body: bytes, name: str, source: str = "Trade Show"
+) -> int:
+    """Queue `body` as an uploaded file called `name`; the id of its import job."""
+    with session_scope(workspace.engine) as session:
+        record = queue_upload(
+            session,
+            stream=io.BytesIO(body),
+            file_name=name,
+            source=source,
+            kind="auto",
+            data_dir=data_dir,
+        )
+        assert record.status == "queued" and record.job_id is not None
+        return record.job_id
