@@ -32,6 +32,7 @@ from leadrank.training.bundle import ModelBundle
 log = structlog.get_logger("leadrank.api")
 SPLIT_FROM = 100  # below this many leads, sending half away costs more than it saves
 READY_SECONDS = 60.0
+HELPER_SECONDS = 10.0  # far longer than scoring 250 leads takes
 
 
 # Set in each worker of a several-worker `leadrank serve` before its app starts: the shared
@@ -145,6 +146,8 @@ class SplitScorer:
             return self.scorer.score_leads(leads, now=now)
         first = self.scorer.score_leads(leads[:half], now=now)
         try:
+            if not connection.poll(HELPER_SECONDS):  # a stuck helper must not hang the worker
+                raise TimeoutError
             second = _decode_scores(connection.recv_bytes())
         except (EOFError, OSError, msgspec.DecodeError):
             self._lost()
@@ -156,6 +159,8 @@ class SplitScorer:
         if self.connection is not None:
             self.connection.close()
         self.connection, self.ready = None, False
+        if self.helper.is_alive():
+            self.helper.kill()
 
 
 def _helper(connection: Connection, bundle: bytes, version: str, grades: dict[str, Any]) -> None:
