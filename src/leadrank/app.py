@@ -92,6 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Self-hosted B2B lead scoring and enrichment",
         lifespan=lifespan,
+        telemetry={
+            "tracing": settings.api_opentelemetry,
+            "metrics": settings.api_opentelemetry,
+            "logs": settings.api_opentelemetry,
+        },
     )
     install_error_handlers(app)
     app.include_router(health.router)

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Browser origins allowed to call the API (JSON list); none by default.",
     )
+    api_opentelemetry: bool = Field(
+        default=False,
+        description=(
+            "Let FastAPI report traces, metrics and logs to the OpenTelemetry providers set up "
+            "in the process; off, its per-request check costs nothing."
+        ),
+    )
     api_workers: int = Field(
         default=1, ge=1, description="Worker processes sharing each key's rate limit."
     )
