@@ -48,9 +48,14 @@ def defer(
     )
     session.add(job)
     session.flush()
+    _wake_after_commit(session)
+    return job
+
+
+def _wake_after_commit(session: Session) -> None:
+    """Once the session's transaction commits, tell this process's runners (once)."""
     if not event.contains(session, "after_commit", _wake):
         event.listen(session, "after_commit", _wake, once=True)
-    return job
 
 
 def _wake(_session: Session) -> None:
@@ -94,8 +99,7 @@ def retry_job(session: Session, job_id: int, *, requested_by: str | None = None)
     if requested_by:
         job.requested_by = requested_by
     session.flush()
-    if not event.contains(session, "after_commit", _wake):
-        event.listen(session, "after_commit", _wake, once=True)
+    _wake_after_commit(session)
     return job
 
 

@@ -77,12 +77,13 @@ class SplitScorer:
         self.scorer, self.busy, self.me = scorer, busy, me
         self.others = [i for i in range(len(busy)) if i != me]
         self.model = scorer.model
-        ours, theirs = multiprocessing.get_context("spawn").Pipe()
+        spawn = multiprocessing.get_context("spawn")
+        ours, theirs = spawn.Pipe()
         self.connection: Connection | None = ours
         self.ready = False
         bundle = scorer.model.bundle.to_bytes()
         grades = scorer.model.grades.model_dump()
-        self.helper: BaseProcess = multiprocessing.get_context("spawn").Process(
+        self.helper: BaseProcess = spawn.Process(
             target=_helper, args=(theirs, bundle, scorer.model.version, grades), daemon=True
         )
         self.helper.start()
@@ -105,6 +106,12 @@ class SplitScorer:
 
     def wait_ready(self, *, timeout: float) -> bool:
         """Wait until the helper has loaded the model; False when it did not in time."""
+        if not self._heard_ready(timeout):
+            log.warning("scoring helper not ready; large requests are not split for now")
+        return self.ready
+
+    def _heard_ready(self, timeout: float) -> bool:
+        """Whether the helper has said it loaded the model (waiting up to `timeout`)."""
         connection = self.connection
         if connection is not None and not self.ready:
             try:
@@ -112,8 +119,6 @@ class SplitScorer:
                     self.ready = connection.recv_bytes() == b"ready"
             except (EOFError, OSError):
                 self._lost()
-        if not self.ready:
-            log.warning("scoring helper not ready; large requests are not split for now")
         return self.ready
 
     def close(self) -> None:
@@ -128,12 +133,7 @@ class SplitScorer:
     def _helper_free(self) -> bool:
         if any(self.busy[i] for i in self.others) or self.connection is None:
             return False
-        if not self.ready:  # the helper says so once it has loaded the model
-            try:
-                self.ready = self.connection.poll() and self.connection.recv_bytes() == b"ready"
-            except (EOFError, OSError):
-                self._lost()
-        return self.ready
+        return self._heard_ready(0)
 
     def _split(self, leads: Sequence[ApiLead], now: datetime) -> list[LeadScore]:
         half = len(leads) // 2
