@@ -1,8 +1,9 @@
 """Load on the scoring API: leadrank serve against a straightforward FastAPI + pydantic +
 LightGBM endpoint (benchmarks/api_reference.py), both with 2 uvicorn workers on 127.0.0.1,
-driven by wrk on the same machine, in one run so the ratios are fair on a noisy machine.
+driven by wrk on the same machine, in one run so the ratios are fair on a noisy machine:
+both servers run at once and take turns, and each ratio is the median of the rounds' ratios.
 
-Usage: python benchmarks/api_load.py [--seconds 8] [--concurrency 1 4 16]
+Usage: python benchmarks/api_load.py [--seconds 5] [--rounds 3] [--concurrency 1 4 16]
 Needs wrk (Debian: apt-get install wrk). Prints, per server and scenario, requests/s,
 leads/s and latency p50/p99, then leadrank's ratios to the reference.
 """
@@ -22,6 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import httpx
 import msgspec
@@ -126,10 +128,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument(
         "--workers", type=int, default=2, help="leadrank's worker processes (the reference: 2)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating runs of each server per scenario"
     )
     parser.add_argument("--only", choices=["reference", "leadrank"], default=None)
     args = parser.parse_args()
@@ -163,52 +168,72 @@ def main() -> None:
         ),
         "leadrank": ([str(bin_dir / "leadrank"), "serve", "--workers", str(args.workers)], work),
     }
-    results: dict[tuple[str, str, int], Result] = {}
-    for name, (command, cwd) in servers.items():
-        if args.only and name != args.only:
-            continue
-        port = free_port()
-        process = start([*command, "--port", str(port)], env, cwd, work / f"{name}.log")
-        url = f"http://127.0.0.1:{port}/api/v1/scoring/score"
-        try:
-            wait_ready(url, process, bodies["single"].read_bytes())
-            for scenario, body in bodies.items():
-                wrk(url, body, 4, 2, work)  # warm both workers up
-                for concurrency in args.concurrency:
-                    results[(name, scenario, concurrency)] = wrk(
-                        url, body, concurrency, args.seconds, work
-                    )
-        finally:
+    names = [name for name in servers if args.only in (None, name)]
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    urls: dict[str, str] = {}
+    try:
+        # Both servers run at once and take turns, round after round, so a swing in the
+        # machine's speed falls on both; the ratio reported is the median of the rounds'.
+        for name in names:
+            command, cwd = servers[name]
+            port = free_port()
+            processes[name] = start([*command, "--port", str(port)], env, cwd, work / f"{name}.log")
+            urls[name] = f"http://127.0.0.1:{port}/api/v1/scoring/score"
+        for name in names:
+            wait_ready(urls[name], processes[name], bodies["single"].read_bytes())
+            for body in bodies.values():
+                wrk(urls[name], body, 4, 2, work)  # warm both workers up
+        rounds: dict[tuple[str, str, int], list[Result]] = {}
+        for scenario, body in bodies.items():
+            for concurrency in args.concurrency:
+                for turn in range(args.rounds):
+                    order = names if turn % 2 == 0 else names[::-1]
+                    for name in order:
+                        result = wrk(urls[name], body, concurrency, args.seconds, work)
+                        rounds.setdefault((name, scenario, concurrency), []).append(result)
+    finally:
+        for process in processes.values():
             process.send_signal(signal.SIGINT)
+        for process in processes.values():
             process.wait(timeout=30)
-    print(f"leadrank with {args.workers} worker processes, the reference with 2")
-    report(results, args.concurrency)
+    print(
+        f"leadrank with {args.workers} worker processes, the reference with 2; "
+        f"{args.rounds} alternating rounds of {args.seconds} s per scenario, medians"
+    )
+    report(rounds, args.concurrency)
 
 
-def report(results: dict[tuple[str, str, int], Result], levels: list[int]) -> None:
-    """The table and the ratios."""
+def report(rounds: dict[tuple[str, str, int], list[Result]], levels: list[int]) -> None:
+    """The table of medians and the ratios."""
     print(
         f"{'server':10} {'scenario':8} {'conc':>4} {'req/s':>9} {'leads/s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  rounds' req/s"
     )
-    for (name, scenario, concurrency), r in results.items():
+    for (name, scenario, concurrency), results in rounds.items():
         leads = 500 if scenario == "batch" else 1
+        rate = median(r.requests_per_s for r in results)
         print(
-            f"{name:10} {scenario:8} {concurrency:4d} {r.requests_per_s:9,.0f} {r.requests_per_s * leads:9,.0f} "
-            f"{r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:6d}"
+            f"{name:10} {scenario:8} {concurrency:4d} {rate:9,.0f} {rate * leads:9,.0f} "
+            f"{median(r.p50_ms for r in results):8.2f} {median(r.p99_ms for r in results):8.2f} "
+            f"{sum(r.errors for r in results):6d}  "
+            + " ".join(f"{r.requests_per_s:,.0f}" for r in results)
         )
-    if {name for name, _, _ in results} != {"reference", "leadrank"}:
+    if {name for name, _, _ in rounds} != {"reference", "leadrank"}:
         return
-    print("leadrank / reference (same run):")
+    print("leadrank / reference, median of the rounds' ratios (each round's ratio):")
     for scenario in ("batch", "single"):
         for concurrency in levels:
             ours, theirs = (
-                results[("leadrank", scenario, concurrency)],
-                results[("reference", scenario, concurrency)],
+                rounds[("leadrank", scenario, concurrency)],
+                rounds[("reference", scenario, concurrency)],
             )
+            ratios = [
+                a.requests_per_s / b.requests_per_s for a, b in zip(ours, theirs, strict=True)
+            ]
             print(
-                f"  {scenario:6} c={concurrency:<3} throughput x{ours.requests_per_s / theirs.requests_per_s:.2f}, "
-                f"p99 {ours.p99_ms:.2f} ms vs {theirs.p99_ms:.2f} ms"
+                f"  {scenario:6} c={concurrency:<3} throughput x{median(ratios):.2f} "
+                f"({' '.join(f'{r:.2f}' for r in ratios)}), p99 "
+                f"{median(r.p99_ms for r in ours):.2f} ms vs {median(r.p99_ms for r in theirs):.2f} ms"
             )
 
 

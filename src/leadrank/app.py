@@ -6,14 +6,16 @@ the scoring API serves, once per process, and every route reads them from `app.s
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadrank import __version__
 from leadrank.api import health
@@ -30,7 +32,7 @@ from leadrank.jobs import routes as job_routes
 from leadrank.jobs.runner import JobRunner
 from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
-from leadrank.monitoring.metrics import metrics, served_model
+from leadrank.monitoring import metrics as prometheus
 from leadrank.scoring import icp_routes
 from leadrank.scoring import routes as scoring_routes
 from leadrank.scoring.api_model import load_api_model
@@ -43,11 +45,36 @@ from leadrank.scoring.lane import ScoringLane
 from leadrank.training import routes as model_routes
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class LeadrankApi(FastAPI):
+    """The FastAPI application behind one request context, with scoring answered in front.
+
+    `front` gives every request its id, body limit, access log line and metrics (and CORS
+    when it is on), answers a POST to a scoring path itself, and hands everything else to
+    FastAPI's own stack. FastAPI's layers (its telemetry and body-limit middleware,
+    Starlette's error middleware, the router) cost more than scoring one lead; the routes
+    stay, so the OpenAPI document still describes the scoring paths.
+    """
+
+    front: ASGIApp | None = None  # set by create_app; None: FastAPI's stack alone
+    around: Callable[[ASGIApp], ASGIApp]  # CORS and the request context, set by create_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await (self.front or self.stack)(scope, receive, send)
+
+    async def stack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own middleware and routes."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> LeadrankApi:
     """The API with its routes, error shape and middleware."""
     settings = settings or get_settings()
     # The API's own lines (one per request) are INFO: the default WARNING would hide them.
     log_level = settings.log_level if settings.log_level != "WARNING" else "INFO"
+
+    access_log = AccessLog.for_level(
+        enabled=settings.api_access_log, level=log_level, buffered=True
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             profile = scoring_profile(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
         app.state.api_model = model
-        served_model(model.version if model else None)
+        prometheus.served_model(model.version if model else None)
         app.state.api_scorer = (
             split_scorer(ApiScorer(model))
             if model is not None
@@ -78,16 +105,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         if runner is not None:
             runner.start()
+        flusher = asyncio.create_task(_flush_every_second(access_log))
         try:
             yield
         finally:
+            flusher.cancel()
+            prometheus.flush()
+            access_log.flush()
             if runner is not None:
                 runner.stop()
             if isinstance(app.state.api_scorer, SplitScorer):
                 app.state.api_scorer.close()
             engine.dispose()
 
-    app = FastAPI(
+    app = LeadrankApi(
         title="leadrank",
         version=__version__,
         summary="Self-hosted B2B lead scoring and enrichment",
@@ -109,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(job_routes.router)
     app.add_api_route(
         "/metrics",
-        metrics,
+        prometheus.metrics,
         methods=["GET"],
         summary="Prometheus metrics",
         tags=["health"],
@@ -117,23 +148,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     _publish_schemas(app)
-    # Innermost, so CORS and RequestContext wrap the scoring answers as they wrap the rest.
-    app.add_middleware(ScoringLane, state=app.state, routes=scoring_routes.router.routes)
-    if settings.api_cors_origins:  # off unless origins are named: browsers get no access
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.api_cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+
+    def around(inner: ASGIApp) -> ASGIApp:
+        """What wraps every answer: CORS when origins are named, and the request context."""
+        if settings.api_cors_origins:  # off unless origins are named: browsers get no access
+            inner = CORSMiddleware(
+                inner,
+                allow_origins=settings.api_cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+            )
+        return RequestContext(
+            inner,
+            max_body_bytes=settings.api_max_body_bytes,
+            larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
+            access_log=access_log,
         )
-    app.add_middleware(
-        RequestContext,
-        max_body_bytes=settings.api_max_body_bytes,
-        larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
-        access_log=AccessLog.for_level(enabled=settings.api_access_log, level=log_level),
-    )
+
+    app.around = around
+    app.front = around(ScoringLane(app.stack, state=app.state, routes=scoring_routes.router.routes))
     return app
+
+
+async def _flush_every_second(access_log: AccessLog) -> None:
+    """Write what this process's metrics and access log keep in memory, once a second."""
+    while True:
+        await asyncio.sleep(1.0)
+        prometheus.flush()
+        access_log.flush()
 
 
 def _publish_schemas(app: FastAPI) -> None:

@@ -46,3 +46,18 @@ def test_written_only_when_on_and_info_passes(
 ) -> None:
     AccessLog.for_level(enabled=enabled, level=level).write(**REQUEST)  # type: ignore[arg-type]
     assert bool(capsys.readouterr().err) == writes
+
+
+def test_a_buffered_log_writes_once_a_flush_or_a_full_buffer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from leadrank.api.access_log import BUFFERED_LINES
+
+    log = AccessLog(enabled=True, buffered=True)
+    log.write(**REQUEST)  # type: ignore[arg-type]
+    assert capsys.readouterr().err == ""
+    log.flush()
+    assert json.loads(capsys.readouterr().err)["request_id"] == REQUEST["request_id"]
+    for _ in range(BUFFERED_LINES):
+        log.write(**REQUEST)  # type: ignore[arg-type]
+    assert len(capsys.readouterr().err.splitlines()) == BUFFERED_LINES

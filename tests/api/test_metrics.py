@@ -42,3 +42,38 @@ def test_requests_scores_and_the_model_are_counted(api: Server) -> None:
     assert scored == 6
     assert _value(text, "leadrank_http_request_seconds_count", method="POST", route=route) >= 2
     assert _value(text, "leadrank_model_info", model_version="demo:v1") == 1
+
+
+def test_a_flush_records_what_observing_each_request_would() -> None:
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from leadrank.monitoring import metrics
+
+    direct = Histogram(
+        "direct_seconds",
+        "each observation written at once",
+        buckets=metrics.LATENCY._upper_bounds[:-1],
+        registry=CollectorRegistry(),
+    )
+    route = "/tests/flush"
+    seconds = [0.0001, 0.0005, 0.003, 0.003, 0.7, 2.5, 9.0]
+    for value in seconds:
+        metrics.observe_request("GET", route, 404, value)
+        direct.observe(value)
+    # Nothing reaches Prometheus until the flush.
+    buffered = metrics.LATENCY.labels("GET", route)
+    assert buffered._sum.get() == 0
+    metrics.flush()
+
+    def samples(histogram: Histogram) -> dict[tuple[str, str], float]:
+        return {
+            (s.name.rsplit("_", 1)[1], s.labels.get("le", "")): s.value
+            for metric in histogram.collect()
+            for s in metric.samples
+            if s.name.endswith(("_bucket", "_count", "_sum"))
+            and s.labels.get("route", route) == route
+        }
+
+    assert samples(metrics.LATENCY) == samples(direct)
+    assert metrics.REQUESTS.labels("GET", route, "404")._value.get() == len(seconds)
+    assert metrics.ERRORS.labels("404")._value.get() >= len(seconds)

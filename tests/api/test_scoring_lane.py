@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from leadrank.scoring.lane import ScoringLane
+from leadrank.app import LeadrankApi
 from tests.api.conftest import Server
 from tests.api.test_scoring_api import COLD, EAGER
 from tests.conftest import CliResult
@@ -20,11 +20,12 @@ _TIMINGS = ("timestamp", "processing_time_ms")
 
 
 def _without_lane(app: FastAPI) -> None:
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not ScoringLane]
+    assert isinstance(app, LeadrankApi)
+    app.front = app.around(app.stack)
 
 
 def _lane_in(app: FastAPI) -> None:
-    assert any(m.cls is ScoringLane for m in app.user_middleware)
+    assert isinstance(app, LeadrankApi) and app.front is not None
 
 
 def _seen(answer: httpx.Response) -> dict[str, Any]:

@@ -46,16 +46,13 @@ def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -
                 f"{url}/api/v1/score", json={"leads": [{"form_fills": 2}]}, timeout=10
             )
             assert answer.status_code == 200 and answer.json()["model_version"] == "demo:v1"
-        # The workers' metrics add up at /metrics, whichever worker answers it.
-        metrics = httpx.get(f"{url}/metrics", timeout=10).text
-        counted = [
-            float(line.rsplit(" ", 1)[1])
-            for line in metrics.splitlines()
-            if line.startswith("leadrank_http_requests_total{")
-            and 'route="/api/v1/score"' in line
-            and 'status="200"' in line
-        ]
-        assert sum(counted) == 6
+        # The workers' metrics add up at /metrics, whichever worker answers it; another
+        # worker's numbers may be up to a second old.
+        deadline = time.monotonic() + 10
+        while (counted := _scored_requests(httpx.get(f"{url}/metrics", timeout=10).text)) < 6:
+            assert time.monotonic() < deadline, f"{counted} of 6 requests counted"
+            time.sleep(0.2)
+        assert counted == 6
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
@@ -63,6 +60,16 @@ def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -
     assert "no authentication: this machine only" in stderr
     # One JSON line per request, with its id and no one's details.
     assert '"path": "/api/v1/score"' in stderr and '"request_id"' in stderr
+
+
+def _scored_requests(metrics: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("leadrank_http_requests_total{")
+        and 'route="/api/v1/score"' in line
+        and 'status="200"' in line
+    )
 
 
 def test_serve_refuses_to_listen_beyond_this_machine(cli: Callable[..., CliResult]) -> None:

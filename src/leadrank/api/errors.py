@@ -105,6 +105,10 @@ def error_body(
     return msgspec.json.encode(ErrorResponse(body))
 
 
+UNEXPECTED = "internal error; the request id is in the logs"
+DATABASE_BUSY = "the database is busy or unreachable; try again shortly"
+
+
 def error_response(
     request: Request,
     status: int,
@@ -172,14 +176,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     return error_response(
         request,
         503,
-        "the database is busy or unreachable; try again shortly",
+        DATABASE_BUSY,
         headers={"Retry-After": "1"},
     )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
-    return error_response(request, 500, "internal error; the request id is in the logs")
+    return error_response(request, 500, UNEXPECTED)
 
 
 def install_error_handlers(app: FastAPI) -> None:

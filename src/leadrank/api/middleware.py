@@ -58,20 +58,21 @@ class RequestContext:
 
         limit = self.larger_bodies.get(scope["path"], self.max_body_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await _too_large(send_with_id, request_id, limit)
-        else:
-            counted = _Counted(receive, limit)
-            try:
-                await self.app(scope, counted, send_with_id)
-            except _BodyTooLarge:
+        try:
+            if declared is not None and declared > limit:
                 await _too_large(send_with_id, request_id, limit)
-        seconds = time.perf_counter() - started
-        route = scope.get("route")
-        observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
-        self.access_log.write(
-            request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
-        )
+            else:
+                try:
+                    await self.app(scope, _Counted(receive, limit), send_with_id)
+                except BodyTooLarge:
+                    await _too_large(send_with_id, request_id, limit)
+        finally:  # a request that failed is counted and logged too (as a 500 unless answered)
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
+            self.access_log.write(
+                request_id, scope["method"], scope["path"], status, round(seconds * 1000, 2)
+            )
 
 
 class _Ids:
@@ -94,8 +95,8 @@ class _Ids:
 _ids = _Ids()
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """A body that grew past its limit while read; `RequestContext` answers it with 413."""
 
 
 class _Counted:
@@ -109,7 +110,7 @@ class _Counted:
         if message["type"] == "http.request":
             self.seen += len(message.get("body", b""))
             if self.seen > self.limit:
-                raise _BodyTooLarge
+                raise BodyTooLarge
         return message
 
 

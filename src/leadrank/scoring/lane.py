@@ -5,20 +5,22 @@ exception wrappers) cost more than scoring one lead. The lane is a plain ASGI mi
 that answers these two paths itself with the same code the route runs (`score_body`), the
 same key check and rate limit, and the same error shape; everything else goes on to the app.
 It sits inside `RequestContext`, which still gives every answer its request id, body limit,
-access log line and metrics, and inside CORS when CORS is on. The routes stay in the app, so
-the OpenAPI document still describes them.
+access log line and metrics, and inside CORS when CORS is on, in front of the whole FastAPI
+app (`LeadrankApi`). The routes stay in the app, so the OpenAPI document still describes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import State
 from starlette.requests import ClientDisconnect, Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from leadrank.api.errors import app_error_headers, error_body
+from leadrank.api.errors import DATABASE_BUSY, UNEXPECTED, app_error_headers, error_body, log
+from leadrank.api.middleware import BodyTooLarge
 from leadrank.errors import AppError
 from leadrank.scoring.api_call import SCORING_ROLES, score_body
 
@@ -58,6 +60,19 @@ class ScoringLane:
                 for k, v in app_error_headers(exc).items()
             ]
             await _answer(send, exc.status_code, error, extra)
+            return
+        except ClientDisconnect:
+            return
+        except BodyTooLarge:
+            raise  # RequestContext, outside, answers it
+        except OperationalError as exc:  # as the app's handler answers it
+            log.warning("database unavailable", request_id=request_id, error=type(exc).__name__)
+            busy = error_body(503, DATABASE_BUSY, request_id=request_id)
+            await _answer(send, 503, busy, [(b"retry-after", b"1")])
+            return
+        except Exception:  # a defect, answered in the one error shape as the app's handler does
+            log.exception("unhandled error", request_id=request_id)
+            await _answer(send, 500, error_body(500, UNEXPECTED, request_id=request_id), [])
             return
         await _answer(send, 200, answer, [])
 
