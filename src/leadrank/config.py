@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./leadrank.db"
@@ -84,6 +84,78 @@ class Settings(BaseSettings):
             "Run background jobs (imports, training) inside each `leadrank serve` process, the "
             "embedded default; turn off where `leadrank worker` processes run them."
         ),
+    )
+
+    instantly_api_key: SecretStr | None = Field(
+        default=None,
+        description="Instantly API v2 key (Bearer) for `leadrank connectors instantly pull`.",
+    )
+    instantly_base_url: str = Field(
+        default="https://api.instantly.ai/api/v2",
+        description="Instantly API v2 base URL (a local fake in tests and demos).",
+    )
+    instantly_emails_per_minute: float = Field(
+        default=20,
+        gt=0,
+        description="Pace of GET /emails during a pull (Instantly allows 20 requests a minute).",
+    )
+    instantly_webhook_secret: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description=(
+            "Shared secret Instantly sends with each webhook (X-Webhook-Secret or "
+            "Authorization: Bearer); unset: POST /api/v1/webhooks/instantly answers 503."
+        ),
+    )
+
+    enrichment_waterfall: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "company": ["builtin", "clearbit", "apollo", "pdl", "hunter"],
+            "person": ["builtin", "apollo", "pdl"],
+            "email": ["builtin", "hunter"],
+        },
+        description=(
+            "Providers asked per field group, in order (JSON); vendors without a key are "
+            "skipped. The first answer at least `enrichment_confidence` sure stops the group."
+        ),
+    )
+    enrichment_confidence: float = Field(
+        default=0.7, ge=0, le=1, description="How sure an answer must be to stop a waterfall."
+    )
+    enrichment_precedence: list[str] = Field(
+        default_factory=lambda: ["user", "apollo", "pdl", "clearbit", "hunter", "builtin"],
+        description=(
+            "Sources in order of trust (JSON list; `user` is data you imported): a value only "
+            "replaces one from a source ranked below it. Enriched values never replace user "
+            "data unless a provider is ranked above `user`."
+        ),
+    )
+    enrichment_ttl_days: dict[str, float] = Field(
+        default_factory=lambda: {"company": 90.0, "person": 30.0, "email": 14.0, "not_found": 7.0},
+        description="Days a cached answer stays fresh, per field group and for 'not found'.",
+    )
+    enrichment_daily_credits: dict[str, float] = Field(
+        default_factory=dict,
+        description="Credits each provider may spend per UTC day (JSON), beyond the default.",
+    )
+    enrichment_default_daily_credits: float = Field(
+        default=1000, ge=0, description="Daily credit budget of a provider not named above."
+    )
+    enrichment_rate_limits: dict[str, str] = Field(
+        default_factory=dict,
+        description='Override a provider\'s documented rate: {"apollo": "50/60"} is 50 calls a minute.',
+    )
+    enrichment_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Another base URL per vendor (a proxy, or a local fake for trials).",
+    )
+    apollo_api_key: SecretStr | None = Field(default=None, description="Apollo.io API key.")
+    hunter_api_key: SecretStr | None = Field(default=None, description="Hunter.io API key.")
+    pdl_api_key: SecretStr | None = Field(default=None, description="People Data Labs API key.")
+    clearbit_api_key: SecretStr | None = Field(default=None, description="Clearbit API key.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: provider rate limits kept in Redis, not the database.",
     )
 
     @field_validator("database_url")

@@ -16,6 +16,7 @@ from leadrank.cli.serve import serve
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.migrate import current_revision
+from leadrank.enrichment.cli import enrich_app
 from leadrank.errors import AppError
 from leadrank.ingest.cli import ingest, quarantine
 from leadrank.jobs.cli import jobs_app, worker
@@ -63,6 +64,7 @@ app.command()(sample)
 app.command()(demo)
 app.command()(serve)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(enrich_app, name="enrich")
 app.command()(worker)
 
 

@@ -116,11 +116,17 @@ class JobRunner:
         beating.start()
         try:
             task = task_named(job.task)
-            with session_scope(self.engine, writes=True) as session:
+            # A task that commits as it goes (calls out between its writes) runs in a session
+            # that never writes, so on SQLite it holds no write lock its own transactions wait for.
+            with session_scope(self.engine, writes=not task.own_transactions) as session:
                 result = task.run(
                     TaskContext(session, dict(job.arguments), self.settings, progress=report)
                 )
-                service.finish(session, job.id, result=result, progress=progress or None)
+                if not task.own_transactions:
+                    service.finish(session, job.id, result=result, progress=progress or None)
+            if task.own_transactions:
+                with session_scope(self.engine, writes=True) as session:
+                    service.finish(session, job.id, result=result, progress=progress or None)
         except Exception as exc:
             error = exc.message if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, AppError):

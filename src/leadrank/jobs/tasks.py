@@ -20,6 +20,7 @@ from leadrank.errors import BadInput
 TASKS = {
     "import_file": "leadrank.ingest.tasks:IMPORT_FILE",
     "train_model": "leadrank.training.tasks:TRAIN_MODEL",
+    "enrich_leads": "leadrank.enrichment.tasks:ENRICH_LEADS",
 }
 
 
@@ -40,6 +41,9 @@ class Task:
 
     run: Callable[[TaskContext], dict[str, Any]]
     failed: Callable[[Session, dict[str, Any], str], None] | None = None
+    # True: `run` commits in short transactions of its own (from `context.session.get_bind()`)
+    # and must be safe to run again after a crash; its session is only for reading.
+    own_transactions: bool = False
 
 
 def task_named(name: str) -> Task:

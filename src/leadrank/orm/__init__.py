@@ -4,6 +4,12 @@ from leadrank.orm.auth import ApiKey
 from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
+from leadrank.orm.enrichment import (
+    EnrichmentAttempt,
+    EnrichmentCacheEntry,
+    ProviderSpend,
+    ProviderState,
+)
 from leadrank.orm.event import Event
 from leadrank.orm.icp import IcpProfile
 from leadrank.orm.imports import Import
@@ -17,6 +23,8 @@ __all__ = [
     "Base",
     "BronzeRecord",
     "Company",
+    "EnrichmentAttempt",
+    "EnrichmentCacheEntry",
     "Event",
     "IcpProfile",
     "Import",
@@ -28,5 +36,7 @@ __all__ = [
     "LeadScore",
     "MatchWeights",
     "ModelVersion",
+    "ProviderSpend",
+    "ProviderState",
     "ScoreRun",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadrank.orm.base import Base, BigId, EncodedJson, UtcDateTime
+from leadrank.orm.base import Base, BigId, EncodedJson, JsonType, UtcDateTime
 
 
 class Company(Base):
@@ -33,5 +33,7 @@ class Company(Base):
     revenue_max: Mapped[float | None] = mapped_column(Float)
     country_code: Mapped[str | None] = mapped_column(String(2))
     provenance: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
+    # What enrichment found that has no column of its own (city, founding year, technologies).
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,151 @@
+"""Writing enrichment answers onto leads and companies without silently overwriting anyone:
+each field keeps its provenance, and a value only replaces one from a source ranked below
+its own provider in the workspace's precedence (imported data is the source `user`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from leadrank.enrichment.providers.base import EnrichmentResult, FieldGroup
+from leadrank.orm import Company, Lead
+
+USER = "user"
+# Canonical fields that have a lead column of the same meaning.
+LEAD_COLUMNS = {
+    name: name
+    for name in (
+        "full_name",
+        "first_name",
+        "last_name",
+        "job_title",
+        "seniority",
+        "department",
+        "linkedin_url",
+        "phone_e164",
+        "country_code",
+        "city",
+        "email_free_mail",
+        "email_disposable",
+        "email_role",
+    )
+}
+COMPANY_COLUMNS = {
+    "company_name": "name",
+    "domain": "domain",
+    "industry": "industry",
+    "employees": "employees",
+    "revenue": "revenue",
+    "country_code": "country_code",
+    "company_linkedin_url": "linkedin_url",
+}
+# A lead without a company row keeps what names its company on itself.
+LEAD_COMPANY_COLUMNS = {"company_name": "company_name", "domain": "company_domain"}
+
+
+def merged_fields(answers: list[tuple[str, EnrichmentResult]]) -> dict[str, tuple[Any, str, float]]:
+    """Each field once: from the surest answer that has it (the earlier provider on a tie)."""
+    ranked = sorted(enumerate(answers), key=lambda item: (-item[1][1].confidence, item[0]))
+    fields: dict[str, tuple[Any, str, float]] = {}
+    for _, (provider, result) in ranked:
+        for name, value in result.fields.items():
+            if value is not None and value != "" and name not in fields:
+                fields[name] = (value, provider, result.confidence)
+    return fields
+
+
+class Applier:
+    """Puts answers on one lead (and its company) under the precedence; counts what it did."""
+
+    def __init__(self, precedence: list[str], now: datetime) -> None:
+        self.rank = {source: position for position, source in enumerate(precedence)}
+        self.now = now
+        self.counts: Counter[str] = Counter()  # filled | replaced | kept | same
+        self._changed: dict[
+            tuple[str, int], tuple[Lead | Company, dict[str, Any], dict[str, Any]]
+        ] = {}
+
+    def apply(
+        self,
+        lead: Lead,
+        company: Company | None,
+        group: FieldGroup,
+        answers: list[tuple[str, EnrichmentResult]],
+    ) -> None:
+        """Write one group's merged answer."""
+        for name, (value, provider, confidence) in merged_fields(answers).items():
+            if group == "company" and company is not None:
+                column = COMPANY_COLUMNS.get(name)
+                target: Lead | Company = company
+            elif group == "company":
+                column, target = LEAD_COMPANY_COLUMNS.get(name), lead
+                name = name if column else f"company_{name}"
+            else:
+                column, target = LEAD_COLUMNS.get(name), lead
+            if column == "domain" and getattr(target, "domain", None):
+                column = None  # a company's domain is its identity: kept, the answer noted
+            self._put(target, column, name, value, provider=provider, confidence=confidence)
+
+    def _put(
+        self,
+        target: Lead | Company,
+        column: str | None,
+        name: str,
+        value: Any,
+        *,
+        provider: str,
+        confidence: float,
+    ) -> None:
+        provenance, attributes = self._documents(target)
+        key = column or f"attributes.{name}"
+        current = getattr(target, column) if column else attributes.get(name)
+        if current == value:
+            self.counts["same"] += 1
+            return
+        empty = current is None or current == ""
+        if not empty and not self._outranks(provider, provenance.get(key)):
+            self.counts["kept"] += 1
+            return
+        self.counts["filled" if empty else "replaced"] += 1
+        if column:
+            setattr(target, column, value)
+        else:
+            attributes[name] = value
+        stamp = {
+            "provider": provider,
+            "at": self.now.isoformat(),
+            "confidence": round(confidence, 3),
+        }
+        provenance[key] = stamp if empty else {**stamp, "replaced": current}
+
+    def _documents(self, target: Lead | Company) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The target's provenance and attributes, decoded once and written back by `finish`."""
+        key = (type(target).__name__, target.id)
+        if key not in self._changed:
+            self._changed[key] = (
+                target,
+                dict(target.provenance or {}),
+                dict(target.attributes or {}),
+            )
+        _, provenance, attributes = self._changed[key]
+        return provenance, attributes
+
+    def finish(self) -> None:
+        """Write the changed provenance and attributes onto their rows."""
+        for target, provenance, attributes in self._changed.values():
+            # Leads' JSON columns and companies' provenance take JSON text (the bulk paths
+            # encode it in Arrow); companies' attributes are a plain JSON column.
+            target.provenance = json.dumps(provenance, ensure_ascii=False)  # type: ignore[assignment]
+            if isinstance(target, Lead):
+                target.attributes = json.dumps(attributes, ensure_ascii=False)  # type: ignore[assignment]
+            else:
+                target.attributes = attributes
+        self._changed.clear()
+
+    def _outranks(self, provider: str, origin: Any) -> bool:
+        """True when `provider` ranks above the source of the value there now."""
+        source = origin.get("provider", USER) if isinstance(origin, dict) else USER
+        last = len(self.rank)
+        return self.rank.get(provider, last) < self.rank.get(source, last)

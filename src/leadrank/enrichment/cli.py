@@ -1,0 +1,122 @@
+"""`leadrank enrich leads` and `leadrank enrich providers`: thin commands over enrichment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from leadrank.cli.console import console, progress_bar
+from leadrank.cli.workspace import open_workspace
+from leadrank.config import get_settings
+from leadrank.db.engine import session_scope
+from leadrank.enrichment import service
+from leadrank.enrichment.providers.registry import VENDORS, build_providers, http_client
+from leadrank.enrichment.setup import build_waterfall
+from leadrank.orm import EnrichmentAttempt, ProviderSpend, ProviderState
+
+enrich_app = typer.Typer(
+    help="Enrichment: fill in leads and companies from offline rules and vendors.",
+    no_args_is_help=True,
+)
+
+
+@enrich_app.command("leads")
+def leads_command(
+    lead_ids: Annotated[
+        list[int] | None, typer.Argument(help="Lead ids (default: all new)")
+    ] = None,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", "-g", help="company, person or email; repeatable")
+    ] = None,
+    refresh_days: Annotated[
+        float | None,
+        typer.Option("--refresh-days", help="Also leads last enriched longer ago than this"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1)] = None,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64)] = 4,
+) -> None:
+    """Enrich leads through each group's waterfall; enriched values never silently replace yours."""
+    settings = get_settings()
+    groups = service.parse_groups(group)
+    refresh = timedelta(days=refresh_days) if refresh_days is not None else None
+    with open_workspace(settings) as engine, http_client() as client:
+        ids = service.leads_to_enrich(
+            engine, lead_ids=lead_ids or (), refresh_after=refresh, limit=limit
+        )
+        waterfall = build_waterfall(engine, settings, client)
+        asked = ", ".join(p.name for g in groups for p in waterfall.chain(g))
+        console.print(f"enriching {len(ids):,} leads ({', '.join(groups)}) with {asked or 'none'}")
+        with progress_bar("enrich") as update:
+            report = service.enrich_leads(
+                engine,
+                waterfall,
+                lead_ids=ids,
+                groups=groups,
+                precedence=settings.enrichment_precedence,
+                threads=threads,
+                progress=lambda done, total: update("leads", done, total),
+            )
+    fields = report.fields
+    console.print(
+        f"{report.leads:,} leads: {fields['filled']:,} fields filled, {fields['replaced']:,} "
+        f"replaced (ranked above their source), {fields['kept']:,} kept as they were"
+    )
+    if report.attempts:
+        console.print(
+            "attempts: " + ", ".join(f"{n:,} {s}" for s, n in report.attempts.most_common())
+        )
+    if report.cost:
+        console.print(
+            "credits spent: " + ", ".join(f"{p} {c:g}" for p, c in sorted(report.cost.items()))
+        )
+    if report.unfinished:
+        console.print(
+            f"{len(report.unfinished):,} leads had a provider that could not answer now; "
+            "run again later (cached answers cost nothing)"
+        )
+
+
+@enrich_app.command("providers")
+def providers_command() -> None:
+    """Each provider: configured or not, its breaker, today's credits and recent attempts."""
+    settings = get_settings()
+    day = datetime.now(UTC).date().isoformat()
+    since = datetime.now(UTC) - timedelta(days=1)
+    with (
+        open_workspace(settings) as engine,
+        http_client() as client,
+        session_scope(engine) as session,
+    ):
+        configured = build_providers(settings, client)
+        states = {s.provider: s for s in session.scalars(select(ProviderState))}
+        spend = {
+            s.provider: s
+            for s in session.scalars(select(ProviderSpend).where(ProviderSpend.day == day))
+        }
+        recent = session.execute(
+            select(EnrichmentAttempt.provider, EnrichmentAttempt.status, func.count())
+            .where(EnrichmentAttempt.created_at >= since)
+            .group_by(EnrichmentAttempt.provider, EnrichmentAttempt.status)
+        ).all()
+    table = Table()
+    for column in ("provider", "key", "breaker", "failures", "credits today", "last 24 h"):
+        table.add_column(column)
+    for name in ("builtin", *VENDORS):
+        state, spent = states.get(name), spend.get(name)
+        budget = settings.enrichment_daily_credits.get(
+            name, settings.enrichment_default_daily_credits
+        )
+        counts = ", ".join(f"{n} {status}" for p, status, n in recent if p == name)
+        table.add_row(
+            name,
+            "offline" if name == "builtin" else ("set" if name in configured else "not set"),
+            state.breaker if state else "closed",
+            str(state.failures) if state else "0",
+            "" if name == "builtin" else f"{spent.credits if spent else 0:g} / {budget:g}",
+            counts,
+        )
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Enrichment providers: the Protocol, the offline built-ins, a fake, and vendor adapters."""

@@ -1,0 +1,183 @@
+"""Enriching stored leads: pick them, ask the waterfall for each group, write the answers and
+every attempt.
+
+Unlike most services this one is given the engine, not a session: vendor calls can take
+seconds, and no transaction may stay open across them (on SQLite it would hold the write
+lock for every worker). Leads are read in one short transaction per chunk, asked about with
+none open, and written in another, so a chunk's answers and attempts commit together.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from leadrank.db.engine import session_scope
+from leadrank.enrichment.apply import Applier
+from leadrank.enrichment.providers.base import GROUPS, EnrichmentQuery, FieldGroup
+from leadrank.enrichment.waterfall import Attempt, GroupAnswer, Waterfall
+from leadrank.errors import BadInput
+from leadrank.orm import Company, EnrichmentAttempt, Lead
+
+CHUNK = 50  # leads asked about between two writes
+
+
+@dataclass
+class EnrichReport:
+    """What a run did."""
+
+    leads: int = 0
+    fields: Counter[str] = field(default_factory=Counter)  # filled | replaced | kept | same
+    attempts: Counter[str] = field(default_factory=Counter)  # by status
+    cost: dict[str, float] = field(default_factory=dict)  # credits by provider
+    unfinished: list[int] = field(default_factory=list)  # leads worth asking again later
+
+
+def parse_groups(names: Sequence[str] | None) -> list[FieldGroup]:
+    """The field groups asked for (all when none), checked."""
+    if not names:
+        return list(GROUPS)
+    unknown = sorted(set(names) - set(GROUPS))
+    if unknown:
+        raise BadInput(f"unknown field group {', '.join(unknown)}; known: {', '.join(GROUPS)}")
+    return [g for g in GROUPS if g in names]
+
+
+def leads_to_enrich(
+    engine: Engine,
+    *,
+    lead_ids: Sequence[int] = (),
+    refresh_after: timedelta | None = None,
+    limit: int | None = None,
+) -> list[int]:
+    """The ids asked for; else every lead never enriched, or (with `refresh_after`) last
+    enriched longer ago than that."""
+    with session_scope(engine) as session:
+        if lead_ids:
+            found = set(session.scalars(select(Lead.id).where(Lead.id.in_(list(lead_ids)))))
+            missing = [i for i in lead_ids if i not in found]
+            if missing:
+                raise BadInput(f"no lead {', '.join(map(str, missing[:10]))}")
+            return list(dict.fromkeys(lead_ids))
+        last = (
+            select(func.max(EnrichmentAttempt.created_at))
+            .where(EnrichmentAttempt.entity == "lead", EnrichmentAttempt.entity_id == Lead.id)
+            .scalar_subquery()
+        )
+        statement = select(Lead.id).order_by(Lead.id)
+        if refresh_after is None:
+            statement = statement.where(last.is_(None))
+        else:
+            statement = statement.where(last.is_(None) | (last < datetime.now(UTC) - refresh_after))
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(session.scalars(statement))
+
+
+def query_of(lead: Lead, company: Company | None) -> EnrichmentQuery:
+    """What a lead and its company tell providers."""
+    return EnrichmentQuery(
+        email=lead.email,
+        domain=(company.domain if company else None) or lead.company_domain,
+        company_name=(company.name if company else None) or lead.company_name,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        full_name=lead.full_name,
+        linkedin_url=lead.linkedin_url,
+        phone=lead.phone_e164,
+        job_title=lead.job_title,
+        country_code=lead.country_code,
+        employees=company.employees if company else None,
+    )
+
+
+def enrich_leads(
+    engine: Engine,
+    waterfall: Waterfall,
+    *,
+    lead_ids: Sequence[int],
+    groups: Sequence[FieldGroup],
+    precedence: list[str],
+    threads: int = 4,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> EnrichReport:
+    """Enrich these leads group by group; answers and attempts commit per chunk."""
+    report = EnrichReport()
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="enrich") as pool:
+        for start in range(0, len(lead_ids), CHUNK):
+            chunk = lead_ids[start : start + CHUNK]
+            queries = _queries(engine, chunk)
+            found = list(pool.map(lambda item: _ask(waterfall, item[1], groups), queries))
+            _write(engine, [lead for lead, _ in queries], found, precedence, report)
+            report.leads += len(queries)
+            progress(report.leads, len(lead_ids))
+    return report
+
+
+def _queries(engine: Engine, lead_ids: Sequence[int]) -> list[tuple[int, EnrichmentQuery]]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Lead, Company)
+            .outerjoin(Company, Company.id == Lead.company_id)
+            .where(Lead.id.in_(list(lead_ids)))
+            .order_by(Lead.id)
+        ).all()
+        return [(lead.id, query_of(lead, company)) for lead, company in rows]
+
+
+def _ask(
+    waterfall: Waterfall, query: EnrichmentQuery, groups: Sequence[FieldGroup]
+) -> list[GroupAnswer]:
+    return [waterfall.run(query, group) for group in groups]
+
+
+def _write(
+    engine: Engine,
+    lead_ids: list[int],
+    found: list[list[GroupAnswer]],
+    precedence: list[str],
+    report: EnrichReport,
+) -> None:
+    now = datetime.now(UTC)
+    applier = Applier(precedence, now)
+    with session_scope(engine, writes=True) as session:
+        for lead_id, answers in zip(lead_ids, found, strict=True):
+            lead = session.get(Lead, lead_id)
+            if lead is None:  # merged into another lead since it was read: its id is gone
+                continue
+            company = session.get(Company, lead.company_id) if lead.company_id else None
+            for answer in answers:
+                if answer.answers:
+                    applier.apply(lead, company, answer.group, answer.answers)
+                session.add_all(_attempt_row(lead_id, attempt, now) for attempt in answer.attempts)
+                for attempt in answer.attempts:
+                    report.attempts[attempt.status] += 1
+                    if attempt.cost:
+                        spent = report.cost.get(attempt.provider, 0.0) + attempt.cost
+                        report.cost[attempt.provider] = spent
+            if any(answer.unfinished for answer in answers):
+                report.unfinished.append(lead_id)
+        applier.finish()
+    report.fields.update(applier.counts)
+
+
+def _attempt_row(lead_id: int, attempt: Attempt, now: datetime) -> EnrichmentAttempt:
+    return EnrichmentAttempt(
+        entity="lead",
+        entity_id=lead_id,
+        provider=attempt.provider,
+        field_group=attempt.group,
+        status=attempt.status,
+        tries=attempt.tries,
+        latency_ms=attempt.latency_ms,
+        cost=attempt.cost,
+        confidence=attempt.confidence,
+        fields=attempt.fields,
+        error=attempt.error,
+        created_at=now,
+    )

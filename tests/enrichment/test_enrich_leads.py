@@ -1,0 +1,162 @@
+"""Enriching stored leads: answers land with provenance, imported values are kept unless a
+provider is ranked above them, every attempt is stored, and the job and CLI run it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from leadrank.config import get_settings
+from leadrank.db.engine import session_scope
+from leadrank.enrichment import service
+from leadrank.enrichment.cache import AnswerCache
+from leadrank.enrichment.gate import ProviderGate
+from leadrank.enrichment.providers.builtin import BuiltinProvider
+from leadrank.enrichment.providers.fake import FakeProvider
+from leadrank.enrichment.waterfall import Waterfall
+from leadrank.ingest.service import ingest_records
+from leadrank.jobs import service as jobs
+from leadrank.jobs.runner import JobRunner
+from leadrank.orm import Company, EnrichmentAttempt, Lead
+from tests.conftest import CliResult, Workspace
+
+PEOPLE = [
+    {
+        "email": "ann.lee@acme-robotics.com",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "job_title": "Head of Sales",
+        "company": "Acme",
+    },
+    {"email": "bob@gmail.com", "first_name": "Bob", "last_name": "Stone", "city": "Leeds"},
+]
+DIRECTORY = {
+    "ann.lee@acme-robotics.com": {
+        "person": {
+            "job_title": "VP Sales",
+            "city": "Berlin",
+            "linkedin_url": "https://www.linkedin.com/in/annlee",
+        },
+        "company": {
+            "company_name": "Acme Robotics GmbH",
+            "industry": "Robotics",
+            "employees": 140,
+            "founded_year": 2011,
+        },
+    },
+    "bob@gmail.com": {"person": {"city": "York", "seniority": "manager"}},
+}
+
+
+def _ingest(workspace: Workspace) -> dict[str, int]:
+    with session_scope(workspace.engine) as session:
+        ingest_records(session, records=PEOPLE, source="crm", kind="leads", name="people")
+    with session_scope(workspace.engine) as session:
+        return {lead.email: lead.id for lead in session.scalars(select(Lead))}
+
+
+def _waterfall(workspace: Workspace, vendor: FakeProvider) -> Waterfall:
+    order = {
+        "person": ["builtin", "vendor"],
+        "company": ["builtin", "vendor"],
+        "email": ["builtin"],
+    }
+    return Waterfall(
+        {"builtin": BuiltinProvider(), "vendor": vendor},
+        order,
+        gate=ProviderGate(workspace.engine, budget_of=lambda _: 100.0),
+        cache=AnswerCache(workspace.engine),
+    )
+
+
+def test_answers_fill_gaps_and_keep_imported_values(workspace: Workspace) -> None:
+    ids = _ingest(workspace)
+    vendor = FakeProvider("vendor", directory=DIRECTORY)
+    report = service.enrich_leads(
+        workspace.engine,
+        _waterfall(workspace, vendor),
+        lead_ids=service.leads_to_enrich(workspace.engine),
+        groups=["company", "person", "email"],
+        precedence=["user", "vendor", "builtin"],
+    )
+    assert report.leads == 2 and report.fields["filled"] > 0 and report.fields["kept"] >= 2
+    with session_scope(workspace.engine) as session:
+        ann = session.get(Lead, ids["ann.lee@acme-robotics.com"])
+        bob = session.get(Lead, ids["bob@gmail.com"])
+        assert ann is not None and bob is not None
+        assert ann.job_title == "Head of Sales"  # imported: the vendor's title does not replace it
+        assert ann.city == "Berlin" and ann.provenance["city"]["provider"] == "vendor"
+        assert ann.linkedin_url == "https://www.linkedin.com/in/annlee"
+        assert bob.city == "Leeds" and bob.seniority == "manager"
+        company = session.get(Company, ann.company_id) if ann.company_id else None
+        if company is not None:
+            assert company.industry == "Robotics" and company.employees == 140
+            assert (company.attributes or {})["founded_year"] == 2011
+            assert company.provenance["industry"]["provider"] == "vendor"
+        else:
+            assert ann.attributes["company_industry"] == "Robotics"
+        attempts = session.execute(
+            select(EnrichmentAttempt.provider, EnrichmentAttempt.status, func.count()).group_by(
+                EnrichmentAttempt.provider, EnrichmentAttempt.status
+            )
+        ).all()
+    assert ("vendor", "found", 3) in [tuple(a) for a in attempts]
+    # Enriched leads are not picked again until a refresh is asked for.
+    assert service.leads_to_enrich(workspace.engine) == []
+
+
+def test_a_provider_ranked_above_user_replaces_and_says_what_it_replaced(
+    workspace: Workspace,
+) -> None:
+    ids = _ingest(workspace)
+    vendor = FakeProvider("vendor", directory=DIRECTORY)
+    service.enrich_leads(
+        workspace.engine,
+        _waterfall(workspace, vendor),
+        lead_ids=[ids["bob@gmail.com"]],
+        groups=["person"],
+        precedence=["vendor", "user"],
+    )
+    with session_scope(workspace.engine) as session:
+        bob = session.get(Lead, ids["bob@gmail.com"])
+        assert bob is not None and bob.city == "York"
+        assert bob.provenance["city"] == {
+            **bob.provenance["city"],
+            "provider": "vendor",
+            "replaced": "Leeds",
+        }
+
+
+def test_the_job_enriches_in_its_own_transactions(workspace: Workspace) -> None:
+    ids = _ingest(workspace)
+    with session_scope(workspace.engine) as session:
+        job = jobs.defer(
+            session,
+            task="enrich_leads",
+            arguments={"lead_ids": list(ids.values()), "groups": ["email"]},
+        )
+    JobRunner(workspace.engine, get_settings()).run_until_idle()
+    with session_scope(workspace.engine) as session:
+        done = jobs.get_job(session, job.id)
+        bob = session.get(Lead, ids["bob@gmail.com"])
+    assert done.status == "succeeded", done.error
+    assert done.result is not None and done.result["leads"] == 2
+    assert bob is not None and bob.email_free_mail is True
+
+
+def test_the_cli_enriches_and_shows_providers(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    _ingest(workspace)
+    done = cli("enrich", "leads", "--group", "email", "--group", "company")
+    assert done.exit_code == 0, done.stderr
+    assert "enriching 2 leads (company, email) with builtin" in done.stdout
+    assert "2 leads:" in done.stdout
+    shown = cli("enrich", "providers")
+    assert shown.exit_code == 0 and "apollo" in shown.stdout and "not set" in shown.stdout
+    wrong = cli("enrich", "leads", "--group", "firmographics")
+    assert wrong.exit_code == 1 and "unknown field group firmographics" in wrong.stderr
+    missing = cli("enrich", "leads", "999")
+    assert missing.exit_code == 1 and "no lead 999" in missing.stderr

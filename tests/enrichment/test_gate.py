@@ -1,0 +1,163 @@
+"""Shared provider limits: rate windows, Retry-After, circuit breakers and credit budgets are
+the same for every worker (two gates on one database stand for two workers)."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from leadrank.enrichment.gate import ProviderGate
+from leadrank.enrichment.providers.base import RateLimit
+from leadrank.enrichment.providers.fake import FakeProvider
+from leadrank.enrichment.windows import RedisWindow
+from leadrank.orm import ProviderSpend, ProviderState
+from tests.conftest import Workspace
+
+
+class Clock:
+    """Time that moves only when slept through."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += timedelta(seconds=seconds)
+
+
+def _gates(
+    workspace: Workspace, clock: Clock, budget: float = 100.0, **options: object
+) -> list[ProviderGate]:
+    return [
+        ProviderGate(
+            workspace.engine,
+            budget_of=lambda _: budget,
+            clock=clock,
+            sleep=clock.sleep,
+            **options,  # type: ignore[arg-type]
+        )
+        for _ in range(2)
+    ]
+
+
+def test_the_rate_window_is_shared_and_waited_for(workspace: Workspace) -> None:
+    clock = Clock()
+    first, second = _gates(workspace, clock)
+    vendor = FakeProvider("vendor", rate_limit=RateLimit(3, 10), cost_per_call=0.0)
+    admitted = [gate.admit(vendor, max_wait=30).refused for gate in (first, second, first)]
+    assert admitted == [None, None, None] and clock.slept == []
+    # The fourth call in the window waits for the next window, whichever worker makes it.
+    assert second.admit(vendor, max_wait=30).refused is None
+    assert clock.slept == [10.0]
+    # Unless waiting is longer than the caller can afford.
+    for gate in (first, second):
+        gate.admit(vendor, max_wait=30)
+    assert first.admit(vendor, max_wait=1).refused == "rate_limited"
+
+
+def test_a_vendors_retry_after_holds_every_worker(workspace: Workspace) -> None:
+    clock = Clock()
+    first, second = _gates(workspace, clock)
+    vendor = FakeProvider("vendor", cost_per_call=0.0)
+    first.admit(vendor, max_wait=30)
+    first.failed("vendor", reserved=0.0, retry_after=5)
+    assert second.admit(vendor, max_wait=2).refused == "rate_limited"
+    assert second.admit(vendor, max_wait=30).refused is None and clock.slept == [5.0]
+
+
+def test_the_breaker_opens_refuses_then_lets_one_trial_through(workspace: Workspace) -> None:
+    clock = Clock()
+    first, second = _gates(workspace, clock, failures_to_open=3, cooldown_seconds=30)
+    vendor = FakeProvider("vendor", cost_per_call=0.0)
+    for _ in range(3):
+        assert first.admit(vendor, max_wait=0).refused is None
+        first.failed("vendor", reserved=0.0, retry_after=None)
+    assert second.admit(vendor, max_wait=0).refused == "breaker_open"
+    clock.now += timedelta(seconds=31)
+    assert first.admit(vendor, max_wait=0).refused is None  # the one trial
+    assert second.admit(vendor, max_wait=0).refused == "breaker_open"  # only one at a time
+    first.failed("vendor", reserved=0.0, retry_after=None)  # the trial failed: open again
+    assert second.admit(vendor, max_wait=0).refused == "breaker_open"
+    clock.now += timedelta(seconds=31)
+    assert second.admit(vendor, max_wait=0).refused is None
+    second.succeeded("vendor", reserved=0.0, cost=0.0)  # closed again
+    assert [g.admit(vendor, max_wait=0).refused for g in (first, second)] == [None, None]
+    with workspace.engine.connect() as connection:
+        state = connection.execute(select(ProviderState)).one()
+    assert state.breaker == "closed" and state.failures == 0
+
+
+def test_a_trial_whose_worker_died_goes_to_another_after_a_cooldown(workspace: Workspace) -> None:
+    clock = Clock()
+    first, second = _gates(workspace, clock, failures_to_open=1, cooldown_seconds=30)
+    vendor = FakeProvider("vendor", cost_per_call=0.0)
+    first.admit(vendor, max_wait=0)
+    first.failed("vendor", reserved=0.0, retry_after=None)
+    clock.now += timedelta(seconds=31)
+    assert first.admit(vendor, max_wait=0).refused is None  # trial taken, never reported
+    assert second.admit(vendor, max_wait=0).refused == "breaker_open"
+    clock.now += timedelta(seconds=31)
+    assert second.admit(vendor, max_wait=0).refused is None
+
+
+def test_the_budget_stops_spending_and_failures_are_not_charged(workspace: Workspace) -> None:
+    clock = Clock()
+    first, second = _gates(workspace, clock, budget=3.0)
+    vendor = FakeProvider("vendor", cost_per_call=1.0)
+    one = first.admit(vendor, max_wait=0)
+    assert one.reserved == 1.0
+    first.failed("vendor", reserved=one.reserved, retry_after=None)  # refunded
+    for gate in (first, second, first):
+        admission = gate.admit(vendor, max_wait=0)
+        assert admission.refused is None
+        gate.succeeded("vendor", reserved=admission.reserved, cost=1.0)
+    assert second.admit(vendor, max_wait=0).refused == "over_budget"
+    with workspace.engine.connect() as connection:
+        spend = connection.execute(select(ProviderSpend)).one()
+    assert (spend.day, spend.credits) == ("2026-12-02", 3.0)
+    # A new day, a new budget.
+    clock.now += timedelta(days=1)
+    assert first.admit(vendor, max_wait=0).refused is None
+
+
+def test_a_miss_costs_what_the_vendor_charged(workspace: Workspace) -> None:
+    clock = Clock()
+    gate, _ = _gates(workspace, clock, budget=10.0)
+    vendor = FakeProvider("vendor", cost_per_call=2.0)
+    admission = gate.admit(vendor, max_wait=0)
+    gate.succeeded("vendor", reserved=admission.reserved, cost=0.0)
+    with workspace.engine.connect() as connection:
+        assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 0.0
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_redis_window_is_shared_too() -> None:
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    prefix = f"leadrank-test:{socket.gethostname()}:{id(client)}"
+    workers = [RedisWindow(client, prefix=prefix), RedisWindow(client, prefix=prefix)]
+    limit = RateLimit(2, 60)
+    now = datetime(2026, 12, 2, 12, 0, 30, tzinfo=UTC)
+    try:
+        assert [w.take("vendor", limit, now) for w in workers] == [0.0, 0.0]
+        assert workers[0].take("vendor", limit, now) == pytest.approx(30.0)
+        assert workers[1].take("vendor", limit, now + timedelta(seconds=31)) == 0.0
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
