@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api bench-enrichment clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -42,3 +42,6 @@ bench-score: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api_load.py
+
+bench-enrichment: $(STAMP)
+	$(BIN)/python benchmarks/enrichment.py

@@ -87,14 +87,14 @@ def test_answers_fill_gaps_and_keep_imported_values(workspace: Workspace) -> Non
         bob = session.get(Lead, ids["bob@gmail.com"])
         assert ann is not None and bob is not None
         assert ann.job_title == "Head of Sales"  # imported: the vendor's title does not replace it
-        assert ann.city == "Berlin" and ann.provenance["city"]["provider"] == "vendor"
+        assert ann.city == "Berlin" and (ann.enrichment or {})["city"]["provider"] == "vendor"
         assert ann.linkedin_url == "https://www.linkedin.com/in/annlee"
         assert bob.city == "Leeds" and bob.seniority == "manager"
         company = session.get(Company, ann.company_id) if ann.company_id else None
         if company is not None:
             assert company.industry == "Robotics" and company.employees == 140
             assert (company.attributes or {})["founded_year"] == 2011
-            assert company.provenance["industry"]["provider"] == "vendor"
+            assert (company.enrichment or {})["industry"]["provider"] == "vendor"
         else:
             assert ann.attributes["company_industry"] == "Robotics"
         attempts = session.execute(
@@ -105,6 +105,13 @@ def test_answers_fill_gaps_and_keep_imported_values(workspace: Workspace) -> Non
     assert ("vendor", "found", 3) in [tuple(a) for a in attempts]
     # Enriched leads are not picked again until a refresh is asked for.
     assert service.leads_to_enrich(workspace.engine) == []
+    # Enriched leads and companies take later imports as any others do.
+    with session_scope(workspace.engine) as session:
+        again = [{**PEOPLE[0], "job_title": "CRO"}]
+        ingest_records(session, records=again, source="crm", kind="leads", name="again")
+    with session_scope(workspace.engine) as session:
+        ann = session.get(Lead, ids["ann.lee@acme-robotics.com"])
+        assert ann is not None and ann.job_title == "CRO" and ann.city == "Berlin"
 
 
 def test_a_provider_ranked_above_user_replaces_and_says_what_it_replaced(
@@ -122,11 +129,31 @@ def test_a_provider_ranked_above_user_replaces_and_says_what_it_replaced(
     with session_scope(workspace.engine) as session:
         bob = session.get(Lead, ids["bob@gmail.com"])
         assert bob is not None and bob.city == "York"
-        assert bob.provenance["city"] == {
-            **bob.provenance["city"],
-            "provider": "vendor",
-            "replaced": "Leeds",
-        }
+        stamp = (bob.enrichment or {})["city"]
+        assert (stamp["provider"], stamp["value"], stamp["replaced"]) == ("vendor", "York", "Leeds")
+    # A later import changes the city: the value is the user's again, and a provider ranked
+    # below the user no longer replaces it.
+    with session_scope(workspace.engine) as session:
+        ingest_records(
+            session,
+            records=[{**PEOPLE[1], "city": "Hull"}],
+            source="crm",
+            kind="leads",
+            name="again",
+        )
+    with session_scope(workspace.engine) as session:
+        bob = session.get(Lead, ids["bob@gmail.com"])
+        assert bob is not None and bob.city == "Hull"
+    service.enrich_leads(
+        workspace.engine,
+        _waterfall(workspace, FakeProvider("vendor", directory=DIRECTORY)),
+        lead_ids=[ids["bob@gmail.com"]],
+        groups=["person"],
+        precedence=["user", "vendor"],
+    )
+    with session_scope(workspace.engine) as session:
+        bob = session.get(Lead, ids["bob@gmail.com"])
+        assert bob is not None and bob.city == "Hull"
 
 
 def test_the_job_enriches_in_its_own_transactions(workspace: Workspace) -> None:

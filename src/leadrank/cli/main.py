@@ -15,6 +15,7 @@ from leadrank.cli.demo import demo
 from leadrank.cli.serve import serve
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
+from leadrank.connectors.cli import connectors_app
 from leadrank.db.migrate import current_revision
 from leadrank.enrichment.cli import enrich_app
 from leadrank.errors import AppError
@@ -65,6 +66,7 @@ app.command()(demo)
 app.command()(serve)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(enrich_app, name="enrich")
+app.add_typer(connectors_app, name="connectors")
 app.command()(worker)
 
 

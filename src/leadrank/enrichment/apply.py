@@ -1,6 +1,10 @@
 """Writing enrichment answers onto leads and companies without silently overwriting anyone:
 each field keeps its provenance, and a value only replaces one from a source ranked below
-its own provider in the workspace's precedence (imported data is the source `user`)."""
+its own provider in the workspace's precedence (imported data is the source `user`).
+
+What a provider set is recorded in the row's `enrichment` column ({provider, at, confidence,
+value}), apart from `provenance`, which imports rewrite: a value a later import changed is
+the user's again, since the recorded value is no longer there."""
 
 from __future__ import annotations
 
@@ -98,14 +102,14 @@ class Applier:
         provider: str,
         confidence: float,
     ) -> None:
-        provenance, attributes = self._documents(target)
+        enrichment, attributes = self._documents(target)
         key = column or f"attributes.{name}"
         current = getattr(target, column) if column else attributes.get(name)
         if current == value:
             self.counts["same"] += 1
             return
         empty = current is None or current == ""
-        if not empty and not self._outranks(provider, provenance.get(key)):
+        if not empty and not self._outranks(provider, _source(enrichment.get(key), current)):
             self.counts["kept"] += 1
             return
         self.counts["filled" if empty else "replaced"] += 1
@@ -117,35 +121,42 @@ class Applier:
             "provider": provider,
             "at": self.now.isoformat(),
             "confidence": round(confidence, 3),
+            "value": value,
         }
-        provenance[key] = stamp if empty else {**stamp, "replaced": current}
+        enrichment[key] = stamp if empty else {**stamp, "replaced": current}
 
     def _documents(self, target: Lead | Company) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The target's provenance and attributes, decoded once and written back by `finish`."""
+        """The target's enrichment record and attributes, read once, written by `finish`."""
         key = (type(target).__name__, target.id)
         if key not in self._changed:
             self._changed[key] = (
                 target,
-                dict(target.provenance or {}),
+                dict(target.enrichment or {}),
                 dict(target.attributes or {}),
             )
-        _, provenance, attributes = self._changed[key]
-        return provenance, attributes
+        _, enrichment, attributes = self._changed[key]
+        return enrichment, attributes
 
     def finish(self) -> None:
-        """Write the changed provenance and attributes onto their rows."""
-        for target, provenance, attributes in self._changed.values():
-            # Leads' JSON columns and companies' provenance take JSON text (the bulk paths
-            # encode it in Arrow); companies' attributes are a plain JSON column.
-            target.provenance = json.dumps(provenance, ensure_ascii=False)  # type: ignore[assignment]
+        """Write the changed enrichment records and attributes onto their rows."""
+        for target, enrichment, attributes in self._changed.values():
+            target.enrichment = enrichment
             if isinstance(target, Lead):
+                # A lead's attributes take JSON text (the bulk paths encode it in Arrow).
                 target.attributes = json.dumps(attributes, ensure_ascii=False)  # type: ignore[assignment]
             else:
                 target.attributes = attributes
         self._changed.clear()
 
-    def _outranks(self, provider: str, origin: Any) -> bool:
-        """True when `provider` ranks above the source of the value there now."""
-        source = origin.get("provider", USER) if isinstance(origin, dict) else USER
+    def _outranks(self, provider: str, source: str) -> bool:
+        """True when `provider` ranks above `source`."""
         last = len(self.rank)
         return self.rank.get(provider, last) < self.rank.get(source, last)
+
+
+def _source(entry: Any, current: Any) -> str:
+    """Who the value there now came from: the provider that set it, while it is still the
+    value it set; otherwise the user's import."""
+    if isinstance(entry, dict) and entry.get("value") == current:
+        return str(entry.get("provider", USER))
+    return USER

@@ -96,6 +96,9 @@ EVENT_TYPE_SYNONYMS: dict[str, str] = {
     "meetingbooked": "meeting_booked", "meetingscheduled": "meeting_booked",
     "demobooked": "meeting_booked", "leadmeetingbooked": "meeting_booked",
     "meetingheld": "meeting_held", "meetingcompleted": "meeting_held", "demoheld": "meeting_held",
+    "leadmeetingcompleted": "meeting_held",
+    # Instantly's lead-status webhooks (developer.instantly.ai/guides/webhook-events).
+    "leadinterested": "interested",
     "opportunitycreated": "opportunity_created", "opportunity": "opportunity_created",
     "dealwon": "deal_won", "won": "deal_won", "closedwon": "deal_won",
     "deallost": "deal_lost", "lost": "deal_lost", "closedlost": "deal_lost",

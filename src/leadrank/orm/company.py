@@ -33,6 +33,9 @@ class Company(Base):
     revenue_max: Mapped[float | None] = mapped_column(Float)
     country_code: Mapped[str | None] = mapped_column(String(2))
     provenance: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
+    # Per field an enrichment provider set: {provider, at, confidence, value[, replaced]}. Kept
+    # apart from `provenance`, which imports rewrite; it counts while `value` is still there.
+    enrichment: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     # What enrichment found that has no column of its own (city, founding year, technologies).
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

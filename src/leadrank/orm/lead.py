@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadrank.orm.base import Base, BigId, EncodedJson, UtcDateTime
+from leadrank.orm.base import Base, BigId, EncodedJson, JsonType, UtcDateTime
 
 
 class Lead(Base):
@@ -49,6 +49,9 @@ class Lead(Base):
     issues: Mapped[list[str]] = mapped_column(EncodedJson)
     attributes: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
     provenance: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
+    # Per field an enrichment provider set: {provider, at, confidence, value[, replaced]}. Kept
+    # apart from `provenance`, which imports rewrite; it counts while `value` is still there.
+    enrichment: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     sources: Mapped[list[str]] = mapped_column(EncodedJson)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,256 @@
+"""A synchronous client of the Instantly API v2 on an injected `httpx.Client`.
+
+What it relies on, from Instantly's API v2 reference (developer.instantly.ai/api-reference,
+OpenAPI at api.instantly.ai/openapi/api_v2.json) and its rate-limit page
+(developer.instantly.ai/getting-started/rate-limit):
+- `Authorization: Bearer <API key>`; 401 when the header is missing or the key is invalid or
+  revoked, 402 when the workspace has no paid plan.
+- List endpoints page by cursor: `limit` (1-100) and `starting_after`, answered with
+  `{"items": [...], "next_starting_after": "..."}`; no cursor on the last page.
+  `GET /campaigns` (query), `POST /leads/list` (JSON body, `campaign` filter) and
+  `GET /emails` (query: `campaign_id`, `min_timestamp_created`, `preview_only`).
+- Rate limits per workspace, shared by all its keys and API v1: 100 requests a second and
+  6,000 a minute; `GET /emails` alone allows 20 requests a minute. Over a limit: 429.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from leadrank.errors import AppError, BadInput
+
+DEFAULT_BASE_URL = "https://api.instantly.ai/api/v2"
+PAGE_LIMIT = 100  # the most any list endpoint returns per page
+EMAILS_PER_MINUTE = 20.0  # GET /emails' own limit, stricter than the workspace's
+
+
+class InstantlyError(AppError):
+    """Instantly failed or answered something unusable. `retriable`: trying again later may
+    work (rate limits, outages, timeouts), with `retry_after` seconds when Instantly said so."""
+
+    status_code = 502
+
+    def __init__(
+        self, message: str, *, retriable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+        self.retry_after = math.ceil(retry_after) if retry_after is not None else None
+
+
+class InstantlyAuthError(InstantlyError):
+    """Instantly refused the API key (401) or the workspace (402, 403): permanent until fixed."""
+
+
+class InstantlyClient:
+    """Campaigns, leads and emails of one Instantly workspace, page by page.
+
+    Failures are retried where that can help: 429 after its `Retry-After` (or a backoff when
+    it gives none), 5xx, timeouts and dropped connections after an exponential backoff
+    (`backoff`, doubled each time) for up to `max_attempts` tries. A refused key fails at
+    once. `sleep` and `clock` are injectable so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        api_key: SecretStr | str,
+        base_url: str = DEFAULT_BASE_URL,
+        page_size: int = PAGE_LIMIT,
+        max_attempts: int = 5,
+        backoff: float = 1.0,
+        max_wait: float = 120.0,
+        emails_per_minute: float | None = EMAILS_PER_MINUTE,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        if not key.get_secret_value().strip():
+            raise BadInput("the Instantly API key is empty; set LEADRANK_INSTANTLY_API_KEY")
+        if not 1 <= page_size <= PAGE_LIMIT:
+            raise BadInput(f"page_size must be 1-{PAGE_LIMIT}")
+        self._http = http
+        self._key = key  # a SecretStr: never in a repr, a log line or an error message
+        self._base = base_url.rstrip("/")
+        self.page_size = page_size
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+        self._intervals = {"/emails": 60.0 / emails_per_minute} if emails_per_minute else {}
+        self._last_call: dict[str, float] = {}
+
+    def campaigns(self) -> Iterator[dict[str, Any]]:
+        """Every campaign of the workspace (`GET /campaigns`)."""
+        yield from self._pages("GET", "/campaigns")
+
+    def leads(self, *, campaign: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every lead, or those of one campaign (`POST /leads/list`)."""
+        yield from self._pages("POST", "/leads/list", filters={"campaign": campaign})
+
+    def emails(
+        self, *, campaign_id: str | None = None, since: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every email (sent, received, scheduled) of the workspace or of one campaign,
+        created at or after `since` if given (`GET /emails`, previews only)."""
+        filters: dict[str, Any] = {"campaign_id": campaign_id, "preview_only": "true"}
+        if since is not None:
+            filters["min_timestamp_created"] = _iso(since)
+        yield from self._pages("GET", "/emails", filters=filters)
+
+    def _pages(
+        self, method: str, path: str, *, filters: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The items of every page of a list endpoint, following `next_starting_after`."""
+        base = {k: v for k, v in (filters or {}).items() if v is not None}
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            arguments = {**base, "limit": self.page_size}
+            if cursor is not None:
+                arguments["starting_after"] = cursor
+            if method == "GET":
+                page = self._call(method, path, params=arguments)
+            else:
+                page = self._call(method, path, body=arguments)
+            items = page.get("items")
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise InstantlyError(f"Instantly answered {method} {path} without a list of items")
+            yield from items
+            following = page.get("next_starting_after")
+            if not items or not following:
+                return
+            cursor = str(following)
+            if cursor in seen:  # a cursor that does not move would page forever
+                raise InstantlyError(f"Instantly repeated the page cursor of {method} {path}")
+            seen.add(cursor)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One request, retried as the class says; its JSON object."""
+        what = f"{method} {path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            self._pace(path)
+            retry_after: float | None = None
+            try:
+                response = self._http.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=body,
+                    headers={"Authorization": f"Bearer {self._key.get_secret_value()}"},
+                )
+            except httpx.TransportError as exc:  # timeouts, refused or dropped connections
+                failure = type(exc).__name__
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return _json_object(response, what)
+                if status in (401, 402, 403):
+                    raise InstantlyAuthError(_refusal(status, what, response))
+                if status == 429:
+                    retry_after = _retry_after(response)
+                    failure = "429 rate limited"
+                elif status >= 500:
+                    failure = f"{status} server error"
+                else:
+                    raise InstantlyError(
+                        f"Instantly refused {what}: {status} {_vendor_message(response)}"
+                    )
+            wait = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
+            if attempt >= self.max_attempts or wait > self.max_wait:
+                raise InstantlyError(
+                    f"Instantly did not answer {what} after {attempt} tries ({failure}); "
+                    "try again later",
+                    retriable=True,
+                    retry_after=retry_after,
+                )
+            self._sleep(wait)
+
+    def _pace(self, path: str) -> None:
+        """Wait until a rate-limited path may be called again (GET /emails: 20 a minute)."""
+        interval = self._intervals.get(path)
+        if interval is None:
+            return
+        last = self._last_call.get(path)
+        if last is not None:
+            waited = self._clock() - last
+            if waited < interval:
+                self._sleep(interval - waited)
+        self._last_call[path] = self._clock()
+
+
+def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    try:
+        document = response.json()
+    except ValueError:
+        raise InstantlyError(f"Instantly answered {what} with a body that is not JSON") from None
+    if not isinstance(document, dict):
+        raise InstantlyError(f"Instantly answered {what} with JSON that is not an object")
+    return document
+
+
+def _refusal(status: int, what: str, response: httpx.Response) -> str:
+    if status == 401:
+        return (
+            f"Instantly refused the API key ({what}: 401 {_vendor_message(response)}); "
+            "check LEADRANK_INSTANTLY_API_KEY"
+        )
+    if status == 402:
+        return f"Instantly refused {what}: 402, the workspace has no active paid plan"
+    return f"Instantly refused {what}: 403, the API key lacks a read scope (e.g. all:read)"
+
+
+def _vendor_message(response: httpx.Response) -> str:
+    """Instantly's own words (`{"statusCode", "error", "message"}`), short."""
+    try:
+        document = response.json()
+    except ValueError:
+        return response.reason_phrase
+    message = document.get("message") if isinstance(document, dict) else None
+    if isinstance(message, str):
+        return message[:200]
+    return response.reason_phrase
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """`Retry-After` in seconds: a number, or an HTTP date."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _iso(moment: datetime) -> str:
+    """An ISO timestamp in UTC as Instantly writes them ("2026-08-13T11:12:14.330Z")."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
