@@ -6,6 +6,7 @@ PostgreSQL too; each run creates its own database there and drops it at the end.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -106,8 +107,12 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         if name.startswith("LEADRANK_") and name != "LEADRANK_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
     get_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     yield
     get_settings.cache_clear()
+    # A test that configured logging wrote to its own captured stderr: later tests must not.
+    root.handlers[:], root.level = handlers, level
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -44,6 +45,8 @@ from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp_store import scoring_profile
 from leadrank.scoring.lane import ScoringLane
 from leadrank.training import routes as model_routes
+
+log = structlog.get_logger("leadrank.api")
 
 
 class LeadrankApi(FastAPI):
@@ -177,8 +180,11 @@ async def _flush_every_second(access_log: AccessLog) -> None:
     """Write what this process's metrics and access log keep in memory, once a second."""
     while True:
         await asyncio.sleep(1.0)
-        prometheus.flush()
-        access_log.flush()
+        try:
+            prometheus.flush()
+            access_log.flush()
+        except Exception:  # a full disk must not stop the flushing for good
+            log.exception("flushing metrics or the access log failed")
 
 
 def _publish_schemas(app: FastAPI) -> None:

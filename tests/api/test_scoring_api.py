@@ -120,6 +120,23 @@ def test_not_json_and_too_large_bodies(start_server: Callable[..., Server]) -> N
     assert wrong_method.status_code == 405
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/leads/batch", "/api/v1/events/batch", "/api/v1/webhooks/instantly"]
+)
+def test_a_chunked_body_past_the_limit_is_a_413_on_any_route(
+    start_server: Callable[..., Server], path: str
+) -> None:
+    server = start_server(api_max_body_bytes=4096, instantly_webhook_secret="s" * 24)
+    answer = server.client.post(
+        path,
+        content=iter([b'{"records": [', b"{}," * 3000, b"{}]}"]),
+        headers={"content-type": "application/json", "X-Webhook-Secret": "s" * 24},
+    )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"]["code"] == "payload_too_large"
+    assert answer.headers["x-request-id"]
+
+
 def test_the_active_model_of_the_api_name_serves(
     workspace: Workspace, start_server: Callable[..., Server], tmp_path
 ) -> None:  # type: ignore[no-untyped-def]

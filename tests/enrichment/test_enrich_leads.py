@@ -13,6 +13,7 @@ from leadrank.db.engine import session_scope
 from leadrank.enrichment import service
 from leadrank.enrichment.cache import AnswerCache
 from leadrank.enrichment.gate import ProviderGate
+from leadrank.enrichment.providers.base import RetriableError
 from leadrank.enrichment.providers.builtin import BuiltinProvider
 from leadrank.enrichment.providers.fake import FakeProvider
 from leadrank.enrichment.waterfall import Waterfall
@@ -57,14 +58,10 @@ def _ingest(workspace: Workspace) -> dict[str, int]:
         return {lead.email: lead.id for lead in session.scalars(select(Lead))}
 
 
-def _waterfall(workspace: Workspace, vendor: FakeProvider) -> Waterfall:
-    order = {
-        "person": ["builtin", "vendor"],
-        "company": ["builtin", "vendor"],
-        "email": ["builtin"],
-    }
+def _waterfall(workspace: Workspace, vendor: FakeProvider, name: str = "vendor") -> Waterfall:
+    order = {"person": ["builtin", name], "company": ["builtin", name], "email": ["builtin"]}
     return Waterfall(
-        {"builtin": BuiltinProvider(), "vendor": vendor},
+        {"builtin": BuiltinProvider(), name: vendor},
         order,
         gate=ProviderGate(workspace.engine, budget_of=lambda _: 100.0),
         cache=AnswerCache(workspace.engine),
@@ -91,12 +88,10 @@ def test_answers_fill_gaps_and_keep_imported_values(workspace: Workspace) -> Non
         assert ann.linkedin_url == "https://www.linkedin.com/in/annlee"
         assert bob.city == "Leeds" and bob.seniority == "manager"
         company = session.get(Company, ann.company_id) if ann.company_id else None
-        if company is not None:
-            assert company.industry == "Robotics" and company.employees == 140
-            assert (company.attributes or {})["founded_year"] == 2011
-            assert (company.enrichment or {})["industry"]["provider"] == "vendor"
-        else:
-            assert ann.attributes["company_industry"] == "Robotics"
+        assert company is not None and company.industry == "Robotics" and company.employees == 140
+        assert (company.attributes or {})["founded_year"] == 2011
+        assert (company.enrichment or {})["industry"]["provider"] == "vendor"
+        assert company.name == "Acme"  # imported: kept
         attempts = session.execute(
             select(EnrichmentAttempt.provider, EnrichmentAttempt.status, func.count()).group_by(
                 EnrichmentAttempt.provider, EnrichmentAttempt.status
@@ -144,16 +139,43 @@ def test_a_provider_ranked_above_user_replaces_and_says_what_it_replaced(
     with session_scope(workspace.engine) as session:
         bob = session.get(Lead, ids["bob@gmail.com"])
         assert bob is not None and bob.city == "Hull"
+    other = FakeProvider("other", directory={"bob@gmail.com": {"person": {"city": "Selby"}}})
     service.enrich_leads(
         workspace.engine,
-        _waterfall(workspace, FakeProvider("vendor", directory=DIRECTORY)),
+        _waterfall(workspace, other, name="other"),
         lead_ids=[ids["bob@gmail.com"]],
         groups=["person"],
-        precedence=["user", "vendor"],
+        precedence=["user", "other", "vendor"],  # "other" outranks the vendor, not the user
     )
     with session_scope(workspace.engine) as session:
         bob = session.get(Lead, ids["bob@gmail.com"])
         assert bob is not None and bob.city == "Hull"
+
+
+def test_leads_a_run_left_unfinished_are_picked_again(workspace: Workspace) -> None:
+    ids = _ingest(workspace)
+    vendor = FakeProvider("vendor", directory=DIRECTORY)
+    vendor.fail_next(RetriableError("down", status=503))
+    waterfall = _waterfall(workspace, vendor)
+    waterfall.max_tries = 1
+    report = service.enrich_leads(
+        workspace.engine,
+        waterfall,
+        lead_ids=sorted(ids.values()),
+        groups=["person"],
+        precedence=["user"],
+        threads=1,  # the first call fails: Ann's, the first lead
+    )
+    assert report.unfinished == [ids["ann.lee@acme-robotics.com"]]
+    assert service.leads_to_enrich(workspace.engine) == report.unfinished
+    again = service.enrich_leads(
+        workspace.engine,
+        waterfall,
+        lead_ids=report.unfinished,
+        groups=["person"],
+        precedence=["user"],
+    )
+    assert again.unfinished == [] and service.leads_to_enrich(workspace.engine) == []
 
 
 def test_the_job_enriches_in_its_own_transactions(workspace: Workspace) -> None:

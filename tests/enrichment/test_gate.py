@@ -4,6 +4,8 @@ the same for every worker (two gates on one database stand for two workers)."""
 from __future__ import annotations
 
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,8 +68,7 @@ def test_a_vendors_retry_after_holds_every_worker(workspace: Workspace) -> None:
     clock = Clock()
     first, second = _gates(workspace, clock)
     vendor = FakeProvider("vendor", cost_per_call=0.0)
-    first.admit(vendor, max_wait=30)
-    first.failed("vendor", reserved=0.0, retry_after=5)
+    first.failed("vendor", first.admit(vendor, max_wait=30), retry_after=5)
     assert second.admit(vendor, max_wait=2).refused == "rate_limited"
     assert second.admit(vendor, max_wait=30).refused is None and clock.slept == [5.0]
 
@@ -77,17 +78,20 @@ def test_the_breaker_opens_refuses_then_lets_one_trial_through(workspace: Worksp
     first, second = _gates(workspace, clock, failures_to_open=3, cooldown_seconds=30)
     vendor = FakeProvider("vendor", cost_per_call=0.0)
     for _ in range(3):
-        assert first.admit(vendor, max_wait=0).refused is None
-        first.failed("vendor", reserved=0.0, retry_after=None)
+        admission = first.admit(vendor, max_wait=0)
+        assert admission.refused is None
+        first.failed("vendor", admission, retry_after=None)
     assert second.admit(vendor, max_wait=0).refused == "breaker_open"
     clock.now += timedelta(seconds=31)
-    assert first.admit(vendor, max_wait=0).refused is None  # the one trial
+    trial = first.admit(vendor, max_wait=0)
+    assert trial.refused is None  # the one trial
     assert second.admit(vendor, max_wait=0).refused == "breaker_open"  # only one at a time
-    first.failed("vendor", reserved=0.0, retry_after=None)  # the trial failed: open again
+    first.failed("vendor", trial, retry_after=None)  # the trial failed: open again
     assert second.admit(vendor, max_wait=0).refused == "breaker_open"
     clock.now += timedelta(seconds=31)
-    assert second.admit(vendor, max_wait=0).refused is None
-    second.succeeded("vendor", reserved=0.0, cost=0.0)  # closed again
+    trial = second.admit(vendor, max_wait=0)
+    assert trial.refused is None
+    second.succeeded("vendor", trial, cost=0.0)  # closed again
     assert [g.admit(vendor, max_wait=0).refused for g in (first, second)] == [None, None]
     with workspace.engine.connect() as connection:
         state = connection.execute(select(ProviderState)).one()
@@ -98,8 +102,7 @@ def test_a_trial_whose_worker_died_goes_to_another_after_a_cooldown(workspace: W
     clock = Clock()
     first, second = _gates(workspace, clock, failures_to_open=1, cooldown_seconds=30)
     vendor = FakeProvider("vendor", cost_per_call=0.0)
-    first.admit(vendor, max_wait=0)
-    first.failed("vendor", reserved=0.0, retry_after=None)
+    first.failed("vendor", first.admit(vendor, max_wait=0), retry_after=None)
     clock.now += timedelta(seconds=31)
     assert first.admit(vendor, max_wait=0).refused is None  # trial taken, never reported
     assert second.admit(vendor, max_wait=0).refused == "breaker_open"
@@ -113,11 +116,11 @@ def test_the_budget_stops_spending_and_failures_are_not_charged(workspace: Works
     vendor = FakeProvider("vendor", cost_per_call=1.0)
     one = first.admit(vendor, max_wait=0)
     assert one.reserved == 1.0
-    first.failed("vendor", reserved=one.reserved, retry_after=None)  # refunded
+    first.failed("vendor", one, retry_after=None)  # refunded
     for gate in (first, second, first):
         admission = gate.admit(vendor, max_wait=0)
         assert admission.refused is None
-        gate.succeeded("vendor", reserved=admission.reserved, cost=1.0)
+        gate.succeeded("vendor", admission, cost=1.0)
     assert second.admit(vendor, max_wait=0).refused == "over_budget"
     with workspace.engine.connect() as connection:
         spend = connection.execute(select(ProviderSpend)).one()
@@ -132,7 +135,7 @@ def test_a_miss_costs_what_the_vendor_charged(workspace: Workspace) -> None:
     gate, _ = _gates(workspace, clock, budget=10.0)
     vendor = FakeProvider("vendor", cost_per_call=2.0)
     admission = gate.admit(vendor, max_wait=0)
-    gate.succeeded("vendor", reserved=admission.reserved, cost=0.0)
+    gate.succeeded("vendor", admission, cost=0.0)
     with workspace.engine.connect() as connection:
         assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 0.0
 
@@ -161,3 +164,43 @@ def test_the_redis_window_is_shared_too() -> None:
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+
+
+def test_workers_at_the_same_moment_share_one_window(workspace: Workspace) -> None:
+    """Eight threads on their own gates take a window of 5 at once: exactly 5 go."""
+    gates = [ProviderGate(workspace.engine, budget_of=lambda _: 100.0) for _ in range(8)]
+    vendor = FakeProvider("vendor", rate_limit=RateLimit(5, 60), cost_per_call=0.0)
+    gates[0].admit(vendor, max_wait=0)  # the row exists before the race
+    barrier = threading.Barrier(8)
+
+    def take(gate: ProviderGate) -> list[str | None]:
+        barrier.wait()
+        return [gate.admit(vendor, max_wait=0).refused for _ in range(3)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for rs in pool.map(take, gates) for r in rs]
+    assert results.count(None) == 4 and results.count("rate_limited") == 20
+
+
+def test_a_reservation_made_before_midnight_is_settled_on_its_day(workspace: Workspace) -> None:
+    clock = Clock()
+    clock.now = clock.now.replace(hour=23, minute=59, second=59)
+    gate, _ = _gates(workspace, clock, budget=5.0)
+    vendor = FakeProvider("vendor", cost_per_call=2.0)
+    admission = gate.admit(vendor, max_wait=0)
+    clock.now += timedelta(seconds=2)  # the answer comes after midnight
+    gate.succeeded("vendor", admission, cost=0.0)
+    with workspace.engine.connect() as connection:
+        spent = dict(connection.execute(select(ProviderSpend.day, ProviderSpend.credits)).all())
+    assert spent == {"2026-12-02": 0.0}
+
+
+def test_a_refused_query_does_not_open_the_breaker(workspace: Workspace) -> None:
+    clock = Clock()
+    gate, _ = _gates(workspace, clock, failures_to_open=2)
+    vendor = FakeProvider("vendor", cost_per_call=1.0)
+    for _ in range(5):
+        gate.failed("vendor", gate.admit(vendor, max_wait=0), retry_after=None, counts=False)
+    assert gate.admit(vendor, max_wait=0).refused is None
+    with workspace.engine.connect() as connection:
+        assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 1.0

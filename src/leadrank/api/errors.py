@@ -105,6 +105,10 @@ def error_body(
     return msgspec.json.encode(ErrorResponse(body))
 
 
+class BodyTooLarge(Exception):
+    """A body that grew past its limit while read: 413, from `RequestContext` or the handler."""
+
+
 UNEXPECTED = "internal error; the request id is in the logs"
 DATABASE_BUSY = "the database is busy or unreachable; try again shortly"
 
@@ -152,6 +156,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI reports any body it failed to read as 400
+        return error_response(request, 413, str(exc.__cause__))
     return error_response(
         request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
     )
@@ -181,6 +187,11 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return error_response(request, 413, str(exc))
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
     return error_response(request, 500, UNEXPECTED)
@@ -189,6 +200,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     """Route every kind of failure through the one error shape."""
     app.add_exception_handler(AppError, _app_error)
+    # A body that grows past its limit while a route or a dependency reads it.
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)

@@ -16,9 +16,10 @@ import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrank.api.access_log import AccessLog
-from leadrank.api.errors import ErrorBody, ErrorResponse
+from leadrank.api.errors import BodyTooLarge, ErrorBody, ErrorResponse
 from leadrank.monitoring.metrics import observe_request
 
+CLIENT_CLOSED = 499
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
 
@@ -47,7 +48,9 @@ class RequestContext:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
-        status = 500
+        # Until an answer starts: a client that left before it is counted as nginx does (499);
+        # an exception with no answer sent is the server's (500).
+        status = CLIENT_CLOSED
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -66,7 +69,11 @@ class RequestContext:
                     await self.app(scope, _Counted(receive, limit), send_with_id)
                 except BodyTooLarge:
                     await _too_large(send_with_id, request_id, limit)
-        finally:  # a request that failed is counted and logged too (as a 500 unless answered)
+        except BaseException:
+            if status == CLIENT_CLOSED:
+                status = 500
+            raise
+        finally:  # a request that failed is counted and logged too
             seconds = time.perf_counter() - started
             route = scope.get("route")
             observe_request(scope["method"], getattr(route, "path", "unmatched"), status, seconds)
@@ -95,10 +102,6 @@ class _Ids:
 _ids = _Ids()
 
 
-class BodyTooLarge(Exception):
-    """A body that grew past its limit while read; `RequestContext` answers it with 413."""
-
-
 class _Counted:
     """The request body, refused once it grows past the limit (chunked uploads say no size)."""
 
@@ -110,7 +113,7 @@ class _Counted:
         if message["type"] == "http.request":
             self.seen += len(message.get("body", b""))
             if self.seen > self.limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(f"request body over {self.limit:,} bytes")
         return message
 
 

@@ -88,8 +88,8 @@ class Applier:
                 name = name if column else f"company_{name}"
             else:
                 column, target = LEAD_COLUMNS.get(name), lead
-            if column == "domain" and getattr(target, "domain", None):
-                column = None  # a company's domain is its identity: kept, the answer noted
+            if column == "domain":
+                column = None  # a company's domain is its identity (imports match on it): noted
             self._put(target, column, name, value, provider=provider, confidence=confidence)
 
     def _put(

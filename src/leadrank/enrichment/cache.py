@@ -4,6 +4,7 @@ found", so a lead enriched yesterday costs nothing today."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +17,26 @@ from leadrank.orm import EnrichmentCacheEntry
 DEFAULT_TTL_DAYS = {"company": 90.0, "person": 30.0, "email": 14.0, "not_found": 7.0}
 
 
-def query_hash(query: EnrichmentQuery) -> str:
-    """The cache key of a query: its identifying values, hashed (no email kept in clear)."""
-    return hashlib.sha256(query.key().encode()).hexdigest()
+def query_hash(query: EnrichmentQuery, group: FieldGroup) -> str:
+    """The cache key of a query for one group: only what names the subject of that group (a
+    company by its domain, a person by email or profile, an address by itself), so leads at
+    one company share its answer, and values that enrichment writes back do not change it.
+    Hashed: no email is kept in clear."""
+    email = (query.email or "").strip().lower()
+    if group == "email":
+        subject: dict[str, str] = {"email": email}
+    elif group == "company":
+        domain = (query.domain or "").strip().lower() or email.rpartition("@")[2]
+        subject = {"domain": domain} if domain else {"name": (query.company_name or "").lower()}
+    elif email:
+        subject = {"email": email}
+    elif query.linkedin_url:
+        subject = {"linkedin": query.linkedin_url.lower()}
+    else:
+        name = query.full_name or f"{query.first_name or ''} {query.last_name or ''}"
+        subject = {"name": name.strip().lower(), "domain": (query.domain or "").lower()}
+    text = json.dumps({"group": group, **subject}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class AnswerCache:
@@ -44,7 +62,7 @@ class AnswerCache:
                 select(entry.fields, entry.confidence).where(
                     entry.provider == provider,
                     entry.field_group == group,
-                    entry.query_hash == query_hash(query),
+                    entry.query_hash == query_hash(query, group),
                     entry.expires_at > self.clock(),
                 )
             ).first()
@@ -58,7 +76,7 @@ class AnswerCache:
         """Keep an answer (found or not) for its time to live."""
         now = self.clock()
         days = self.ttl_days[group if result.found else "not_found"]
-        key = query_hash(query)
+        key = query_hash(query, group)
         entry = EnrichmentCacheEntry
         with self.engine.begin() as connection:
             connection.execute(

@@ -34,10 +34,12 @@ def leads_command(
     ] = None,
     refresh_days: Annotated[
         float | None,
-        typer.Option("--refresh-days", help="Also leads last enriched longer ago than this"),
+        typer.Option(
+            "--refresh-days", min=0, max=3650, help="Also leads last enriched longer ago than this"
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1)] = None,
-    threads: Annotated[int, typer.Option("--threads", min=1, max=64)] = 4,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=12)] = 4,
 ) -> None:
     """Enrich leads through each group's waterfall; enriched values never silently replace yours."""
     settings = get_settings()
@@ -48,7 +50,7 @@ def leads_command(
             engine, lead_ids=lead_ids or (), refresh_after=refresh, limit=limit
         )
         waterfall = build_waterfall(engine, settings, client)
-        asked = ", ".join(p.name for g in groups for p in waterfall.chain(g))
+        asked = ", ".join(dict.fromkeys(p.name for g in groups for p in waterfall.chain(g)))
         console.print(f"enriching {len(ids):,} leads ({', '.join(groups)}) with {asked or 'none'}")
         with progress_bar("enrich") as update:
             report = service.enrich_leads(

@@ -27,10 +27,12 @@ REFUSALS = ("breaker_open", "over_budget", "rate_limited")
 
 @dataclass(frozen=True)
 class Admission:
-    """Whether a call may go now: `refused` names why not; `reserved` credits are held for it."""
+    """Whether a call may go now: `refused` names why not; `reserved` credits are held for it
+    on `day`, the UTC day they are counted in whenever the call ends."""
 
     refused: str | None = None
     reserved: float = 0.0
+    day: str = ""
     waited: float = 0.0
 
 
@@ -57,8 +59,9 @@ class ProviderGate:
         self._known: set[str] = set()
 
     def admit(self, provider: Provider, *, max_wait: float) -> Admission:
-        """Wait (up to `max_wait` seconds) for the provider's rate and Retry-After, reserve the
-        call's credits and ask its breaker; a refusal holds nothing."""
+        """Wait (up to `max_wait` seconds) for the vendor's Retry-After and the rate window,
+        with the breaker closed and the call's credits reserved; a refusal holds nothing.
+        Cheap refusals come first, so a lead never waits for a window only to be refused."""
         name = provider.name
         self._ensure(name)
         waited = 0.0
@@ -68,53 +71,80 @@ class ProviderGate:
                 return Admission("rate_limited")
             self.sleep(pause)
             waited += pause
+        if self._breaker_refuses(name):
+            return Admission("breaker_open", waited=waited)
+        day, cost = self.clock().date().isoformat(), provider.cost_per_call
+        held = Admission(None, reserved=cost, day=day)
+        if cost > 0 and not self._reserve(name, cost, day):
+            return Admission("over_budget", waited=waited)
         limit = self.rate_limits.get(name, provider.rate_limit)
         while limit is not None and (wait := self.window.take(name, limit, self.clock())) > 0:
             if waited + wait > max_wait:
+                self._release(name, held)
                 return Admission("rate_limited", waited=waited)
             self.sleep(wait)
             waited += wait
-        cost = provider.cost_per_call
-        if cost > 0 and not self._reserve(name, cost):
-            return Admission("over_budget", waited=waited)
-        if not self._breaker_allows(name):
-            self._spend(name, -cost, calls=-1)
+        if not self._breaker_allows(name):  # opened meanwhile, or another took the trial
+            self._release(name, held)
             return Admission("breaker_open", waited=waited)
-        return Admission(None, reserved=cost, waited=waited)
+        return Admission(None, reserved=cost, day=day, waited=waited)
 
-    def succeeded(self, provider: str, *, reserved: float, cost: float) -> None:
+    def succeeded(self, provider: str, admission: Admission, *, cost: float) -> None:
         """A call answered (found or not): close the breaker, charge what it really cost."""
+        state = ProviderState
         with self.engine.begin() as connection:
-            connection.execute(
-                update(ProviderState)
-                .where(ProviderState.provider == provider)
+            connection.execute(  # a no-op on the usual, healthy row: no write on every call
+                update(state)
+                .where(
+                    state.provider == provider, (state.failures > 0) | (state.breaker != "closed")
+                )
                 .values(failures=0, breaker="closed", opened_at=None)
             )
-        if cost != reserved:
-            self._spend(provider, cost - reserved, calls=0)
+        if cost != admission.reserved:
+            self._spend(provider, cost - admission.reserved, calls=0, day=admission.day)
 
-    def failed(self, provider: str, *, reserved: float, retry_after: float | None) -> None:
-        """A call failed: give its credits back, count the failure (the breaker opens after
-        enough in a row, or at once after a failed trial), and keep the vendor's Retry-After."""
+    def failed(
+        self,
+        provider: str,
+        admission: Admission,
+        *,
+        retry_after: float | None,
+        counts: bool = True,
+    ) -> None:
+        """A call failed: give its credits back and keep the vendor's Retry-After. When it
+        `counts` against the vendor (down, slow, refusing the key; not a refusal of one
+        query), the breaker opens after enough failures in a row, or at once after a trial."""
         now = self.clock()
-        values: dict[str, object] = {"failures": ProviderState.failures + 1}
+        values: dict[str, object] = {}
+        if counts:
+            values["failures"] = ProviderState.failures + 1
         if retry_after is not None and retry_after > 0:
             values["resume_at"] = now + timedelta(seconds=retry_after)
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(ProviderState).where(ProviderState.provider == provider).values(**values)
-            )
-            connection.execute(
-                update(ProviderState)
-                .where(
-                    ProviderState.provider == provider,
-                    (ProviderState.failures >= self.failures_to_open)
-                    | (ProviderState.breaker == "half_open"),
+        if values:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(ProviderState).where(ProviderState.provider == provider).values(**values)
                 )
-                .values(breaker="open", opened_at=now)
-            )
-        if reserved:
-            self._spend(provider, -reserved, calls=0)
+                if counts:
+                    connection.execute(
+                        update(ProviderState)
+                        .where(
+                            ProviderState.provider == provider,
+                            (ProviderState.failures >= self.failures_to_open)
+                            | (ProviderState.breaker == "half_open"),
+                        )
+                        .values(breaker="open", opened_at=now)
+                    )
+        elif self._breaker_state(provider)[0] == "half_open":
+            # A trial that proved nothing about the vendor: let the next caller try at once.
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(ProviderState)
+                    .where(ProviderState.provider == provider, ProviderState.breaker == "half_open")
+                    .values(breaker="open", opened_at=now - timedelta(seconds=self.cooldown))
+                )
+        if admission.reserved:  # vendors charge answers, not failures; the call still counts
+            self._spend(provider, -admission.reserved, calls=0, day=admission.day)
 
     # --- the parts ---------------------------------------------------------------------
     def _ensure(self, provider: str) -> None:
@@ -135,14 +165,26 @@ class ProviderGate:
             )
         return 0.0 if resume_at is None else (resume_at - self.clock()).total_seconds()
 
-    def _breaker_allows(self, provider: str) -> bool:
-        """Closed: yes. Open for a cooldown: no; after it, one caller gets a trial (half open),
-        and a trial never heard of again (its worker died) is given to another after a cooldown."""
+    def _breaker_state(self, provider: str) -> tuple[str, datetime | None]:
         with self.engine.connect() as connection:
-            breaker = connection.scalar(
-                select(ProviderState.breaker).where(ProviderState.provider == provider)
-            )
-        if breaker == "closed":
+            row = connection.execute(
+                select(ProviderState.breaker, ProviderState.opened_at).where(
+                    ProviderState.provider == provider
+                )
+            ).one()
+        return str(row.breaker), row.opened_at
+
+    def _breaker_refuses(self, provider: str) -> bool:
+        """True while the breaker is open (or its trial under way) within the cooldown."""
+        breaker, opened_at = self._breaker_state(provider)
+        if breaker == "closed" or opened_at is None:
+            return False
+        return opened_at > self.clock() - timedelta(seconds=self.cooldown)
+
+    def _breaker_allows(self, provider: str) -> bool:
+        """Closed: yes. Open past its cooldown: one caller gets a trial (half open); a trial
+        never heard of again (its worker died) is given to another after a cooldown."""
+        if self._breaker_state(provider)[0] == "closed":
             return True
         now = self.clock()
         with self.engine.begin() as connection:
@@ -157,9 +199,13 @@ class ProviderGate:
             )
         return bool(trial.rowcount)
 
-    def _reserve(self, provider: str, cost: float) -> bool:
-        """Hold `cost` credits of today's budget, if they fit in it."""
-        day = self.clock().date().isoformat()
+    def _release(self, provider: str, admission: Admission) -> None:
+        """Give back what an admission reserved."""
+        if admission.reserved:
+            self._spend(provider, -admission.reserved, calls=-1, day=admission.day)
+
+    def _reserve(self, provider: str, cost: float, day: str) -> bool:
+        """Hold `cost` credits of the day's budget, if they fit in it."""
         budget = self.budget_of(provider)
         with self.engine.begin() as connection:
             insert_missing(
@@ -178,8 +224,7 @@ class ProviderGate:
             )
         return bool(held.rowcount)
 
-    def _spend(self, provider: str, credits: float, *, calls: int) -> None:
-        day = self.clock().date().isoformat()
+    def _spend(self, provider: str, credits: float, *, calls: int, day: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
                 update(ProviderSpend)

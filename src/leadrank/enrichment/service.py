@@ -15,16 +15,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import aliased
 
 from leadrank.db.engine import session_scope
 from leadrank.enrichment.apply import Applier
 from leadrank.enrichment.providers.base import GROUPS, EnrichmentQuery, FieldGroup
-from leadrank.enrichment.waterfall import Attempt, GroupAnswer, Waterfall
+from leadrank.enrichment.waterfall import UNFINISHED, Attempt, GroupAnswer, Waterfall
 from leadrank.errors import BadInput
+from leadrank.kit.logs import mask_text
 from leadrank.orm import Company, EnrichmentAttempt, Lead
 
 CHUNK = 50  # leads asked about between two writes
+MAX_THREADS = 12  # each holds a pooled connection for a moment; the pool has 15
+log = structlog.get_logger("leadrank.enrichment")
 
 
 @dataclass
@@ -55,7 +60,8 @@ def leads_to_enrich(
     refresh_after: timedelta | None = None,
     limit: int | None = None,
 ) -> list[int]:
-    """The ids asked for; else every lead never enriched, or (with `refresh_after`) last
+    """The ids asked for; else every lead never enriched or whose last run left a provider
+    unanswered (rate limited, over budget, down), and with `refresh_after` also those last
     enriched longer ago than that."""
     with session_scope(engine) as session:
         if lead_ids:
@@ -64,16 +70,29 @@ def leads_to_enrich(
             if missing:
                 raise BadInput(f"no lead {', '.join(map(str, missing[:10]))}")
             return list(dict.fromkeys(lead_ids))
+        latest, attempt = aliased(EnrichmentAttempt), aliased(EnrichmentAttempt)
         last = (
-            select(func.max(EnrichmentAttempt.created_at))
-            .where(EnrichmentAttempt.entity == "lead", EnrichmentAttempt.entity_id == Lead.id)
+            select(func.max(latest.created_at))
+            .where(latest.entity == "lead", latest.entity_id == Lead.id)
+            .correlate(Lead)
             .scalar_subquery()
         )
-        statement = select(Lead.id).order_by(Lead.id)
-        if refresh_after is None:
-            statement = statement.where(last.is_(None))
-        else:
-            statement = statement.where(last.is_(None) | (last < datetime.now(UTC) - refresh_after))
+        # A run writes a lead's attempts with one time: its last run is those at the latest.
+        unfinished = (
+            select(attempt.id)
+            .where(
+                attempt.entity == "lead",
+                attempt.entity_id == Lead.id,
+                attempt.created_at == last,
+                attempt.status.in_(UNFINISHED),
+            )
+            .correlate(Lead)
+            .exists()
+        )
+        due = last.is_(None) | unfinished
+        if refresh_after is not None:
+            due = due | (last < datetime.now(UTC) - refresh_after)
+        statement = select(Lead.id).where(due).order_by(Lead.id)
         if limit is not None:
             statement = statement.limit(limit)
         return list(session.scalars(statement))
@@ -108,7 +127,8 @@ def enrich_leads(
 ) -> EnrichReport:
     """Enrich these leads group by group; answers and attempts commit per chunk."""
     report = EnrichReport()
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="enrich") as pool:
+    workers = min(max(1, threads), MAX_THREADS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enrich") as pool:
         for start in range(0, len(lead_ids), CHUNK):
             chunk = lead_ids[start : start + CHUNK]
             queries = _queries(engine, chunk)
@@ -133,7 +153,17 @@ def _queries(engine: Engine, lead_ids: Sequence[int]) -> list[tuple[int, Enrichm
 def _ask(
     waterfall: Waterfall, query: EnrichmentQuery, groups: Sequence[FieldGroup]
 ) -> list[GroupAnswer]:
-    return [waterfall.run(query, group) for group in groups]
+    answers = []
+    for group in groups:
+        try:
+            answers.append(waterfall.run(query, group))
+        except Exception as exc:  # the database behind the gate or cache, not a provider
+            log.exception("enrichment failed", group=group)
+            failed = Attempt(
+                "workspace", group, "error", error=mask_text(f"{type(exc).__name__}: {exc}")
+            )
+            answers.append(GroupAnswer(group, attempts=[failed]))
+    return answers
 
 
 def _write(
@@ -147,10 +177,16 @@ def _write(
     applier = Applier(precedence, now)
     with session_scope(engine, writes=True) as session:
         for lead_id, answers in zip(lead_ids, found, strict=True):
-            lead = session.get(Lead, lead_id)
+            # Locked (PostgreSQL) while their JSON is rewritten: an import or another run
+            # changing the same lead waits rather than losing its values or these.
+            lead = session.get(Lead, lead_id, with_for_update=True)
             if lead is None:  # merged into another lead since it was read: its id is gone
                 continue
-            company = session.get(Company, lead.company_id) if lead.company_id else None
+            company = (
+                session.get(Company, lead.company_id, with_for_update=True)
+                if lead.company_id
+                else None
+            )
             for answer in answers:
                 if answer.answers:
                     applier.apply(lead, company, answer.group, answer.answers)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from leadrank.enrichment.cache import AnswerCache
 from leadrank.enrichment.gate import ProviderGate
 from leadrank.enrichment.providers.base import (
@@ -25,6 +27,9 @@ from leadrank.kit.logs import mask_text
 MAX_TRIES = 3  # calls per provider per lead, the first included
 BACKOFF_SECONDS = 0.5  # the first pause; doubled each time, with jitter
 MAX_WAIT_SECONDS = 30.0  # longer than this (a long Retry-After): leave it for a later run
+# What a later run may still get an answer for.
+UNFINISHED = ("retriable", "breaker_open", "rate_limited", "over_budget", "error")
+log = structlog.get_logger("leadrank.enrichment")
 
 
 @dataclass
@@ -53,7 +58,7 @@ class GroupAnswer:
     @property
     def unfinished(self) -> bool:
         """True when a provider could not be asked now but may answer later."""
-        return any(a.status in ("retriable", "breaker_open", "rate_limited") for a in self.attempts)
+        return any(a.status in UNFINISHED for a in self.attempts)
 
 
 class Waterfall:
@@ -117,7 +122,8 @@ class Waterfall:
             return attempt, cached
         started, tries, waited = time.perf_counter(), 0, 0.0
         while True:
-            admission = self.gate.admit(provider, max_wait=self.max_wait - waited)
+            admission = self.gate.admit(provider, max_wait=max(0.0, self.max_wait - waited))
+            waited += admission.waited
             if admission.refused:
                 attempt = Attempt(name, group, admission.refused, tries=tries)
                 attempt.latency_ms = _ms(started)
@@ -126,24 +132,32 @@ class Waterfall:
             try:
                 result = provider.enrich(query, group)
             except RetriableError as exc:
-                self.gate.failed(name, reserved=admission.reserved, retry_after=exc.retry_after)
-                pause = self._pause(tries, exc.retry_after)
-                if tries >= self.max_tries or waited + pause > self.max_wait:
+                self.gate.failed(name, admission, retry_after=exc.retry_after)
+                # A Retry-After is waited out by the gate, for every worker; else back off.
+                pause = 0.0 if exc.retry_after is not None else self._backoff(tries)
+                wait = pause if exc.retry_after is None else exc.retry_after
+                if tries >= self.max_tries or waited + wait > self.max_wait:
                     return _failed(name, group, "retriable", tries, started, exc), None
-                self.sleep(pause)
-                waited += pause
+                if pause:
+                    self.sleep(pause)
+                    waited += pause
                 continue
             except PermanentError as exc:
-                self.gate.failed(name, reserved=admission.reserved, retry_after=None)
+                # A refused key or no credits says something of the vendor; a refused query
+                # (400, 422) only of this lead, and must not stop the vendor for everyone.
+                vendor_wide = exc.status in (None, 401, 402, 403)
+                self.gate.failed(name, admission, retry_after=None, counts=vendor_wide)
                 return _failed(name, group, "permanent", tries, started, exc), None
-            self.gate.succeeded(name, reserved=admission.reserved, cost=result.cost)
+            except Exception as exc:  # a defect in an adapter: recorded, never lost silently
+                log.exception("provider failed", provider=name, group=group)
+                self.gate.failed(name, admission, retry_after=None)
+                return _failed(name, group, "error", tries, started, exc), None
+            self.gate.succeeded(name, admission, cost=result.cost)
             self.cache.put(name, group, query, result)
             return _done(name, group, result, "found", tries, started), result
 
-    def _pause(self, tries: int, retry_after: float | None) -> float:
-        """The vendor's Retry-After when it gave one, else exponential backoff with jitter."""
-        if retry_after is not None:
-            return max(0.0, retry_after)
+    def _backoff(self, tries: int) -> float:
+        """Exponential backoff with jitter."""
         jitter = random.uniform(0.5, 1.0)  # workers that failed together do not retry together
         return float(self.backoff * 2 ** (tries - 1) * jitter)
 

@@ -7,7 +7,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, case, or_, select, update
 
 from leadrank.enrichment.providers.base import RateLimit
 from leadrank.orm import ProviderState
@@ -24,45 +24,35 @@ class RateWindow(Protocol):
 
 
 class DatabaseWindow:
-    """The window in the provider's `provider_states` row: two conditional updates, each
-    atomic on SQLite and PostgreSQL, so concurrent workers never both take the last call."""
+    """The window in the provider's `provider_states` row, counted by one conditional update:
+    atomic on SQLite and PostgreSQL, so concurrent workers never both take the last call, and
+    one that waited on another's new window re-checks against it (READ COMMITTED re-reads)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def take(self, provider: str, limit: RateLimit, now: datetime) -> float:
         """0 when a call may go now (it is counted), else the seconds until the window has room."""
-        started_after = now - timedelta(seconds=limit.seconds)
         state = ProviderState
+        expired = or_(
+            state.window_started_at.is_(None),
+            state.window_started_at <= now - timedelta(seconds=limit.seconds),
+        )
         with self.engine.begin() as connection:
             counted = connection.execute(
                 update(state)
-                .where(
-                    state.provider == provider,
-                    state.window_started_at > started_after,
-                    state.window_calls < limit.calls,
+                .where(state.provider == provider, or_(expired, state.window_calls < limit.calls))
+                .values(
+                    window_started_at=case((expired, now), else_=state.window_started_at),
+                    window_calls=case((expired, 1), else_=state.window_calls + 1),
                 )
-                .values(window_calls=state.window_calls + 1)
             )
             if counted.rowcount:
-                return 0.0
-            opened = connection.execute(
-                update(state)
-                .where(
-                    state.provider == provider,
-                    or_(
-                        state.window_started_at.is_(None),
-                        state.window_started_at <= started_after,
-                    ),
-                )
-                .values(window_started_at=now, window_calls=1)
-            )
-            if opened.rowcount:
                 return 0.0
             started = connection.scalar(
                 select(state.window_started_at).where(state.provider == provider)
             )
-        if started is None:  # pragma: no cover - the row was just given a window
+        if started is None:  # pragma: no cover - a full window has a start
             return MIN_WAIT
         return max(MIN_WAIT, (started - now).total_seconds() + limit.seconds)
 

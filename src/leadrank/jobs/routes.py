@@ -21,7 +21,9 @@ router = APIRouter(
 JobId = Annotated[int, PathParam(ge=1, le=2**62)]
 MAX_PAGE = 200
 Status = Literal["queued", "running", "succeeded", "failed"]
-TaskName = Literal["import_file", "train_model"]  # jobs.tasks.TASKS; a test keeps them equal
+TaskName = Literal[
+    "enrich_leads", "import_file", "train_model"
+]  # jobs.tasks.TASKS; a test keeps them equal
 
 
 @router.get("", summary="List jobs", dependencies=[READERS])

@@ -46,6 +46,10 @@ def configure_logging(level: str = "INFO") -> None:
         numeric = logging.INFO
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=numeric, force=True)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its schema checks are not news
+    # httpx logs every request's URL at INFO, and vendor URLs carry emails in their query
+    # strings: its lines bypass the masking above, so only its warnings get through.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

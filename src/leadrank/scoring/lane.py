@@ -19,8 +19,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from leadrank.api.errors import DATABASE_BUSY, UNEXPECTED, app_error_headers, error_body, log
-from leadrank.api.middleware import BodyTooLarge
+from leadrank.api.errors import (
+    DATABASE_BUSY,
+    UNEXPECTED,
+    BodyTooLarge,
+    app_error_headers,
+    error_body,
+    log,
+)
 from leadrank.errors import AppError
 from leadrank.scoring.api_call import SCORING_ROLES, score_body
 

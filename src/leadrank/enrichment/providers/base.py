@@ -68,15 +68,6 @@ class EnrichmentQuery:
     country_code: str | None = None
     employees: int | None = None
 
-    def key(self) -> str:
-        """A stable text of the identifying values, for the cache."""
-        values = [
-            f"{name}={value}"
-            for name, value in sorted(vars(self).items())
-            if value not in (None, "")
-        ]
-        return "&".join(values)
-
 
 @dataclass(frozen=True)
 class EnrichmentResult:
