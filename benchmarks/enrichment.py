@@ -24,10 +24,14 @@ import random
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from leadrank.config import Settings
 from leadrank.db.engine import build_engine, session_scope
@@ -146,6 +150,9 @@ def phase(name: str, url: str, fake: FakeVendors, args: argparse.Namespace, faul
         injector.start()
     seconds, unfinished = run(url, ids, args.workers, args.threads)
     stop.set()
+    if faults:
+        injector.join(timeout=5)
+    fake.faults.clear()  # the vendors are well again: faults still queued are not served later
     rounds = 0
     while unfinished and rounds < 5:  # a user runs the rest again, once breakers have cooled
         rounds += 1
@@ -175,18 +182,43 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--fault-every", type=float, default=0.3, help="seconds between faults")
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--database-url", default=None, help="a PostgreSQL server: the run makes its own database"
+    )
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'enrichment.db'}"
+    with workspace(args.database_url) as url:
+        fake = FakeVendors()
+        with serve(fake) as base:
+            os.environ.update(environment(url, base))
+            print(f"workspace {url.split('@')[-1]}; fake vendors at {base}; rates {RATES}")
+            phase("clean", url, fake, args, faults=False)
+            phase("faults", url, fake, args, faults=True)
+
+
+@contextmanager
+def workspace(server_url: str | None) -> Iterator[str]:
+    """A fresh workspace: a SQLite file, or a database of its own on the PostgreSQL server
+    named by `server_url`, dropped at the end."""
+    if server_url is None:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'enrichment.db'}"
+        upgrade(build_engine(url))
+        yield url
+        return
+    server = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"leadrank_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
     engine = build_engine(url)
     upgrade(engine)
     engine.dispose()
-    fake = FakeVendors()
-    with serve(fake) as base:
-        os.environ.update(environment(url, base))
-        print(f"workspace {url.split('@')[-1]}; fake vendors at {base}; rates {RATES}")
-        phase("clean", url, fake, args, faults=False)
-        phase("faults", url, fake, args, faults=True)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":
