@@ -24,18 +24,17 @@ import random
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from leadrank.config import Settings
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.db.migrate import upgrade
+from leadrank.db.scratch import scratch_postgres
 from leadrank.enrichment import service
 from leadrank.enrichment.providers.fake_vendors import KEYS, VENDORS, FakeVendors, serve
 from leadrank.enrichment.providers.registry import http_client
@@ -204,21 +203,8 @@ def workspace(server_url: str | None) -> Iterator[str]:
         upgrade(build_engine(url))
         yield url
         return
-    server = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"leadrank_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = build_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres(server_url, prefix="leadrank_bench") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from leadrank.config import get_settings
 from leadrank.db.engine import build_engine
 from leadrank.db.migrate import upgrade
+from leadrank.db.scratch import scratch_postgres
 from leadrank.orm import Base
 
 POSTGRES_URL = os.environ.get("LEADRANK_TEST_POSTGRES_URL")
@@ -53,21 +52,8 @@ def postgres_database() -> Iterator[str]:
     """A database of this test run's own on the PostgreSQL server, migrated once."""
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need LEADRANK_TEST_POSTGRES_URL (CI sets it)")
-    server = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"leadrank_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = build_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres(POSTGRES_URL, prefix="leadrank_test") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,28 +13,16 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from leadrank.enrichment.providers.base import EnrichmentResult, FieldGroup
+from leadrank.enrichment.providers.base import GROUP_FIELDS, EnrichmentResult, FieldGroup
 from leadrank.orm import Company, Lead
 
 USER = "user"
-# Canonical fields that have a lead column of the same meaning.
+# Canonical fields that have a lead column of the same meaning; a lead's email is its identity
+# (imports match on it), so a found one is not written over it.
 LEAD_COLUMNS = {
     name: name
-    for name in (
-        "full_name",
-        "first_name",
-        "last_name",
-        "job_title",
-        "seniority",
-        "department",
-        "linkedin_url",
-        "phone_e164",
-        "country_code",
-        "city",
-        "email_free_mail",
-        "email_disposable",
-        "email_role",
-    )
+    for name in (*GROUP_FIELDS["person"], *GROUP_FIELDS["email"])
+    if name in Lead.__table__.columns and name != "email"
 }
 COMPANY_COLUMNS = {
     "company_name": "name",

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from leadrank.db.engine import session_scope
@@ -28,6 +29,8 @@ from leadrank.kit.logs import mask_text
 from leadrank.orm import Company, EnrichmentAttempt, Lead
 
 CHUNK = 50  # leads asked about between two writes
+WRITE_TRIES = 3
+RETRY_STATES = ("40P01", "40001")  # deadlock detected, serialization failure
 MAX_THREADS = 12  # each holds a pooled connection for a moment; the pool has 15
 log = structlog.get_logger("leadrank.enrichment")
 
@@ -173,33 +176,64 @@ def _write(
     precedence: list[str],
     report: EnrichReport,
 ) -> None:
+    """Write a chunk's answers and attempts in one transaction; one that lost a deadlock to an
+    import or another worker (PostgreSQL picks one to abort) is written again."""
+    for attempt in range(1, WRITE_TRIES + 1):
+        try:
+            chunk = _write_once(engine, lead_ids, found, precedence)
+            break
+        except DBAPIError as exc:
+            if attempt == WRITE_TRIES or getattr(exc.orig, "sqlstate", None) not in RETRY_STATES:
+                raise
+            log.warning("enrichment write retried", error=type(exc.orig).__name__)
+    report.fields.update(chunk.fields)
+    report.attempts.update(chunk.attempts)
+    for provider, cost in chunk.cost.items():
+        report.cost[provider] = report.cost.get(provider, 0.0) + cost
+    report.unfinished.extend(chunk.unfinished)
+
+
+def _write_once(
+    engine: Engine, lead_ids: list[int], found: list[list[GroupAnswer]], precedence: list[str]
+) -> EnrichReport:
     now = datetime.now(UTC)
-    applier = Applier(precedence, now)
+    applier, chunk = Applier(precedence, now), EnrichReport()
     with session_scope(engine, writes=True) as session:
+        # Locked (PostgreSQL) while their JSON is rewritten, so an import or another run
+        # changing the same rows waits rather than losing its values or these; leads, then
+        # companies, each in id order, so two workers never wait on each other in a circle.
+        leads = {
+            lead.id: lead
+            for lead in session.scalars(
+                select(Lead).where(Lead.id.in_(lead_ids)).order_by(Lead.id).with_for_update()
+            )
+        }
+        owners = sorted({lead.company_id for lead in leads.values() if lead.company_id})
+        companies = {
+            company.id: company
+            for company in session.scalars(
+                select(Company).where(Company.id.in_(owners)).order_by(Company.id).with_for_update()
+            )
+        }
         for lead_id, answers in zip(lead_ids, found, strict=True):
-            # Locked (PostgreSQL) while their JSON is rewritten: an import or another run
-            # changing the same lead waits rather than losing its values or these.
-            lead = session.get(Lead, lead_id, with_for_update=True)
+            lead = leads.get(lead_id)
             if lead is None:  # merged into another lead since it was read: its id is gone
                 continue
-            company = (
-                session.get(Company, lead.company_id, with_for_update=True)
-                if lead.company_id
-                else None
-            )
+            company = companies.get(lead.company_id) if lead.company_id else None
             for answer in answers:
                 if answer.answers:
                     applier.apply(lead, company, answer.group, answer.answers)
                 session.add_all(_attempt_row(lead_id, attempt, now) for attempt in answer.attempts)
                 for attempt in answer.attempts:
-                    report.attempts[attempt.status] += 1
+                    chunk.attempts[attempt.status] += 1
                     if attempt.cost:
-                        spent = report.cost.get(attempt.provider, 0.0) + attempt.cost
-                        report.cost[attempt.provider] = spent
+                        spent = chunk.cost.get(attempt.provider, 0.0) + attempt.cost
+                        chunk.cost[attempt.provider] = spent
             if any(answer.unfinished for answer in answers):
-                report.unfinished.append(lead_id)
+                chunk.unfinished.append(lead_id)
         applier.finish()
-    report.fields.update(applier.counts)
+    chunk.fields.update(applier.counts)
+    return chunk
 
 
 def _attempt_row(lead_id: int, attempt: Attempt, now: datetime) -> EnrichmentAttempt:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from leadrank.enrichment.providers.base import (
     EnrichmentQuery,
     EnrichmentResult,
@@ -26,6 +24,7 @@ from leadrank.enrichment.providers.http import (
     texts,
     whole,
 )
+from leadrank.enrichment.providers.vendor import VendorAdapter
 from leadrank.leads.normalize.country import country_code
 from leadrank.leads.normalize.titles import department_of, seniority_of, vendor_level
 
@@ -41,24 +40,13 @@ MATCHED_ON_KEY, MATCHED_ON_NAME, COMPANY_OF_PERSON = 0.9, 0.7, 0.8
 _HIDDEN_EMAIL = "email_not_unlocked"
 
 
-class ApolloProvider:
+class ApolloProvider(VendorAdapter):
     """Apollo.io people and organization enrichment."""
 
     name = "apollo"
     groups: frozenset[FieldGroup] = frozenset({"person", "company"})
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        *,
-        api_key: str,
-        base_url: str = BASE_URL,
-        cost_per_call: float = 1.0,
-        rate_limit: RateLimit | None = FREE_PLAN_LIMIT,
-    ) -> None:
-        self._client, self._api_key = client, api_key
-        self._base_url = base_url.rstrip("/")
-        self.cost_per_call, self.rate_limit = cost_per_call, rate_limit
+    BASE_URL = BASE_URL
+    DOCUMENTED_LIMIT = FREE_PLAN_LIMIT
 
     def can_answer(self, query: EnrichmentQuery, group: FieldGroup) -> bool:
         """Person: an email, a LinkedIn URL, or a name with a company; company: a domain too."""

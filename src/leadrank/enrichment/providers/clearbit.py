@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from leadrank.enrichment.providers.base import (
     EnrichmentQuery,
     EnrichmentResult,
@@ -27,6 +25,7 @@ from leadrank.enrichment.providers.http import (
     texts,
     whole,
 )
+from leadrank.enrichment.providers.vendor import VendorAdapter
 from leadrank.leads.normalize.country import country_code
 from leadrank.leads.normalize.numbers import parse_range, point_estimate
 
@@ -38,24 +37,13 @@ DOCUMENTED_LIMIT = RateLimit(calls=600, seconds=60.0)
 CONFIDENCE = 0.9
 
 
-class ClearbitProvider:
+class ClearbitProvider(VendorAdapter):
     """Clearbit company enrichment by domain."""
 
     name = "clearbit"
     groups: frozenset[FieldGroup] = frozenset({"company"})
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        *,
-        api_key: str,
-        base_url: str = BASE_URL,
-        cost_per_call: float = 1.0,
-        rate_limit: RateLimit | None = DOCUMENTED_LIMIT,
-    ) -> None:
-        self._client, self._api_key = client, api_key
-        self._base_url = base_url.rstrip("/")
-        self.cost_per_call, self.rate_limit = cost_per_call, rate_limit
+    BASE_URL = BASE_URL
+    DOCUMENTED_LIMIT = DOCUMENTED_LIMIT
 
     def can_answer(self, query: EnrichmentQuery, group: FieldGroup) -> bool:
         """A company query with a domain."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from leadrank.enrichment.providers.base import (
     EnrichmentQuery,
     EnrichmentResult,
@@ -30,6 +28,7 @@ from leadrank.enrichment.providers.http import (
     vendor_message,
     whole,
 )
+from leadrank.enrichment.providers.vendor import VendorAdapter
 from leadrank.leads.normalize.country import country_code
 from leadrank.leads.normalize.numbers import parse_range, point_estimate
 
@@ -49,24 +48,13 @@ _RESULTS = frozenset({"deliverable", "undeliverable", "risky"})
 COMPANY_CONFIDENCE = 0.7
 
 
-class HunterProvider:
+class HunterProvider(VendorAdapter):
     """Hunter.io email verification and company lookup by domain."""
 
     name = "hunter"
     groups: frozenset[FieldGroup] = frozenset({"email", "company"})
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        *,
-        api_key: str,
-        base_url: str = BASE_URL,
-        cost_per_call: float = 1.0,
-        rate_limit: RateLimit | None = VERIFIER_LIMIT,
-    ) -> None:
-        self._client, self._api_key = client, api_key
-        self._base_url = base_url.rstrip("/")
-        self.cost_per_call, self.rate_limit = cost_per_call, rate_limit
+    BASE_URL = BASE_URL
+    DOCUMENTED_LIMIT = VERIFIER_LIMIT
 
     def can_answer(self, query: EnrichmentQuery, group: FieldGroup) -> bool:
         """Email: an address to verify; company: a domain to search."""

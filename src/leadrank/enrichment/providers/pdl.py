@@ -28,6 +28,7 @@ from leadrank.enrichment.providers.http import (
     texts,
     whole,
 )
+from leadrank.enrichment.providers.vendor import VendorAdapter
 from leadrank.leads.normalize.country import country_code
 from leadrank.leads.normalize.numbers import parse_range, point_estimate
 from leadrank.leads.normalize.phone import to_e164
@@ -46,28 +47,26 @@ DEFAULT_MIN_LIKELIHOOD = 6
 _RANK = ("c_level", "vp", "director", "manager", "ic")
 
 
-class PdlProvider:
+class PdlProvider(VendorAdapter):
     """People Data Labs person and company enrichment."""
 
     name = "pdl"
     groups: frozenset[FieldGroup] = frozenset({"person", "company"})
 
+    BASE_URL = BASE_URL
+    DOCUMENTED_LIMIT = FREE_PLAN_LIMIT
+
     def __init__(
         self,
         client: httpx.Client,
         *,
-        api_key: str,
-        base_url: str = BASE_URL,
         min_likelihood: int = DEFAULT_MIN_LIKELIHOOD,
-        cost_per_call: float = 1.0,
-        rate_limit: RateLimit | None = FREE_PLAN_LIMIT,
+        **options: Any,
     ) -> None:
         if not 1 <= min_likelihood <= 10:
             raise ValueError("min_likelihood is PDL's 1-10 scale")
-        self._client, self._api_key = client, api_key
-        self._base_url = base_url.rstrip("/")
+        super().__init__(client, **options)
         self.min_likelihood = min_likelihood
-        self.cost_per_call, self.rate_limit = cost_per_call, rate_limit
 
     def can_answer(self, query: EnrichmentQuery, group: FieldGroup) -> bool:
         """Person: an email, a LinkedIn URL, or a name with a company; company: a domain or name."""
