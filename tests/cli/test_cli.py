@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,6 +119,8 @@ def test_sample_and_demo(cli: Cli, workspace: Workspace, tmp_path: Path) -> None
     demo = cli("demo", "--leads", "300", "--out", str(tmp_path / "d"))
     assert demo.exit_code == 0, demo.stderr
     assert "the workspace" in demo.stdout and "quarantined" in demo.stdout
+    enriched = re.search(r"([\d,]+) leads: ([\d,]+) fields filled", demo.stdout)
+    assert enriched and int(enriched.group(2).replace(",", "")) > 0
     # 300 people settle too few outcomes to learn from: the rules score alone, and say so.
     assert "no model yet" in demo.stdout and "the 20 leads to work first" in demo.stdout
     again = cli("demo", "--leads", "300", "--out", str(tmp_path / "d"))

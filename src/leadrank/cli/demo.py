@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import open_workspace
-from leadrank.config import get_settings
+from leadrank.config import Settings, get_settings
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
 from leadrank.ingest.service import ingest_file
@@ -74,14 +74,17 @@ def demo(
                 )
             console.print(line)
 
-        console.rule("3. the workspace")
+        console.rule("3. enrich (offline: no vendor key is used in the demo)")
+        enrich_offline(engine, settings)
+
+        console.rule("4. the workspace")
         with session_scope(engine) as session:
             render_stats(service.workspace_stats(session))
 
-        console.rule(f"4. learn from outcomes: {DEMO_LABEL}")
+        console.rule(f"5. learn from outcomes: {DEMO_LABEL}")
         model_report = learn(engine, settings.data_dir)
 
-        console.rule("5. score every lead")
+        console.rule("6. score every lead")
         from leadrank.scoring.workspace import score_workspace  # the learners load here
 
         with session_scope(engine) as session:
@@ -122,6 +125,30 @@ def demo(
         "next: `leadrank leads show <id>`, `leadrank accounts list`, `leadrank models list`, "
         "`leadrank leads override <id> --grade A --reason ...`, `leadrank evaluate`, "
         "`leadrank train --data FILE --target COLUMN`, `leadrank leads duplicates`"
+    )
+
+
+def enrich_offline(engine: Engine, settings: Settings) -> None:
+    """Every lead through the built-in provider: email type, company guesses, titles."""
+    from leadrank.enrichment import service as enrichment
+    from leadrank.enrichment.providers.builtin import BuiltinProvider
+    from leadrank.enrichment.providers.registry import http_client
+    from leadrank.enrichment.setup import build_waterfall
+
+    ids = enrichment.leads_to_enrich(engine)
+    with http_client() as client, progress_bar("enrich") as update:
+        report = enrichment.enrich_leads(
+            engine,
+            build_waterfall(engine, settings, client, providers={"builtin": BuiltinProvider()}),
+            lead_ids=ids,
+            groups=enrichment.parse_groups(None),
+            precedence=settings.enrichment_precedence,
+            progress=lambda done, total: update("leads", done, total),
+        )
+    console.print(
+        f"{report.leads:,} leads: {report.fields['filled']:,} fields filled, "
+        f"{report.fields['kept']:,} imported values kept; `leadrank enrich leads` asks vendors "
+        "too once their keys are set"
     )
 
 
