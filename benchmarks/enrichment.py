@@ -10,8 +10,8 @@ share one set of limits through the database. Two runs on fresh leads: a clean o
 where a fault (429 with Retry-After, 500, 503, a timeout, malformed JSON) is queued for a
 random vendor every `--fault-every` seconds. Leads a run leaves unfinished are run again, as
 a user would; lost work is any lead still unfinished after that, or any vendor answer that
-reached no lead's record. The busiest second per vendor is printed beside its limit (the
-window is fixed, so a second spanning two windows may see up to twice the limit).
+reached no lead's record. The busiest second per vendor is printed beside its limit (calls
+are counted when the fake receives them, retries of timed-out calls included).
 """
 
 from __future__ import annotations

@@ -55,9 +55,10 @@ def test_the_rate_window_is_shared_and_waited_for(workspace: Workspace) -> None:
     vendor = FakeProvider("vendor", rate_limit=RateLimit(3, 10), cost_per_call=0.0)
     admitted = [gate.admit(vendor, max_wait=30).refused for gate in (first, second, first)]
     assert admitted == [None, None, None] and clock.slept == []
-    # The fourth call in the window waits for the next window, whichever worker makes it.
+    # The fourth call waits, whichever worker makes it, until the window has slid far enough:
+    # a third into the next one, when the first window's 3 calls weigh 2.
     assert second.admit(vendor, max_wait=30).refused is None
-    assert clock.slept == [10.0]
+    assert clock.slept == [pytest.approx(13.333, abs=0.01)]
     # Unless waiting is longer than the caller can afford.
     for gate in (first, second):
         gate.admit(vendor, max_wait=30)
@@ -159,8 +160,10 @@ def test_the_redis_window_is_shared_too() -> None:
     now = datetime(2026, 12, 2, 12, 0, 30, tzinfo=UTC)
     try:
         assert [w.take("vendor", limit, now) for w in workers] == [0.0, 0.0]
-        assert workers[0].take("vendor", limit, now) == pytest.approx(30.0)
-        assert workers[1].take("vendor", limit, now + timedelta(seconds=31)) == 0.0
+        # Full: the next call fits halfway into the next window, when these two weigh one.
+        assert workers[0].take("vendor", limit, now) == pytest.approx(60.0)
+        assert workers[1].take("vendor", limit, now + timedelta(seconds=31)) > 0
+        assert workers[1].take("vendor", limit, now + timedelta(seconds=60)) == 0.0
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
@@ -204,3 +207,19 @@ def test_a_refused_query_does_not_open_the_breaker(workspace: Workspace) -> None
     assert gate.admit(vendor, max_wait=0).refused is None
     with workspace.engine.connect() as connection:
         assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 1.0
+
+
+def test_no_stretch_of_the_window_sees_much_more_than_the_limit(workspace: Workspace) -> None:
+    """Calls as fast as the window lets them: any 10 s stretch holds at most the limit (plus
+    one for the rounding of the weighted count), never twice it as fixed windows allow."""
+    clock = Clock()
+    gate, _ = _gates(workspace, clock)
+    vendor = FakeProvider("vendor", rate_limit=RateLimit(5, 10), cost_per_call=0.0)
+    moments = []
+    for _ in range(40):
+        assert gate.admit(vendor, max_wait=60).refused is None
+        moments.append(clock.now.timestamp())
+        clock.now += timedelta(seconds=0.5)
+    busiest = max(sum(1 for m in moments if start <= m < start + 10) for start in moments)
+    assert busiest <= 6
+    assert moments[-1] - moments[0] >= 60  # about 5 calls a 10 s, not 10

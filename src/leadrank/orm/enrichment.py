@@ -60,6 +60,7 @@ class ProviderState(Base):
     provider: Mapped[str] = mapped_column(String(40), primary_key=True)
     window_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     window_calls: Mapped[int] = mapped_column(Integer, default=0)
+    window_previous_calls: Mapped[int] = mapped_column(Integer, default=0)  # the window before
     breaker: Mapped[str] = mapped_column(String(16), default="closed")  # closed|open|half_open
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(length=40), nullable=False),
         sa.Column("window_started_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("window_calls", sa.Integer(), nullable=False),
+        sa.Column("window_previous_calls", sa.Integer(), nullable=False),
         sa.Column("breaker", sa.String(length=16), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("opened_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=True),
