@@ -22,7 +22,7 @@ MIN_WAIT = 0.01  # seconds: a full window is never reported as free "now"
 
 
 class RateWindow(Protocol):
-    """Counts calls per provider in fixed windows."""
+    """Counts calls per provider in sliding windows."""
 
     def take(self, provider: str, limit: RateLimit, now: datetime) -> float:
         """0 when a call may go now (it is counted), else the seconds until the window has room."""
@@ -31,7 +31,8 @@ class RateWindow(Protocol):
 
 def weighted_wait(previous: int, current: int, elapsed: float, limit: RateLimit) -> float:
     """0 when one more call fits the sliding window, else the seconds until it does; `elapsed`
-    is how far into the current window `now` is."""
+    is how far into the current window `now` is. With a limit of one or two calls it is
+    cautious (one call a window can wait up to two), so write such rates as 60/60, not 1/1."""
     span = limit.seconds
     if previous * (1 - elapsed / span) + current + 1 <= limit.calls + 1e-6:  # float slack
         return 0.0
@@ -96,7 +97,7 @@ class DatabaseWindow:
 
 
 class RedisWindow:
-    """The window as a Redis counter per provider and window, expiring with it."""
+    """The window as Redis counters per provider and window, expiring after the next one."""
 
     def __init__(self, client: Any, *, prefix: str = "leadrank:rate") -> None:
         self.client, self.prefix = client, prefix
