@@ -28,6 +28,7 @@ from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.connectors.instantly import webhooks as instantly_webhooks
 from leadrank.db.engine import build_engine, session_scope
+from leadrank.enrichment import routes as enrichment_routes
 from leadrank.ingest import import_routes
 from leadrank.ingest import routes as ingest_routes
 from leadrank.jobs import routes as job_routes
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
     app.include_router(model_routes.router)
     app.include_router(icp_routes.router)
     app.include_router(job_routes.router)
+    app.include_router(enrichment_routes.router)
     app.include_router(instantly_webhooks.router_for(settings))
     app.add_api_route(
         "/metrics",

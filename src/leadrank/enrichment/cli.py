@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from leadrank.cli.console import console, progress_bar
 from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
-from leadrank.enrichment import service
-from leadrank.enrichment.providers.registry import VENDORS, build_providers, http_client
+from leadrank.enrichment import health, service
+from leadrank.enrichment.providers.registry import http_client
 from leadrank.enrichment.setup import build_waterfall
-from leadrank.orm import EnrichmentAttempt, ProviderSpend, ProviderState
 
 enrich_app = typer.Typer(
     help="Enrichment: fill in leads and companies from offline rules and vendors.",
@@ -86,39 +84,14 @@ def leads_command(
 def providers_command() -> None:
     """Each provider: configured or not, its breaker, today's credits and recent attempts."""
     settings = get_settings()
-    day = datetime.now(UTC).date().isoformat()
-    since = datetime.now(UTC) - timedelta(days=1)
-    with (
-        open_workspace(settings) as engine,
-        http_client() as client,
-        session_scope(engine) as session,
-    ):
-        configured = build_providers(settings, client)
-        states = {s.provider: s for s in session.scalars(select(ProviderState))}
-        spend = {
-            s.provider: s
-            for s in session.scalars(select(ProviderSpend).where(ProviderSpend.day == day))
-        }
-        recent = session.execute(
-            select(EnrichmentAttempt.provider, EnrichmentAttempt.status, func.count())
-            .where(EnrichmentAttempt.created_at >= since)
-            .group_by(EnrichmentAttempt.provider, EnrichmentAttempt.status)
-        ).all()
+    with open_workspace(settings) as engine, session_scope(engine) as session:
+        providers = health.provider_health(session, settings=settings)
     table = Table()
     for column in ("provider", "key", "breaker", "failures", "credits today", "last 24 h"):
         table.add_column(column)
-    for name in ("builtin", *VENDORS):
-        state, spent = states.get(name), spend.get(name)
-        budget = settings.enrichment_daily_credits.get(
-            name, settings.enrichment_default_daily_credits
-        )
-        counts = ", ".join(f"{n} {status}" for p, status, n in recent if p == name)
-        table.add_row(
-            name,
-            "offline" if name == "builtin" else ("set" if name in configured else "not set"),
-            state.breaker if state else "closed",
-            str(state.failures) if state else "0",
-            "" if name == "builtin" else f"{spent.credits if spent else 0:g} / {budget:g}",
-            counts,
-        )
+    for p in providers:
+        key = "offline" if p.daily_budget is None else ("set" if p.configured else "not set")
+        credits = "" if p.daily_budget is None else f"{p.credits_today:g} / {p.daily_budget:g}"
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(p.attempts_24h.items()))
+        table.add_row(p.provider, key, p.breaker, str(p.failures), credits, counts)
     console.print(table)

@@ -22,15 +22,20 @@ def http_client(*, timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
     return httpx.Client(timeout=timeout, headers={"User-Agent": "leadrank"})
 
 
+def configured_vendors(settings: Settings) -> dict[str, str]:
+    """Each vendor whose key is set, with its key."""
+    keys = {name: getattr(settings, f"{name}_api_key") for name in VENDORS}
+    return {
+        name: key.get_secret_value() for name, key in keys.items() if key and key.get_secret_value()
+    }
+
+
 def build_providers(settings: Settings, client: httpx.Client) -> dict[str, Provider]:
     """Every provider that can work here, by name."""
     providers: dict[str, Provider] = {"builtin": BuiltinProvider()}
     urls = settings.enrichment_base_urls
-    for name in VENDORS:
-        key = getattr(settings, f"{name}_api_key")
-        if key is None or not key.get_secret_value():
-            continue
-        providers[name] = _vendor(name, client, key.get_secret_value(), urls.get(name))
+    for name, key in configured_vendors(settings).items():
+        providers[name] = _vendor(name, client, key, urls.get(name))
     return providers
 
 
