@@ -3,8 +3,6 @@ finds mapped to canonical fields, what a miss looks like, what each asks for and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -19,33 +17,12 @@ from leadrank.enrichment.providers.base import (
     RetriableError,
 )
 from leadrank.enrichment.providers.clearbit import ClearbitProvider
-from leadrank.enrichment.providers.fake_vendors import KEYS, FakeVendors, serve
+from leadrank.enrichment.providers.fake_vendors import KEYS, FakeVendors
 from leadrank.enrichment.providers.hunter import HunterProvider
 from leadrank.enrichment.providers.pdl import PdlProvider
 
 ADA = EnrichmentQuery(email="ada.lovelace@acme.com")
 ACME = EnrichmentQuery(domain="acme.com")
-
-
-@pytest.fixture(scope="module")
-def fake() -> FakeVendors:
-    """One fake for the module; its faults and call log are cleared before each test."""
-    return FakeVendors()
-
-
-@pytest.fixture(scope="module")
-def base_url(fake: FakeVendors) -> Iterator[str]:
-    """The fake serving on 127.0.0.1."""
-    with serve(fake) as url:
-        yield url
-
-
-@pytest.fixture
-def client(fake: FakeVendors, base_url: str) -> Iterator[httpx.Client]:
-    """A client for one test, after a reset of the fake."""
-    fake.reset()
-    with httpx.Client(timeout=5) as client:
-        yield client
 
 
 def test_the_fake_listens_on_loopback_only(base_url: str) -> None:

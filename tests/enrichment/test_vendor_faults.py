@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -29,7 +29,6 @@ from leadrank.enrichment.providers.fake_vendors import (
     FakeVendors,
     FaultKind,
     Vendor,
-    serve,
 )
 from leadrank.enrichment.providers.hunter import HunterProvider
 from leadrank.enrichment.providers.pdl import PdlProvider
@@ -43,27 +42,6 @@ ASKED: dict[Vendor, tuple[Callable[..., Provider], FieldGroup]] = {
     "clearbit": (ClearbitProvider, "company"),
 }
 WITH_RETRY_AFTER: tuple[Vendor, ...] = ("apollo", "pdl", "clearbit")  # Hunter documents none
-
-
-@pytest.fixture(scope="module")
-def fake() -> FakeVendors:
-    """One fake for the module; its faults and call log are cleared before each test."""
-    return FakeVendors()
-
-
-@pytest.fixture(scope="module")
-def base_url(fake: FakeVendors) -> Iterator[str]:
-    """The fake serving on 127.0.0.1."""
-    with serve(fake) as url:
-        yield url
-
-
-@pytest.fixture
-def client(fake: FakeVendors, base_url: str) -> Iterator[httpx.Client]:
-    """A client for one test, after a reset of the fake."""
-    fake.reset()
-    with httpx.Client(timeout=5) as client:
-        yield client
 
 
 def ask(vendor: Vendor, client: httpx.Client, base_url: str) -> ProviderError:
