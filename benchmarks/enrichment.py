@@ -35,10 +35,8 @@ from leadrank.config import Settings
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.db.migrate import upgrade
 from leadrank.db.scratch import scratch_postgres
-from leadrank.enrichment import service
 from leadrank.enrichment.providers.fake_vendors import KEYS, VENDORS, FakeVendors, serve
-from leadrank.enrichment.providers.registry import http_client
-from leadrank.enrichment.setup import build_waterfall
+from leadrank.enrichment.setup import enrich_with_settings
 from leadrank.ingest.service import ingest_records
 from leadrank.orm import EnrichmentAttempt, Lead
 
@@ -81,17 +79,15 @@ def add_leads(url: str, count: int, tag: str) -> list[int]:
 
 def work(url: str, lead_ids: list[int], threads: int) -> tuple[int, list[int]]:
     """One worker process: enrich its leads; the leads it left unfinished."""
-    settings = Settings()
     engine = build_engine(url)
-    with http_client(timeout=2.0) as client:
-        report = service.enrich_leads(
-            engine,
-            build_waterfall(engine, settings, client),
-            lead_ids=lead_ids,
-            groups=["company", "person", "email"],
-            precedence=settings.enrichment_precedence,
-            threads=threads,
-        )
+    report = enrich_with_settings(
+        engine,
+        Settings(),
+        lead_ids=lead_ids,
+        groups=["company", "person", "email"],
+        threads=threads,
+        timeout=2.0,
+    )
     engine.dispose()
     return report.leads, report.unfinished
 

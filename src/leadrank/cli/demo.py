@@ -132,17 +132,15 @@ def enrich_offline(engine: Engine, settings: Settings) -> None:
     """Every lead through the built-in provider: email type, company guesses, titles."""
     from leadrank.enrichment import service as enrichment
     from leadrank.enrichment.providers.builtin import BuiltinProvider
-    from leadrank.enrichment.providers.registry import http_client
-    from leadrank.enrichment.setup import build_waterfall
+    from leadrank.enrichment.setup import enrich_with_settings
 
-    ids = enrichment.leads_to_enrich(engine)
-    with http_client() as client, progress_bar("enrich") as update:
-        report = enrichment.enrich_leads(
+    with progress_bar("enrich") as update:
+        report = enrich_with_settings(
             engine,
-            build_waterfall(engine, settings, client, providers={"builtin": BuiltinProvider()}),
-            lead_ids=ids,
+            settings,
+            lead_ids=enrichment.leads_to_enrich(engine),
             groups=enrichment.parse_groups(None),
-            precedence=settings.enrichment_precedence,
+            providers={"builtin": BuiltinProvider()},
             progress=lambda done, total: update("leads", done, total),
         )
     console.print(

@@ -13,8 +13,8 @@ from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
 from leadrank.enrichment import health, service
-from leadrank.enrichment.providers.registry import http_client
-from leadrank.enrichment.setup import build_waterfall
+from leadrank.enrichment.setup import enrich_with_settings
+from leadrank.enrichment.waterfall import Waterfall
 
 enrich_app = typer.Typer(
     help="Enrichment: fill in leads and companies from offline rules and vendors.",
@@ -43,23 +43,24 @@ def leads_command(
     settings = get_settings()
     groups = service.parse_groups(group)
     refresh = timedelta(days=refresh_days) if refresh_days is not None else None
-    with open_workspace(settings) as engine, http_client() as client:
+
+    def announce(waterfall: Waterfall) -> None:
+        asked = ", ".join(dict.fromkeys(p.name for g in groups for p in waterfall.chain(g)))
+        console.print(f"enriching {len(ids):,} leads ({', '.join(groups)}) with {asked or 'none'}")
+
+    with open_workspace(settings) as engine, progress_bar("enrich") as update:
         ids = service.leads_to_enrich(
             engine, lead_ids=lead_ids or (), refresh_after=refresh, limit=limit
         )
-        waterfall = build_waterfall(engine, settings, client)
-        asked = ", ".join(dict.fromkeys(p.name for g in groups for p in waterfall.chain(g)))
-        console.print(f"enriching {len(ids):,} leads ({', '.join(groups)}) with {asked or 'none'}")
-        with progress_bar("enrich") as update:
-            report = service.enrich_leads(
-                engine,
-                waterfall,
-                lead_ids=ids,
-                groups=groups,
-                precedence=settings.enrichment_precedence,
-                threads=threads,
-                progress=lambda done, total: update("leads", done, total),
-            )
+        report = enrich_with_settings(
+            engine,
+            settings,
+            lead_ids=ids,
+            groups=groups,
+            threads=threads,
+            on_start=announce,
+            progress=lambda done, total: update("leads", done, total),
+        )
     fields = report.fields
     console.print(
         f"{report.leads:,} leads: {fields['filled']:,} fields filled, {fields['replaced']:,} "

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, select, update
 
 from leadrank.enrichment.providers.base import Provider, RateLimit
 from leadrank.enrichment.windows import DatabaseWindow, RateWindow
@@ -64,14 +64,16 @@ class ProviderGate:
         Cheap refusals come first, so a lead never waits for a window only to be refused."""
         name = provider.name
         self._ensure(name)
-        waited = 0.0
-        pause = self._paused_for(name)
+        waited, state = 0.0, self._state(name)
+        pause = 0.0 if state.resume_at is None else (state.resume_at - self.clock()).total_seconds()
         if pause > 0:
             if pause > max_wait:
                 return Admission("rate_limited")
             self.sleep(pause)
             waited += pause
-        if self._breaker_refuses(name):
+        # Open (or its trial under way) within the cooldown: refused before anything is held.
+        cooling = self.clock() - timedelta(seconds=self.cooldown)
+        if state.breaker != "closed" and state.opened_at and state.opened_at > cooling:
             return Admission("breaker_open", waited=waited)
         day, cost = self.clock().date().isoformat(), provider.cost_per_call
         held = Admission(None, reserved=cost, day=day)
@@ -135,7 +137,7 @@ class ProviderGate:
                         )
                         .values(breaker="open", opened_at=now)
                     )
-        elif self._breaker_state(provider)[0] == "half_open":
+        elif self._state(provider).breaker == "half_open":
             # A trial that proved nothing about the vendor: let the next caller try at once.
             with self.engine.begin() as connection:
                 connection.execute(
@@ -158,33 +160,20 @@ class ProviderGate:
             )
         self._known.add(provider)
 
-    def _paused_for(self, provider: str) -> float:
+    def _state(self, provider: str) -> Row[datetime | None, str, datetime | None]:
+        """The provider's Retry-After moment and breaker, as every worker sees them now."""
+        state = ProviderState
         with self.engine.connect() as connection:
-            resume_at = connection.scalar(
-                select(ProviderState.resume_at).where(ProviderState.provider == provider)
-            )
-        return 0.0 if resume_at is None else (resume_at - self.clock()).total_seconds()
-
-    def _breaker_state(self, provider: str) -> tuple[str, datetime | None]:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(ProviderState.breaker, ProviderState.opened_at).where(
-                    ProviderState.provider == provider
+            return connection.execute(
+                select(state.resume_at, state.breaker, state.opened_at).where(
+                    state.provider == provider
                 )
             ).one()
-        return str(row.breaker), row.opened_at
-
-    def _breaker_refuses(self, provider: str) -> bool:
-        """True while the breaker is open (or its trial under way) within the cooldown."""
-        breaker, opened_at = self._breaker_state(provider)
-        if breaker == "closed" or opened_at is None:
-            return False
-        return opened_at > self.clock() - timedelta(seconds=self.cooldown)
 
     def _breaker_allows(self, provider: str) -> bool:
         """Closed: yes. Open past its cooldown: one caller gets a trial (half open); a trial
         never heard of again (its worker died) is given to another after a cooldown."""
-        if self._breaker_state(provider)[0] == "closed":
+        if self._state(provider).breaker == "closed":
             return True
         now = self.clock()
         with self.engine.begin() as connection:

@@ -1,7 +1,10 @@
 """A workspace's waterfall, built from its settings: its providers, their shared gate (rate
-windows in Redis when one is configured) and the answer cache."""
+windows in Redis when one is configured) and the answer cache; and a run of it, as the CLI,
+the job, the demo and the benchmark start one."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import httpx
 from sqlalchemy import Engine
@@ -9,8 +12,14 @@ from sqlalchemy import Engine
 from leadrank.config import Settings
 from leadrank.enrichment.cache import AnswerCache
 from leadrank.enrichment.gate import ProviderGate
-from leadrank.enrichment.providers.base import Provider
-from leadrank.enrichment.providers.registry import build_providers, rate_limits
+from leadrank.enrichment.providers.base import FieldGroup, Provider
+from leadrank.enrichment.providers.registry import (
+    TIMEOUT_SECONDS,
+    build_providers,
+    http_client,
+    rate_limits,
+)
+from leadrank.enrichment.service import EnrichReport, enrich_leads
 from leadrank.enrichment.waterfall import Waterfall
 from leadrank.enrichment.windows import DatabaseWindow, RateWindow, RedisWindow
 
@@ -45,3 +54,31 @@ def build_waterfall(
         cache=AnswerCache(engine, ttl_days=settings.enrichment_ttl_days),
         confidence=settings.enrichment_confidence,
     )
+
+
+def enrich_with_settings(
+    engine: Engine,
+    settings: Settings,
+    *,
+    lead_ids: Sequence[int],
+    groups: Sequence[FieldGroup],
+    providers: dict[str, Provider] | None = None,
+    threads: int = 4,
+    timeout: float = TIMEOUT_SECONDS,
+    on_start: Callable[[Waterfall], None] = lambda waterfall: None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> EnrichReport:
+    """Enrich these leads through the workspace's waterfall and precedence; `on_start` sees
+    the waterfall before the first lead."""
+    with http_client(timeout=timeout) as client:
+        waterfall = build_waterfall(engine, settings, client, providers=providers)
+        on_start(waterfall)
+        return enrich_leads(
+            engine,
+            waterfall,
+            lead_ids=lead_ids,
+            groups=groups,
+            precedence=settings.enrichment_precedence,
+            threads=threads,
+            progress=progress,
+        )
