@@ -106,7 +106,10 @@ def error_body(
 
 
 class BodyTooLarge(Exception):
-    """A body that grew past its limit while read: 413, from `RequestContext` or the handler."""
+    """A body over its limit: 413, from `RequestContext` or the handler."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit:,} bytes")
 
 
 UNEXPECTED = "internal error; the request id is in the logs"

@@ -12,11 +12,10 @@ import time
 import uuid
 from typing import Any
 
-import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrank.api.access_log import AccessLog
-from leadrank.api.errors import BodyTooLarge, ErrorBody, ErrorResponse
+from leadrank.api.errors import BodyTooLarge, error_body
 from leadrank.monitoring.metrics import observe_request
 
 CLIENT_CLOSED = 499
@@ -63,12 +62,12 @@ class RequestContext:
         declared = _content_length(scope)
         try:
             if declared is not None and declared > limit:
-                await _too_large(send_with_id, request_id, limit)
+                await _too_large(send_with_id, request_id, BodyTooLarge(limit))
             else:
                 try:
                     await self.app(scope, _Counted(receive, limit), send_with_id)
-                except BodyTooLarge:
-                    await _too_large(send_with_id, request_id, limit)
+                except BodyTooLarge as exc:
+                    await _too_large(send_with_id, request_id, exc)
         except BaseException:
             if status == CLIENT_CLOSED:
                 status = 500
@@ -113,7 +112,7 @@ class _Counted:
         if message["type"] == "http.request":
             self.seen += len(message.get("body", b""))
             if self.seen > self.limit:
-                raise BodyTooLarge(f"request body over {self.limit:,} bytes")
+                raise BodyTooLarge(self.limit)
         return message
 
 
@@ -134,17 +133,8 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Any, request_id: str, limit: int) -> None:
-    body = msgspec.json.encode(
-        ErrorResponse(
-            ErrorBody(
-                status=413,
-                code="payload_too_large",
-                message=f"request body over {limit:,} bytes",
-                request_id=request_id,
-            )
-        )
-    )
+async def _too_large(send: Any, request_id: str, exc: BodyTooLarge) -> None:
+    body = error_body(413, str(exc), request_id=request_id)
     await send(
         {
             "type": "http.response.start",
