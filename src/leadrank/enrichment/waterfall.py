@@ -114,7 +114,7 @@ class Waterfall:
         if getattr(provider, "offline", False):  # nothing to cache, limit or pay
             started = time.perf_counter()
             result = provider.enrich(query, group)
-            return _done(name, group, result, "found", 1, started), result
+            return _done(name, group, result, 1, started), result
         cached = self.cache.get(name, group, query)
         if cached is not None:
             attempt = Attempt(name, group, "cached", confidence=cached.confidence)
@@ -154,7 +154,7 @@ class Waterfall:
                 return _failed(name, group, "error", tries, started, exc), None
             self.gate.succeeded(name, admission, cost=result.cost)
             self.cache.put(name, group, query, result)
-            return _done(name, group, result, "found", tries, started), result
+            return _done(name, group, result, tries, started), result
 
     def _backoff(self, tries: int) -> float:
         """Exponential backoff with jitter."""
@@ -163,12 +163,12 @@ class Waterfall:
 
 
 def _done(
-    name: str, group: FieldGroup, result: EnrichmentResult, status: str, tries: int, started: float
+    name: str, group: FieldGroup, result: EnrichmentResult, tries: int, started: float
 ) -> Attempt:
     return Attempt(
         name,
         group,
-        status if result.found else "not_found",
+        "found" if result.found else "not_found",
         tries=tries,
         latency_ms=_ms(started),
         cost=result.cost,
