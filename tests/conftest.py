@@ -24,6 +24,13 @@ from leadrank.orm import Base
 
 POSTGRES_URL = os.environ.get("LEADRANK_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+# procrastinate's tables, which come with the migrations: emptied with leadrank's own.
+PROCRASTINATE_TABLES = [
+    "procrastinate_periodic_defers",
+    "procrastinate_events",
+    "procrastinate_jobs",
+    "procrastinate_workers",
+]
 
 
 @dataclass
@@ -72,7 +79,8 @@ def workspace(
         url = request.getfixturevalue("postgres_database")
     engine = build_engine(url)
     if request.param == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)] + PROCRASTINATE_TABLES
+        names = ", ".join(f'"{name}"' for name in tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     monkeypatch.setenv("LEADRANK_DATABASE_URL", url)

@@ -86,6 +86,46 @@ class Settings(BaseSettings):
         ),
     )
 
+    auto_enrich: bool = Field(
+        default=True,
+        description=(
+            "Enrich new leads in the background (then rescore) after an API upload, batch, "
+            "webhook or connector pull."
+        ),
+    )
+    auto_score: bool = Field(
+        default=True,
+        description="Rescore the workspace in the background as new leads and events arrive.",
+    )
+    schedule_enrichment_refresh: str = Field(
+        default="0 3 * * *",
+        description="Cron of the enrichment refresh on PostgreSQL workers; empty: never.",
+    )
+    schedule_rescore: str = Field(
+        default="15 * * * *",
+        description="Cron of the workspace rescoring (recency decays) on PostgreSQL workers.",
+    )
+    schedule_retrain: str = Field(
+        default="0 4 * * 0",
+        description="Cron of retraining on PostgreSQL workers; runs only with a retrain_label.",
+    )
+    schedule_retention: str = Field(
+        default="30 3 * * *",
+        description="Cron of the retention purge on PostgreSQL workers; empty: never.",
+    )
+    retrain_label: str | None = Field(
+        default=None,
+        description='The label scheduled retraining learns, e.g. "deal_won within 90d".',
+    )
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        description=(
+            "Finished jobs, enrichment attempts and stale cache entries older than this many "
+            "days are purged by the retention schedule."
+        ),
+    )
+
     instantly_api_key: SecretStr | None = Field(
         default=None,
         description="Instantly API v2 key (Bearer) for `leadrank connectors instantly pull`.",

@@ -32,6 +32,13 @@ CSV = (
 )
 
 
+def _alone(workspace: Workspace, data_dir: Path) -> Settings:
+    """Settings under which an import queues no enrichment or scoring after it."""
+    return Settings(
+        database_url=workspace.url, data_dir=data_dir, auto_enrich=False, auto_score=False
+    )
+
+
 def _queue(workspace: Workspace, data_dir: Path, body: bytes = CSV, name: str = "a.csv") -> int:
     return queue_file(workspace, data_dir, body, name)
 
@@ -47,7 +54,7 @@ def _job(workspace: Workspace, job_id: int) -> Job:
 def test_a_queued_import_runs_once_and_records_its_result(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    settings = _alone(workspace, tmp_path)
     job_id = _queue(workspace, tmp_path)
     assert [p.name for p in (tmp_path / "uploads").glob("*/*")] == ["a.csv"]  # until its job
     runner = JobRunner(workspace.engine, settings)
@@ -68,7 +75,7 @@ def test_a_queued_import_runs_once_and_records_its_result(
 def test_a_failed_job_keeps_its_error_and_can_be_retried(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    settings = _alone(workspace, tmp_path)
     # An events file without an event type column cannot be imported.
     job_id = _queue(workspace, tmp_path, b"when,email\n2026-01-01,a@b.com\n", "events.csv")
     with session_scope(workspace.engine) as session:
@@ -77,7 +84,9 @@ def test_a_failed_job_keeps_its_error_and_can_be_retried(
     runner.run_until_idle()
     job = _job(workspace, job_id)
     assert job.status == "failed" and job.error is not None
+    assert job.attempts == 1  # bad input: its declared retries would fail the same way
     assert job.error.startswith("events.csv: no event type column")
+    first_finish = job.finished_at
     with session_scope(workspace.engine) as session:
         record = session.scalars(select(Import)).one()
         assert record.status == "failed" and "no event type column" in (record.error or "")
@@ -91,7 +100,10 @@ def test_a_failed_job_keeps_its_error_and_can_be_retried(
         service.retry_job(session, job_id)
     runner.run_until_idle()
     job = _job(workspace, job_id)
-    assert (job.status, job.attempts) == ("failed", 2)
+    # Run again, with its retries again: a replay starts its attempts anew.
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert job.finished_at is not None and first_finish is not None
+    assert job.finished_at > first_finish
 
 
 def test_jobs_exist_only_with_their_transaction(workspace: Workspace, tmp_path: Path) -> None:
@@ -123,7 +135,7 @@ def test_jobs_exist_only_with_their_transaction(workspace: Workspace, tmp_path: 
 
 
 def test_a_commit_wakes_the_runner_at_once(workspace: Workspace, tmp_path: Path) -> None:
-    settings = Settings(database_url=workspace.url, data_dir=tmp_path)
+    settings = _alone(workspace, tmp_path)
     # A poll of a minute: only the wake-up after commit can start the job within the wait.
     runner = JobRunner(workspace.engine, settings, poll_seconds=60)
     runner.start()
@@ -164,7 +176,7 @@ def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path:
         far.status, far.worker = "running", "elsewhere:1"
         far.heartbeat_at = datetime(2020, 1, 1, tzinfo=UTC)
         ids = (other.id, far.id)
-    runner = JobRunner(workspace.engine, Settings(database_url=workspace.url, data_dir=tmp_path))
+    runner = JobRunner(workspace.engine, _alone(workspace, tmp_path))
     assert sorted(runner.recover()) == sorted([job_id, ids[1]])
     assert _job(workspace, ids[0]).status == "running"
     with session_scope(workspace.engine) as session:

@@ -29,7 +29,17 @@ def test_jobs_commands_and_a_worker_that_exits_when_idle(
     listed = cli("jobs", "list")
     assert listed.exit_code == 0 and listed.stdout.count("queued") == 2
     ran = cli("worker", "--exit-when-idle")
-    assert ran.exit_code == 0 and "2 job(s) run" in ran.stderr
+    assert ran.exit_code == 0, ran.stderr
+    # The good file's new lead was enriched and the workspace scored after it, in jobs the
+    # import queued; the bad file's job failed without retries (bad input fails the same way).
+    with session_scope(workspace.engine) as session:
+        jobs = {(job.task, job.status) for job in session.scalars(select(Job))}
+    assert jobs == {
+        ("import_file", "succeeded"),
+        ("import_file", "failed"),
+        ("enrich_leads", "succeeded"),
+        ("score_leads", "succeeded"),
+    }
     assert "succeeded" in cli("jobs", "list", "--status", "succeeded").stdout
     shown = cli("jobs", "show", str(good))
     assert "import_file, succeeded" in shown.stdout and '"leads_created": 1' in shown.stdout
@@ -53,7 +63,13 @@ def test_a_killed_worker_loses_nothing(workspace: Workspace, tmp_path: Path) -> 
     )
     body = frame.write_csv().encode()
     job_id = queue_file(workspace, tmp_path / "data", body, "big.csv")
-    env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url}
+    env = {
+        **os.environ,
+        "LEADRANK_DATABASE_URL": workspace.url,
+        # The import alone: 60,000 new leads would be enriched and scored after it.
+        "LEADRANK_AUTO_ENRICH": "false",
+        "LEADRANK_AUTO_SCORE": "false",
+    }
     command = [sys.executable, "-m", "leadrank.cli", "worker"]
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(command, env=env, stdout=log, stderr=log)

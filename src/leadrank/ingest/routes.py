@@ -12,6 +12,7 @@ from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, WRITERS, DbSession
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
+from leadrank.jobs import follow_up
 from leadrank.kit.storable import unstorable
 
 router = APIRouter(
@@ -77,6 +78,7 @@ def add_leads(batch: LeadBatch, session: DbSession, request: Request) -> BatchRe
     report = ingest_records(
         session, records=batch.leads, source=batch.source, kind="leads", name=_name(request)
     )
+    follow_up.after_ingest(session, request.app.state.settings, report, requested_by="api")
     return _result(report)
 
 
@@ -87,6 +89,7 @@ def add_events(batch: EventBatch, session: DbSession, request: Request) -> Batch
     report = ingest_records(
         session, records=batch.events, source=batch.source, kind="events", name=_name(request)
     )
+    follow_up.after_ingest(session, request.app.state.settings, report, requested_by="api")
     return _result(report)
 
 

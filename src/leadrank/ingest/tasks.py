@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
 from leadrank.ingest.service import ingest_file
-from leadrank.jobs.tasks import Task, TaskContext
+from leadrank.jobs import follow_up
+from leadrank.jobs.tasks import Retry, Task, TaskContext
 from leadrank.orm import Import
 
 
@@ -34,6 +35,7 @@ def _import_file(context: TaskContext) -> dict[str, Any]:
         chunk_rows=context.settings.ingest_chunk_rows,
         progress=context.progress,
     )
+    follow_up.after_ingest(context.session, context.settings, report, requested_by="import")
     # Once every record is in bronze, the file is not needed; until then a retry needs it.
     event.listen(context.session, "after_commit", lambda _s: _remove(path))
     return {
@@ -58,4 +60,4 @@ def _import_failed(session: Session, arguments: dict[str, Any], error: str) -> N
         record.status, record.error, record.finished_at = "failed", error, datetime.now(UTC)
 
 
-IMPORT_FILE = Task(run=_import_file, failed=_import_failed)
+IMPORT_FILE = Task(run=_import_file, failed=_import_failed, retry=Retry(retries=2))

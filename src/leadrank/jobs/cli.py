@@ -18,7 +18,7 @@ from leadrank.jobs import service
 from leadrank.jobs.runner import JobRunner
 
 jobs_app = typer.Typer(
-    help="Background jobs: imports and training queued by the API.", no_args_is_help=True
+    help="Background jobs: imports, enrichment, scoring and training.", no_args_is_help=True
 )
 
 
@@ -66,7 +66,8 @@ def show_command(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
 
 @jobs_app.command("retry")
 def retry_command(job_id: Annotated[int, typer.Argument(help="A failed job's id")]) -> None:
-    """Queue a failed job again; `leadrank serve` or `leadrank worker` runs it."""
+    """Queue a failed job again, with its retries; `leadrank serve` or `leadrank worker` runs
+    it."""
     with workspace_session() as session:
         job = service.retry_job(session, job_id, requested_by="cli")
         task = job.task
@@ -74,17 +75,31 @@ def retry_command(job_id: Annotated[int, typer.Argument(help="A failed job's id"
 
 
 def worker(
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Jobs this process runs at once")
+    ] = 1,
     exit_when_idle: Annotated[
-        bool, typer.Option("--exit-when-idle", help="Stop once no job is queued")
+        bool, typer.Option("--exit-when-idle", help="Stop once no job is due")
     ] = False,
 ) -> None:
-    """Run queued jobs (imports, training) until interrupted; several workers share the queue."""
+    """Run queued jobs (imports, enrichment, scoring, training) until interrupted; any number of
+    workers on any number of machines share the queue. On PostgreSQL, procrastinate runs them
+    and the periodic schedules (enrichment refresh, rescoring, retraining, retention)."""
     settings = get_settings()
     with open_workspace(settings) as engine:
-        runner = JobRunner(engine, settings)
+        if not settings.is_sqlite:
+            from leadrank.jobs.queue import run_worker
+
+            err_console.print(
+                f"worker running jobs ({concurrency} at a time) with the schedules; "
+                "Ctrl-C stops it once the jobs under way finish"
+            )
+            run_worker(engine, settings, concurrency=concurrency, exit_when_idle=exit_when_idle)
+            return
+        runners = [JobRunner(engine, settings) for _ in range(concurrency)]
         if exit_when_idle:
-            ran = runner.run_until_idle()
-            err_console.print(f"{ran} job(s) run; none left queued")
+            ran = runners[0].run_until_idle()
+            err_console.print(f"{ran} job(s) run; none left due")
             return
         stopped = threading.Event()
 
@@ -94,7 +109,9 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, stop)
         err_console.print("worker running jobs; Ctrl-C stops it after the job under way")
-        runner.start()
+        for runner in runners:
+            runner.start()
         stopped.wait()
-        # The job under way finishes first: a worker stopped for a deploy loses nothing.
-        runner.stop(timeout=None)
+        # The jobs under way finish first: a worker stopped for a deploy loses nothing.
+        for runner in runners:
+            runner.stop(timeout=None)

@@ -22,7 +22,7 @@ JobId = Annotated[int, PathParam(ge=1, le=2**62)]
 MAX_PAGE = 200
 Status = Literal["queued", "running", "succeeded", "failed"]
 TaskName = Literal[
-    "enrich_leads", "import_file", "train_model"
+    "enrich_leads", "import_file", "purge_old_records", "score_leads", "train_model"
 ]  # jobs.tasks.TASKS; a test keeps them equal
 
 

@@ -19,7 +19,8 @@ class JobPublic(BaseModel):
     task: str
     arguments: dict[str, Any]
     status: str  # queued | running | succeeded | failed
-    attempts: int
+    attempts: int  # since it was deferred or last replayed
+    run_after: datetime | None  # a queued retry waits out its backoff until then
     requested_by: str | None
     progress: dict[str, Any] | None
     result: dict[str, Any] | None

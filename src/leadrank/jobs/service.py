@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from leadrank.errors import Conflict, NotFound
 from leadrank.jobs.tasks import TASKS, task_named
@@ -33,11 +34,20 @@ def on_deferred(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 def defer(
-    session: Session, *, task: str, arguments: dict[str, Any], requested_by: str | None = None
+    session: Session,
+    *,
+    task: str,
+    arguments: dict[str, Any],
+    requested_by: str | None = None,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
 ) -> Job:
     """Queue a job in the caller's transaction: it exists exactly when that transaction
-    commits, together with the rows it refers to."""
+    commits, together with the rows it refers to. Jobs sharing `lock` run one at a time; while
+    a job with `queueing_lock` waits, deferring another returns the waiting one."""
     task_named(task)  # fail now, not in the runner, on a name no task has
+    if queueing_lock is not None and (waiting := _queued_with(session, queueing_lock)):
+        return waiting
     job = Job(
         task=task,
         arguments=arguments,
@@ -45,11 +55,36 @@ def defer(
         attempts=0,
         requested_by=requested_by,
         created_at=datetime.now(UTC),
+        lock=lock,
+        queueing_lock=queueing_lock,
     )
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
+            session.add(job)
+            session.flush()
+            _hand_to_workers(session, job)
+    except IntegrityError:
+        if queueing_lock is None or (waiting := _queued_with(session, queueing_lock)) is None:
+            raise
+        return waiting  # deferred at the same moment by another transaction
     _wake_after_commit(session)
     return job
+
+
+def _queued_with(session: Session, queueing_lock: str) -> Job | None:
+    return session.scalar(
+        select(Job).where(Job.queueing_lock == queueing_lock, Job.status == "queued")
+    )
+
+
+def _hand_to_workers(session: Session, job: Job) -> None:
+    """On PostgreSQL, procrastinate's job for this row, in the same transaction: its workers
+    run it; the in-process runner may take the row first, and then theirs finds it taken."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from leadrank.jobs.queue import defer_on
+
+    defer_on(session, job)
 
 
 def _wake_after_commit(session: Session) -> None:
@@ -94,11 +129,13 @@ def retry_job(session: Session, job_id: int, *, requested_by: str | None = None)
     if job.status != "failed":
         raise Conflict(f"job {job_id} is {job.status}; only a failed job can be retried")
     job.status, job.error, job.result, job.progress = "queued", None, None, None
-    job.started_at = job.finished_at = job.heartbeat_at = None
+    job.started_at = job.finished_at = job.heartbeat_at = job.run_after = None
     job.worker = None
+    job.attempts = 0  # a replay has its declared retries again
     if requested_by:
         job.requested_by = requested_by
     session.flush()
+    _hand_to_workers(session, job)
     _wake_after_commit(session)
     return job
 
@@ -109,29 +146,48 @@ def this_worker() -> str:
 
 
 def claim_next(session: Session, *, worker: str) -> Job | None:
-    """Take the oldest queued job for this worker, or None; two processes never both get
-    one, since the update only takes a row that is still queued."""
+    """Take the oldest queued job that is due and whose lock is free, or None; two processes
+    never both get one, since the update only takes a row that is still queued."""
     while True:
+        now = datetime.now(UTC)
+        holder = aliased(Job)
+        lock_held = exists().where(holder.status == "running", holder.lock == Job.lock)
         candidate = session.scalar(
-            select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
+            select(Job.id)
+            .where(
+                Job.status == "queued",
+                or_(Job.run_after.is_(None), Job.run_after <= now),
+                or_(Job.lock.is_(None), ~lock_held),
+            )
+            .order_by(Job.id)
+            .limit(1)
         )
         if candidate is None:
             return None
-        now = datetime.now(UTC)
-        taken = session.execute(
-            update(Job)
-            .where(Job.id == candidate, Job.status == "queued")
-            .values(
-                status="running",
-                attempts=Job.attempts + 1,
-                worker=worker,
-                started_at=now,
-                heartbeat_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        job = claim(session, candidate, worker=worker)
+        if job is not None:
+            return job
+
+
+def claim(session: Session, job_id: int, *, worker: str) -> Job | None:
+    """Take this job if it is still queued; None when another process has it or it is done."""
+    now = datetime.now(UTC)
+    taken = session.execute(
+        update(Job)
+        .where(and_(Job.id == job_id, Job.status == "queued"))
+        .values(
+            status="running",
+            attempts=Job.attempts + 1,
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+            run_after=None,
         )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            return session.get(Job, candidate, populate_existing=True)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Job, job_id, populate_existing=True)
 
 
 def beat(session: Session, job_id: int, progress: dict[str, Any] | None) -> None:
@@ -170,6 +226,21 @@ def finish(
     )
 
 
+def queue_again(session: Session, job_id: int, *, error: str, wait_seconds: float) -> None:
+    """A failed attempt with retries left: queued again, due after its backoff."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status="queued",
+            error=error,
+            worker=None,
+            run_after=datetime.now(UTC) + timedelta(seconds=wait_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> list[int]:
     """Queue again the running jobs whose process is gone: at once when `alive(worker)` knows
     it is dead (a process of this machine), else once its heartbeat is old."""
@@ -180,10 +251,27 @@ def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> l
         state = alive(job.worker) if job.worker else False
         old = job.heartbeat_at is None or job.heartbeat_at < limit
         if state is False or (state is None and old):
+            if job.queueing_lock is not None and _queued_with(session, job.queueing_lock):
+                job.queueing_lock = None  # its twin waits already; both run, one at a time
             job.status, job.worker, job.progress = "queued", None, None
+            session.flush()
+            _hand_to_workers(session, job)
             recovered.append(job.id)
-    session.flush()
     return recovered
+
+
+def process_alive(worker: str) -> bool | None:
+    """Whether the process host:pid is alive; None when it is on another machine."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def known_tasks() -> list[str]:

@@ -6,6 +6,7 @@ name, imported only when a job of theirs runs: the API starts without loading th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -21,6 +22,8 @@ TASKS = {
     "import_file": "leadrank.ingest.tasks:IMPORT_FILE",
     "train_model": "leadrank.training.tasks:TRAIN_MODEL",
     "enrich_leads": "leadrank.enrichment.tasks:ENRICH_LEADS",
+    "score_leads": "leadrank.scoring.tasks:SCORE_LEADS",
+    "purge_old_records": "leadrank.jobs.retention:PURGE_OLD_RECORDS",
 }
 
 
@@ -35,6 +38,22 @@ class TaskContext:
 
 
 @dataclass(frozen=True)
+class Retry:
+    """A task's declared retries: after a failure, up to `retries` more attempts, the n-th
+    failure waiting `exponential_wait ** n` seconds (procrastinate's formula, so both runners
+    wait alike). Bad input (an AppError) is never retried: it would fail the same way."""
+
+    retries: int = 0
+    exponential_wait: int = 2
+
+    def wait_after(self, failures: int) -> float | None:
+        """Seconds before the next attempt after `failures` failed ones; None: no more."""
+        if failures > self.retries:
+            return None
+        return float(math.pow(self.exponential_wait, failures))
+
+
+@dataclass(frozen=True)
 class Task:
     """A unit of background work. `run` returns the job's result (JSON); `failed` records a
     failure on the task's own rows, in a fresh transaction, after `run` raised."""
@@ -44,6 +63,8 @@ class Task:
     # True: `run` commits in short transactions of its own (from `context.session.get_bind()`)
     # and must be safe to run again after a crash; its session is only for reading.
     own_transactions: bool = False
+    retry: Retry = Retry()
+    queue: str = "default"  # procrastinate's queue: workers can be given some queues only
 
 
 def task_named(name: str) -> Task:

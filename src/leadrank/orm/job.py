@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, JsonType, UtcDateTime
@@ -16,6 +16,17 @@ class Job(Base):
     to, so a job never exists without them and they never wait for a job that was lost."""
 
     __tablename__ = "jobs"
+    __table_args__ = (
+        # One queued job per queueing lock: a burst of triggers (webhook events, imports)
+        # queues one rescore, not one per trigger.
+        Index(
+            "uq_jobs_queued_lock",
+            "queueing_lock",
+            unique=True,
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     task: Mapped[str] = mapped_column(String(50), index=True)  # train_model | import_file
@@ -30,4 +41,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Not before this time: a failed attempt waits out its backoff before the next.
+    run_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Jobs sharing a lock run one at a time (the rows they all write: "scores").
+    lock: Mapped[str | None] = mapped_column(String(100))
+    queueing_lock: Mapped[str | None] = mapped_column(String(100))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leadrank.config import Settings
 from leadrank.connectors.instantly.client import InstantlyClient, InstantlyError
 from leadrank.connectors.instantly.schemas import WebhookReceipt
 from leadrank.errors import AppError
@@ -22,6 +23,7 @@ from leadrank.ingest.mapping import auto_map
 from leadrank.ingest.readers import table_from_records
 from leadrank.ingest.schemas import IngestReport, Progress, no_progress
 from leadrank.ingest.service import ingest_table
+from leadrank.jobs import follow_up
 from leadrank.kit.storable import unstorable
 
 SOURCE = "instantly"
@@ -167,13 +169,16 @@ def email_event(
     return {k: v for k, v in record.items() if v is not None}
 
 
-def record_webhook(session: Session, *, payload: dict[str, Any], name: str) -> WebhookReceipt:
-    """One webhook delivery into bronze (verbatim) and, when it names a lead, its events;
-    a delivery that came before changes nothing."""
+def record_webhook(
+    session: Session, settings: Settings, *, payload: dict[str, Any], name: str
+) -> WebhookReceipt:
+    """One webhook delivery into bronze (verbatim) and, when it names a lead, its events, with
+    the rescoring they call for; a delivery that came before changes nothing."""
     try:
         report = _ingest(session, [payload], kind="events", name=name)
     except IntegrityError as exc:  # a concurrent delivery won the race for the same row
         raise DeliveryRace() from exc
+    follow_up.after_ingest(session, settings, report, requested_by="instantly webhook")
     if report.rows_duplicate:
         status = "already_recorded"
     elif report.rows_quarantined:

@@ -86,7 +86,10 @@ def instantly_webhook(
     interested, meeting booked, ...) into bronze as sent and, for a known or new lead, into its
     events; the same delivery twice is stored once."""
     return record_webhook(
-        session, payload=event, name=f"instantly webhook {request.state.request_id}"
+        session,
+        request.app.state.settings,
+        payload=event,
+        name=f"instantly webhook {request.state.request_id}",
     )
 
 

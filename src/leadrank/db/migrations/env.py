@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from leadrank.jobs.procrastinate_schema import not_procrastinates
 from leadrank.orm import Base
 
 config = context.config
@@ -16,5 +17,6 @@ with engine.begin() as connection:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=True,
+        include_name=not_procrastinates,
     )
     context.run_migrations()
