@@ -22,6 +22,7 @@ from leadrank.jobs import follow_up, queue, service
 from leadrank.jobs.tasks import TASKS
 from leadrank.orm import Job
 from tests.conftest import Workspace
+from tests.jobs.uploads import stored_job
 
 
 @pytest.fixture
@@ -44,14 +45,6 @@ def _worker_jobs(workspace: Workspace) -> list[dict[str, Any]]:
             )
         )
         return [dict(row._mapping) for row in rows]
-
-
-def _job(workspace: Workspace, job_id: int) -> Job:
-    with session_scope(workspace.engine) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        session.expunge(job)
-        return job
 
 
 def _work(workspace: Workspace, tmp_path: Path, concurrency: int = 1) -> None:
@@ -94,7 +87,7 @@ def test_declared_retries_back_off_exponentially_then_succeed(
     waits = []
     for failure in (1, 2):
         _work(pg, tmp_path)  # runs the attempt that is due, then nothing is due
-        job = _job(pg, job_id)
+        job = stored_job(pg, job_id)
         assert (job.status, job.attempts) == ("queued", failure)
         assert job.error == f"RuntimeError: failure {failure} of 2"
         [worker_job] = _worker_jobs(pg)
@@ -107,7 +100,7 @@ def test_declared_retries_back_off_exponentially_then_succeed(
     # 2 ** 1, then 2 ** 2 seconds (less the little time the worker took to finish).
     assert 1.0 < waits[0] <= 2.0 and 3.0 < waits[1] <= 4.0, waits
     _work(pg, tmp_path)
-    job = _job(pg, job_id)
+    job = stored_job(pg, job_id)
     assert (job.status, job.attempts, job.result) == ("succeeded", 3, {"runs": 3})
     assert [j["status"] for j in _worker_jobs(pg)] == ["succeeded"]
 
@@ -123,13 +116,13 @@ def test_a_job_out_of_retries_fails_and_its_replay_runs_it_again(
     _work(pg, tmp_path)
     time.sleep(1.2)  # 1 ** 1 second
     _work(pg, tmp_path)
-    job = _job(pg, job_id)
+    job = stored_job(pg, job_id)
     assert (job.status, job.attempts, job.error) == ("failed", 2, "RuntimeError: failure 2 of 2")
     assert [j["status"] for j in _worker_jobs(pg)] == ["failed"]
     with session_scope(pg.engine) as session:
         service.retry_job(session, job_id, requested_by="cli")
     _work(pg, tmp_path)
-    job = _job(pg, job_id)
+    job = stored_job(pg, job_id)
     assert (job.status, job.attempts, job.result) == ("succeeded", 1, {"runs": 3})
     assert [j["status"] for j in _worker_jobs(pg)] == ["failed", "succeeded"]
 

@@ -25,7 +25,7 @@ from leadrank.jobs.runner import JobRunner
 from leadrank.jobs.tasks import TASKS
 from leadrank.orm import Import, Job, Lead
 from tests.conftest import Workspace
-from tests.jobs.uploads import queue_file
+from tests.jobs.uploads import queue_file, stored_job
 
 CSV = (
     b"email,first name,last name,company\nann@acme.com,Ann,Lee,Acme\nbo@globex.io,Bo,Chen,Globex\n"
@@ -43,14 +43,6 @@ def _queue(workspace: Workspace, data_dir: Path, body: bytes = CSV, name: str = 
     return queue_file(workspace, data_dir, body, name)
 
 
-def _job(workspace: Workspace, job_id: int) -> Job:
-    with session_scope(workspace.engine) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        session.expunge(job)
-        return job
-
-
 def test_a_queued_import_runs_once_and_records_its_result(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -60,7 +52,7 @@ def test_a_queued_import_runs_once_and_records_its_result(
     runner = JobRunner(workspace.engine, settings)
     assert runner.run_until_idle() == 1
     assert runner.run_until_idle() == 0  # nothing runs twice
-    job = _job(workspace, job_id)
+    job = stored_job(workspace, job_id)
     assert (job.status, job.attempts, job.error) == ("succeeded", 1, None)
     assert job.result is not None and job.result["leads_created"] == 2
     assert job.progress == {"stage": "ingest", "done": 2, "total": 2}
@@ -82,7 +74,7 @@ def test_a_failed_job_keeps_its_error_and_can_be_retried(
         session.execute(update(Import).values(kind="events"))
     runner = JobRunner(workspace.engine, settings)
     runner.run_until_idle()
-    job = _job(workspace, job_id)
+    job = stored_job(workspace, job_id)
     assert job.status == "failed" and job.error is not None
     assert job.attempts == 1  # bad input: its declared retries would fail the same way
     assert job.error.startswith("events.csv: no event type column")
@@ -99,7 +91,7 @@ def test_a_failed_job_keeps_its_error_and_can_be_retried(
     ):
         service.retry_job(session, job_id)
     runner.run_until_idle()
-    job = _job(workspace, job_id)
+    job = stored_job(workspace, job_id)
     # Run again, with its retries again: a replay starts its attempts anew.
     assert (job.status, job.attempts) == ("failed", 1)
     assert job.finished_at is not None and first_finish is not None
@@ -142,12 +134,12 @@ def test_a_commit_wakes_the_runner_at_once(workspace: Workspace, tmp_path: Path)
     try:
         job_id = _queue(workspace, tmp_path)
         deadline = datetime.now(UTC).timestamp() + 30
-        while _job(workspace, job_id).status in ("queued", "running"):
+        while stored_job(workspace, job_id).status in ("queued", "running"):
             assert datetime.now(UTC).timestamp() < deadline, "the job was not started"
             threading.Event().wait(0.05)
     finally:
         runner.stop()
-    assert _job(workspace, job_id).status == "succeeded"
+    assert stored_job(workspace, job_id).status == "succeeded"
 
 
 def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path: Path) -> None:
@@ -178,11 +170,14 @@ def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path:
         ids = (other.id, far.id)
     runner = JobRunner(workspace.engine, _alone(workspace, tmp_path))
     assert sorted(runner.recover()) == sorted([job_id, ids[1]])
-    assert _job(workspace, ids[0]).status == "running"
+    assert stored_job(workspace, ids[0]).status == "running"
     with session_scope(workspace.engine) as session:
         session.execute(update(Job).where(Job.id == ids[1]).values(status="succeeded"))
     runner.run_until_idle()
-    assert _job(workspace, job_id).status == "succeeded" and _job(workspace, job_id).attempts == 1
+    assert (
+        stored_job(workspace, job_id).status == "succeeded"
+        and stored_job(workspace, job_id).attempts == 1
+    )
 
 
 def test_two_claims_never_take_the_same_job(workspace: Workspace, tmp_path: Path) -> None:

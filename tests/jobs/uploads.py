@@ -1,4 +1,5 @@
-"""A file uploaded and queued for import, as `POST /api/v1/imports` does it."""
+"""A file uploaded and queued for import, as `POST /api/v1/imports` does it, and a job row
+as it stands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from leadrank.db.engine import session_scope
 from leadrank.ingest.uploads import queue_upload
+from leadrank.orm import Job
 from tests.conftest import Workspace
 
 
@@ -25,3 +27,12 @@ def queue_file(
         )
         assert record.status == "queued" and record.job_id is not None
         return record.job_id
+
+
+def stored_job(workspace: Workspace, job_id: int) -> Job:
+    """The job row as it is now, detached from its session."""
+    with session_scope(workspace.engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        session.expunge(job)
+        return job

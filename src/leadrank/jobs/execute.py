@@ -20,7 +20,7 @@ from leadrank.config import Settings
 from leadrank.db.engine import session_scope
 from leadrank.errors import AppError
 from leadrank.jobs import service
-from leadrank.jobs.tasks import TaskContext, task_named
+from leadrank.jobs.tasks import Task, TaskContext, task_named
 from leadrank.orm import Job
 
 log = structlog.get_logger("leadrank.jobs")
@@ -48,6 +48,7 @@ def execute(
         progress.update(stage=stage, done=done, total=total)
 
     beating.start()
+    task: Task | None = None  # None: the job names no task this version knows
     try:
         task = task_named(job.task)
         # A task that commits as it goes (calls out between its writes) runs in a session
@@ -60,22 +61,18 @@ def execute(
             with session_scope(engine, writes=True) as session:
                 service.finish(session, job.id, result=result, progress=progress or None)
     except Exception as exc:
-        return _failed(engine, job, exc)
+        return _failed(engine, job, task, exc)
     finally:
         beating.stop()
     log.info("job succeeded", job=job.id, task=job.task)
     return Outcome("succeeded")
 
 
-def _failed(engine: Engine, job: Job, exc: Exception) -> Outcome:
+def _failed(engine: Engine, job: Job, task: Task | None, exc: Exception) -> Outcome:
     bad_input = isinstance(exc, AppError)
     error = exc.message if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
     if not bad_input:
         log.exception("job attempt failed", job=job.id, task=job.task, attempt=job.attempts)
-    try:
-        task = task_named(job.task)
-    except AppError:
-        task = None
     wait = None if bad_input or task is None else task.retry.wait_after(job.attempts)
     with session_scope(engine, writes=True) as session:
         if wait is not None:
