@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from leadrank.cli.console import console, err_console
 from leadrank.config import get_settings
 from leadrank.db.engine import build_engine
 from leadrank.db.migrate import upgrade
@@ -126,6 +127,9 @@ def cli(
     from leadrank.cli.main import main
 
     monkeypatch.setenv("COLUMNS", "200")
+    # The consoles read COLUMNS once, when first imported, which may be in another test.
+    for shown in (console, err_console):
+        monkeypatch.setattr(shown, "width", 200)
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()
