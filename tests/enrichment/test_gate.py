@@ -3,19 +3,22 @@ the same for every worker (two gates on one database stand for two workers)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadrank.enrichment.gate import ProviderGate
 from leadrank.enrichment.providers.base import RateLimit
 from leadrank.enrichment.providers.fake import FakeProvider
-from leadrank.enrichment.windows import RedisWindow
-from leadrank.orm import ProviderSpend, ProviderState
+from leadrank.enrichment.windows import IN_FLIGHT, RedisWindow
+from leadrank.orm import ProviderCall, ProviderSpend, ProviderState
 from tests.conftest import Workspace
 
 
@@ -55,10 +58,10 @@ def test_the_rate_window_is_shared_and_waited_for(workspace: Workspace) -> None:
     vendor = FakeProvider("vendor", rate_limit=RateLimit(3, 10), cost_per_call=0.0)
     admitted = [gate.admit(vendor, max_wait=30).refused for gate in (first, second, first)]
     assert admitted == [None, None, None] and clock.slept == []
-    # The fourth call waits, whichever worker makes it, until the window has slid far enough:
-    # a third into the next one, when the first window's 3 calls weigh 2.
+    # The fourth call waits, whichever worker makes it, until the first three leave the window
+    # (and a moment more, for calls still on their way to the vendor).
     assert second.admit(vendor, max_wait=30).refused is None
-    assert clock.slept == [pytest.approx(13.333, abs=0.01)]
+    assert clock.slept == [pytest.approx(10 + IN_FLIGHT)]
     # Unless waiting is longer than the caller can afford.
     for gate in (first, second):
         gate.admit(vendor, max_wait=30)
@@ -154,16 +157,22 @@ def test_the_redis_window_is_shared_too() -> None:
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=6379)
-    prefix = f"leadrank-test:{socket.gethostname()}:{id(client)}"
+    prefix = f"leadrank-test:{uuid.uuid4().hex}"  # this test's own keys
     workers = [RedisWindow(client, prefix=prefix), RedisWindow(client, prefix=prefix)]
     limit = RateLimit(2, 60)
     now = datetime(2026, 12, 2, 12, 0, 30, tzinfo=UTC)
+
+    def at(seconds: int) -> Callable[[], datetime]:
+        return lambda: now + timedelta(seconds=seconds)
+
     try:
-        assert [w.take("vendor", limit, now) for w in workers] == [0.0, 0.0]
-        # Full: the next call fits halfway into the next window, when these two weigh one.
-        assert workers[0].take("vendor", limit, now) == pytest.approx(60.0)
-        assert workers[1].take("vendor", limit, now + timedelta(seconds=31)) > 0
-        assert workers[1].take("vendor", limit, now + timedelta(seconds=60)) == 0.0
+        assert [w.take("vendor", limit, at(0)) for w in workers] == [0.0, 0.0]
+        # Full: the next call goes when the first two leave the window, whoever asks.
+        assert workers[0].take("vendor", limit, at(0)) == pytest.approx(60 + IN_FLIGHT)
+        assert workers[1].take("vendor", limit, at(31)) == pytest.approx(29 + IN_FLIGHT)
+        assert workers[1].take("vendor", limit, at(61)) == 0.0
+        assert workers[0].take("vendor", limit, at(61)) == 0.0
+        assert workers[0].take("vendor", limit, at(62)) == pytest.approx(59 + IN_FLIGHT)
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
@@ -209,17 +218,32 @@ def test_a_refused_query_does_not_open_the_breaker(workspace: Workspace) -> None
         assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 1.0
 
 
-def test_no_stretch_of_the_window_sees_much_more_than_the_limit(workspace: Workspace) -> None:
-    """Calls as fast as the window lets them: any 10 s stretch holds at most the limit (plus
-    one for the rounding of the weighted count), never twice it as fixed windows allow."""
+def test_no_stretch_of_the_window_sees_more_than_the_limit(workspace: Workspace) -> None:
+    """Calls in bunches after pauses of every length, the pattern that fools counting windows:
+    no 10 s stretch holds more than the limit, and a call waits only while it would."""
     clock = Clock()
     gate, _ = _gates(workspace, clock)
     vendor = FakeProvider("vendor", rate_limit=RateLimit(5, 10), cost_per_call=0.0)
-    moments = []
-    for _ in range(40):
+    pauses = random.Random(7).choices([0.0, 0.0, 0.3, 2.5, 7.9, 9.7, 14.0], k=80)
+    moments: list[float] = []
+    for pause in pauses:
+        clock.now += timedelta(seconds=pause)
+        asked = clock.now.timestamp()
         assert gate.admit(vendor, max_wait=60).refused is None
         moments.append(clock.now.timestamp())
-        clock.now += timedelta(seconds=0.5)
+        if moments[-1] > asked:  # it waited: the 10 s before were full until that moment
+            assert sum(1 for m in moments[:-1] if moments[-1] - 10 - IN_FLIGHT - 1e-3 <= m) == 5
     busiest = max(sum(1 for m in moments if start <= m < start + 10) for start in moments)
-    assert busiest <= 6
-    assert moments[-1] - moments[0] >= 60  # about 5 calls a 10 s, not 10
+    assert busiest == 5
+
+
+def test_the_log_keeps_only_the_calls_that_still_count(workspace: Workspace) -> None:
+    clock = Clock()
+    gate, _ = _gates(workspace, clock)
+    vendor = FakeProvider("vendor", rate_limit=RateLimit(3, 10), cost_per_call=0.0)
+    for _ in range(12):
+        gate.admit(vendor, max_wait=60)
+        clock.now += timedelta(seconds=1)
+    with workspace.engine.connect() as connection:
+        kept = connection.execute(select(func.count()).select_from(ProviderCall)).scalar_one()
+    assert kept <= 3

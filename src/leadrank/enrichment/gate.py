@@ -80,7 +80,7 @@ class ProviderGate:
         if cost > 0 and not self._reserve(name, cost, day):
             return Admission("over_budget", waited=waited)
         limit = self.rate_limits.get(name, provider.rate_limit)
-        while limit is not None and (wait := self.window.take(name, limit, self.clock())) > 0:
+        while limit is not None and (wait := self.window.take(name, limit, self.clock)) > 0:
             if waited + wait > max_wait:
                 self._release(name, held)
                 return Admission("rate_limited", waited=waited)
@@ -156,7 +156,7 @@ class ProviderGate:
             insert_missing(
                 connection,
                 table_of(ProviderState),
-                [{"provider": provider, "window_calls": 0, "breaker": "closed", "failures": 0}],
+                [{"provider": provider, "breaker": "closed", "failures": 0}],
             )
         self._known.add(provider)
 

@@ -7,6 +7,7 @@ from leadrank.orm.company import Company
 from leadrank.orm.enrichment import (
     EnrichmentAttempt,
     EnrichmentCacheEntry,
+    ProviderCall,
     ProviderSpend,
     ProviderState,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "LeadScore",
     "MatchWeights",
     "ModelVersion",
+    "ProviderCall",
     "ProviderSpend",
     "ProviderState",
     "ScoreRun",

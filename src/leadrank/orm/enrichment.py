@@ -1,5 +1,5 @@
 """Enrichment state: cached provider answers, every attempt made, and each provider's shared
-limits (rate window, circuit breaker, daily spend), which every worker reads and updates."""
+limits (recent calls, circuit breaker, daily spend), which every worker reads and updates."""
 
 from __future__ import annotations
 
@@ -53,19 +53,29 @@ class EnrichmentAttempt(Base):
 
 
 class ProviderState(Base):
-    """A provider's shared state: its rate window, its circuit breaker."""
+    """A provider's shared state: its circuit breaker and the vendor's Retry-After. Its row
+    is also what a worker locks while it counts the provider's recent calls."""
 
     __tablename__ = "provider_states"
 
     provider: Mapped[str] = mapped_column(String(40), primary_key=True)
-    window_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    window_calls: Mapped[int] = mapped_column(Integer, default=0)
-    window_previous_calls: Mapped[int] = mapped_column(Integer, default=0)  # the window before
     breaker: Mapped[str] = mapped_column(String(16), default="closed")  # closed|open|half_open
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Not before this moment: the vendor's own Retry-After, for every worker.
     resume_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ProviderCall(Base):
+    """One call let through to a provider, kept while it lies within the provider's rate
+    window: the rate limit counts these."""
+
+    __tablename__ = "provider_calls"
+    __table_args__ = (Index("ix_provider_calls_provider_time", "provider", "called_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    called_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProviderSpend(Base):
