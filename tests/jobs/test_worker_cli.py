@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
-from leadrank.orm import BronzeRecord, Job, Lead
+from leadrank.orm import BronzeRecord, Job, Lead, LeadScore
 from tests.conftest import CliResult, Workspace
 from tests.jobs.uploads import queue_file
 
@@ -51,6 +51,28 @@ def test_jobs_commands_and_a_worker_that_exits_when_idle(
     assert refused.exit_code == 1 and "only a failed job" in refused.stderr
     assert cli("jobs", "list", "--status", "lost").exit_code == 2
     assert cli("jobs", "show", "999").exit_code == 1
+
+
+def test_a_cli_ingest_queues_enrichment_and_scoring_for_the_workers(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,name,title\nann@acme.com,Ann Lee,VP Sales\nbo@beta.io,Bo Li,CTO\n")
+    first = cli("ingest", str(leads))
+    assert first.exit_code == 0, first.stderr
+    assert "queued job" in first.stdout and "(enrich_leads)" in first.stdout
+    events = tmp_path / "events.csv"
+    events.write_text("email,event_type,occurred_at\nann@acme.com,email_replied,2026-11-30\n")
+    assert "(score_leads)" in cli("ingest", "events", str(events)).stdout
+    assert "queued job" not in cli("ingest", "--dry-run", str(leads)).stdout
+    ran = cli("worker", "--exit-when-idle")
+    assert ran.exit_code == 0, ran.stderr
+    with session_scope(workspace.engine) as session:
+        jobs = sorted((job.task, job.status) for job in session.scalars(select(Job)))
+        scored = session.scalar(select(func.count(func.distinct(LeadScore.lead_id))))
+    # The enrichment's own rescore found the one the events queued still waiting, and joined it.
+    assert jobs == [("enrich_leads", "succeeded"), ("score_leads", "succeeded")]
+    assert scored == 2
 
 
 def test_a_killed_worker_loses_nothing(workspace: Workspace, tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from leadrank.errors import BadInput
 from leadrank.ingest import quarantine as quarantine_service
 from leadrank.ingest.render import render_report
 from leadrank.ingest.service import MAX_SOURCE_CHARS, ingest_file
+from leadrank.jobs.cli import say_queued
+from leadrank.jobs.follow_up import after_ingest
 
 KIND_WORDS = ("leads", "events")
 
@@ -47,11 +49,13 @@ def ingest(
     if not paths:
         raise BadInput("name at least one file to ingest")
     settings = get_settings()
+    queued: tuple[int, str] | None = None
     with open_workspace(settings) as engine:
         for name in paths:
             path = Path(name)
             file_source = source or path.stem.lower()[:MAX_SOURCE_CHARS]
-            # One transaction per file: a file that fails leaves the workspace as it was.
+            # One transaction per file: a file that fails leaves the workspace as it was, and
+            # its follow-up (enrichment, rescoring) is queued with its rows or not at all.
             with progress_bar(path.name) as progress, session_scope(engine) as session:
                 report = ingest_file(
                     session,
@@ -63,7 +67,12 @@ def ingest(
                     chunk_rows=settings.ingest_chunk_rows,
                     progress=progress,
                 )
+                if not dry_run and (
+                    job := after_ingest(session, settings, report, requested_by="cli")
+                ):
+                    queued = (job.id, job.task)
             render_report(report)
+    say_queued(queued)
 
 
 def quarantine(

@@ -22,6 +22,17 @@ jobs_app = typer.Typer(
 )
 
 
+def say_queued(queued: tuple[int, str] | None) -> None:
+    """Tell the user which follow-up job (id, task) a command queued, and what runs it."""
+    if queued is None:
+        return
+    job_id, task = queued
+    console.print(
+        f"queued job {job_id} ({task}): a running `leadrank worker` or `leadrank serve` takes"
+        " it; `leadrank worker --exit-when-idle` runs it now"
+    )
+
+
 @jobs_app.command("list")
 def list_command(
     status: Annotated[

@@ -15,6 +15,7 @@ from leadrank.connectors.instantly.client import InstantlyClient
 from leadrank.connectors.instantly.service import PullReport, Tally, pull
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
+from leadrank.jobs.cli import say_queued
 from leadrank.jobs.follow_up import after_arrivals
 
 instantly_app = typer.Typer(
@@ -56,14 +57,16 @@ def pull_command(
             emails_per_minute=settings.instantly_emails_per_minute,
         )
         report = pull(session, client, since=moment, progress=progress)
-        after_arrivals(
+        job = after_arrivals(
             session,
             settings,
             leads=report.leads.leads_created + report.leads.leads_updated,
             events=report.leads.events_created + report.events.events_created,
             requested_by="instantly pull",
         )
+        queued = (job.id, job.task) if job else None
     render_pull(report)
+    say_queued(queued)
 
 
 def parse_since(text: str) -> datetime:
