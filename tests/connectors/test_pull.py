@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 
 from leadrank.config import get_settings
 from leadrank.connectors.instantly.client import InstantlyClient
-from leadrank.connectors.instantly.fake import FAKE_API_KEY, ORGANIZATION, FakeInstantly
-from leadrank.connectors.instantly.service import pull
+from leadrank.connectors.instantly.fake import (
+    FAKE_API_KEY,
+    ORGANIZATION,
+    FakeInstantly,
+    webhook_event,
+)
+from leadrank.connectors.instantly.schemas import WebhookReceipt
+from leadrank.connectors.instantly.service import pull, record_webhook
 from leadrank.db.engine import session_scope
 from leadrank.leads.service import get_lead
 from leadrank.orm import BronzeRecord, Company, Event, Lead
@@ -22,6 +28,7 @@ from tests.conftest import CliResult, Workspace
 
 # What each kind of Instantly email becomes (API v2 Email.ue_type; 4 is scheduled, not sent).
 EVENT_OF_EMAIL = {1: "email_sent", 3: "email_sent", 2: "email_replied"}
+SENT = (1, 3)
 
 
 def counts(session: Session) -> tuple[int, int, int, int]:
@@ -111,6 +118,40 @@ def test_pull_since_takes_only_what_changed(
         rest = pull(session, instantly())
     assert rest.events.new == 28 - sum(events.values())
     assert rest.events.already_there == sum(events.values())
+
+
+def test_a_sent_email_is_one_event_whether_its_webhook_or_a_pull_brings_it(
+    workspace: Workspace, fake: FakeInstantly, instantly: Callable[..., InstantlyClient]
+) -> None:
+    sent = [e for e in fake.workspace.emails if e["ue_type"] in SENT]
+    first, second = sent[0], sent[1]
+
+    def delivery(kind: str, email: dict[str, str]) -> WebhookReceipt:
+        payload = webhook_event(
+            kind,
+            lead_email=email["lead"],
+            timestamp=email["timestamp_email"],
+            campaign_id=email["campaign_id"],
+            email_id=email["id"],
+            step=1,
+        )
+        with session_scope(workspace.engine) as session:
+            return record_webhook(session, get_settings(), payload=payload, name="webhook")
+
+    assert delivery("email_sent", first).events_created == 1  # before any pull
+    with session_scope(workspace.engine) as session:
+        report = pull(session, instantly())
+    assert (report.events.events_created, report.events.events_repeated) == (27, 1)
+    # After the pull: the webhook of an email pulled already is recorded, and counts nothing.
+    late = delivery("email_sent", second)
+    assert (late.status, late.events_created) == ("already_recorded", 0)
+    # An open names the email too, but one email is opened many times: each open counts.
+    assert delivery("email_opened", second).events_created == 1
+    with session_scope(workspace.engine) as session:
+        stored = Counter(session.scalars(select(Event.event_type)))
+        keys = session.scalars(select(Event.event_key).where(Event.event_key.is_not(None)))
+        assert sorted(keys) == sorted(f"email_sent:{e['id']}" for e in sent)
+    assert stored["email_sent"] == len(sent) and stored["email_opened"] == 1
 
 
 @pytest.fixture

@@ -172,3 +172,37 @@ def test_a_dry_run_counts_what_a_real_run_would_do(workspace: Workspace, tmp_pat
     real = run(workspace, tmp_path / "events.csv", "web")
     assert (dry.rows_quarantined, dry.leads_created) == (real.rows_quarantined, real.leads_created)
     assert dry.quarantine_reasons == real.quarantine_reasons
+
+
+def test_an_event_its_source_names_is_stored_once(workspace: Workspace, tmp_path: Path) -> None:
+    """An event id seen again (in the same file, a later file, or with other fields) adds no
+    second event; the record is kept in bronze as "repeated". Another source's ids are its own."""
+    first = tmp_path / "activities.csv"
+    first.write_text(
+        "Activity ID,email,event_type,timestamp\n"
+        "A-1,ada@engines.co.uk,email_opened,2026-03-01T10:00:00Z\n"
+        "A-2,ada@engines.co.uk,email_clicked,2026-03-01T10:05:00Z\n"
+        "A-1,ada@engines.co.uk,email_opened,2026-03-01T10:00:01Z\n"
+        "N/A,ada@engines.co.uk,email_opened,2026-03-01T10:07:00Z\n"
+        f"{'x' * 201},ada@engines.co.uk,email_opened,2026-03-01T10:08:00Z\n"
+    )
+    report = run(workspace, first, "hubspot")
+    assert (report.events_created, report.events_repeated, report.rows_quarantined) == (3, 1, 1)
+    assert report.quarantine_reasons == {"event_id_too_long: over 200 characters": 1}
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "Activity ID,email,event_type,timestamp,campaign\n"
+        "A-2,ada@engines.co.uk,email_clicked,2026-03-01T10:05:00Z,Q1\n"
+        "A-3,ada@engines.co.uk,email_replied,2026-03-02T09:00:00Z,Q1\n"
+    )
+    again = run(workspace, later, "hubspot")
+    assert (again.rows_new, again.events_created, again.events_repeated) == (2, 1, 1)
+    elsewhere = run(workspace, later, "salesforce")
+    assert (elsewhere.events_created, elsewhere.events_repeated) == (2, 0)
+    with session_scope(workspace.engine) as session:
+        keys = session.scalars(
+            select(Event.event_key).where(Event.source == "hubspot").order_by(Event.id)
+        ).all()
+        statuses = session.scalars(select(BronzeRecord.status).order_by(BronzeRecord.id)).all()
+    assert keys == ["A-1", "A-2", None, "A-3"]
+    assert statuses.count("repeated") == 2 and len(statuses) == 9

@@ -13,7 +13,7 @@ from leadrank.ingest import bronze
 from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
-from leadrank.kit.bulk import bulk_insert
+from leadrank.kit.bulk import bulk_insert, lookup_in
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
 from leadrank.leads.clean import clean_frame
@@ -25,6 +25,7 @@ from leadrank.leads.normalize.linkedin import canonical_profile_urls
 from leadrank.leads.normalize.phone import clean_phones
 from leadrank.leads.normalize.values import blank_to_null
 from leadrank.orm import Event
+from leadrank.orm.event import EVENT_KEY_CHARS
 
 # Lead keys an event can carry, in the order they are trusted.
 EVENT_KEYS = ("email", "linkedin", "ext", "phone")
@@ -70,8 +71,9 @@ def load_event_chunk(
         .otherwise(pl.lit("quarantined"))
         .alias("status")
     )
-    loaded = rows["status"] == "loaded"
-    report.rows_quarantined += int((~loaded).sum())
+    rows = _mark_repeated(session, rows, source)
+    report.rows_quarantined += int((rows["status"] == "quarantined").sum())
+    report.events_repeated += int((rows["status"] == "repeated").sum())
     for reasons in rows["reasons"].drop_nulls().to_list():
         report.quarantine_reasons.update(json.loads(reasons))
     if dry_run or import_id is None:
@@ -92,8 +94,8 @@ def load_event_chunk(
     )
     events = (
         rows.with_columns(pl.Series("record_id", record_ids, dtype=pl.Int64))
-        .filter(loaded)
-        .select("lead_id", "event_type", "occurred_at", "properties", "record_id")
+        .filter(pl.col("status") == "loaded")
+        .select("lead_id", "event_type", "occurred_at", "properties", "record_id", "event_key")
         .with_columns(pl.lit(source).alias("source"))
     )
     bulk_insert(session, Event, events)
@@ -132,6 +134,10 @@ def prepare_event_chunk(
             column("external_id")
             .to_frame()
             .select(usable_record_id(pl.col("external_id")).alias("external_id"))
+            .to_series(),
+            column("event_id")
+            .to_frame()
+            .select(usable_record_id(pl.col("event_id")).alias("event_key"))
             .to_series(),
             raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
                 "event_type"
@@ -206,6 +212,32 @@ def _create_leads_for_new_emails(
     )
 
 
+def _mark_repeated(session: Session, rows: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Events whose key this source already gave an event (earlier, or in an earlier row
+    here) become "repeated": kept in bronze as received, and not stored as events again."""
+    keyed = (pl.col("status") == "loaded") & pl.col("event_key").is_not_null()
+    keys = rows.filter(keyed)["event_key"].unique().to_list()
+    if not keys:
+        return rows
+    known = lookup_in(
+        session,
+        table="events",
+        select=["event_key"],
+        column="event_key",
+        values=sorted(keys),
+        where={"source": source},
+    )
+    before = {key for (key,) in known}
+    rows = rows.with_row_index("position")
+    firsts = rows.filter(keyed).unique("event_key", keep="first", maintain_order=True)
+    repeated = keyed & (
+        pl.col("event_key").is_in(list(before)) | ~pl.col("position").is_in(firsts["position"])
+    )
+    return rows.with_columns(
+        pl.when(repeated).then(pl.lit("repeated")).otherwise(pl.col("status")).alias("status")
+    ).drop("position")
+
+
 def _reasons() -> pl.Expr:
     """JSON list of why an event cannot be loaded, or null when it can."""
     listed = pl.concat_list(
@@ -216,6 +248,9 @@ def _reasons() -> pl.Expr:
         ),
         pl.when(pl.col("lead_id").is_null()).then(
             pl.lit("no_lead: no known lead and no valid email")
+        ),
+        pl.when(pl.col("event_key").str.len_chars() > EVENT_KEY_CHARS).then(
+            pl.lit(f"event_id_too_long: over {EVENT_KEY_CHARS} characters")
         ),
     ).list.drop_nulls()
     return pl.when(listed.list.len() > 0).then(json_word_list(listed))

@@ -56,6 +56,8 @@ def render_report(report: IngestReport) -> None:
     )
     if report.kind == "events":
         counts += f"; events {report.events_created:,}; leads created for new emails {report.leads_created:,}"
+        if report.events_repeated:
+            counts += f"; events already recorded (same event id) {report.events_repeated:,}"
     else:
         counts += (
             f"; leads created {report.leads_created:,}, updated {report.leads_updated:,}; "

@@ -70,6 +70,10 @@ class BatchResult(BaseModel):
     leads_merged: int
     companies_created: int
     events_created: int
+    events_repeated: int = Field(
+        description="Records of events their source had already given (the same event id): "
+        "kept as received, not counted twice"
+    )
 
 
 @router.post("/leads/batch", summary="Add or update leads")
@@ -110,4 +114,5 @@ def _result(report: IngestReport) -> BatchResult:
         leads_merged=report.leads_merged,
         companies_created=report.companies_created,
         events_created=report.events_created,
+        events_repeated=report.events_repeated,
     )

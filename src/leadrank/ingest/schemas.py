@@ -41,5 +41,6 @@ class IngestReport:
     pairs_to_review: int = 0  # likely duplicates waiting for `leadrank leads duplicates`
     companies_created: int = 0
     events_created: int = 0
+    events_repeated: int = 0  # records of an event their source had already given (its id)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     issues: Counter[str] = field(default_factory=Counter)

@@ -64,6 +64,7 @@ LEAD_SYNONYMS: dict[str, tuple[str, ...]] = {
 EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": ("email", "leademail", "contactemail", "emailaddress", "recipient", "lead"),
     "external_id": ("leadid", "contactid", "recordid", "prospectid", "personid"),
+    "event_id": ("eventid", "activityid"),
     "linkedin_url": ("linkedinurl", "linkedin", "profileurl"),
     "phone": ("phone", "phonenumber"),
     "event_type": ("eventtype", "event", "type", "activitytype", "activity", "action", "eventname"),

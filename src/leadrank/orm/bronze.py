@@ -37,6 +37,6 @@ class BronzeRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(EncodedJson)
-    status: Mapped[str] = mapped_column(String(16))  # loaded | quarantined
+    status: Mapped[str] = mapped_column(String(16))  # loaded | quarantined | repeated
     reasons: Mapped[list[str] | None] = mapped_column(EncodedJson)
     lead_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("leads.id"), index=True)

@@ -90,7 +90,12 @@ def render_pull(report: PullReport) -> None:
     console.print(
         f"emails: {report.emails_listed:,} listed, {report.emails_skipped:,} not sent yet; "
         f"{_counts(report.events)}; {report.events.events_created:,} lead events, "
-        f"{report.events.leads_created:,} leads created for new emails",
+        f"{report.events.leads_created:,} leads created for new emails"
+        + (
+            f"; {report.events.events_repeated:,} sent emails a webhook had already recorded"
+            if report.events.events_repeated
+            else ""
+        ),
         markup=False,
     )
     if report.unstorable:

@@ -40,7 +40,8 @@ class InstantlyWebhookEvent(BaseModel):
 
 class WebhookReceipt(BaseModel):
     """What became of a delivery: `recorded` (in bronze and as a lead event),
-    `already_recorded` (the same delivery came before; nothing changed) or `quarantined`
+    `already_recorded` (the same delivery came before, or a pull brought the same sent email;
+    no event was added) or `quarantined`
     (in bronze, but no lead or no usable time; listed by `leadrank quarantine`)."""
 
     status: Literal["recorded", "already_recorded", "quarantined"]

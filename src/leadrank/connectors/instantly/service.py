@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,8 @@ LEAD_MAPPING = {
 }
 # Email.ue_type (API v2 Email schema): 1 sent from a campaign, 2 received, 3 sent, 4 scheduled.
 SENT_TYPES, RECEIVED_TYPE = (1, 3), 2
+# The column that names an event for ingestion (never part of the record kept in bronze).
+EVENT_ID_COLUMN = "leadrank_event_id"
 
 
 class DeliveryRace(AppError):
@@ -66,6 +69,7 @@ class Tally:
     leads_updated: int = 0
     companies_created: int = 0
     events_created: int = 0
+    events_repeated: int = 0
 
     def add(self, report: IngestReport) -> None:
         """Count one ingestion in."""
@@ -77,6 +81,7 @@ class Tally:
         self.leads_updated += report.leads_updated
         self.companies_created += report.companies_created
         self.events_created += report.events_created
+        self.events_repeated += report.events_repeated
 
 
 @dataclass
@@ -179,7 +184,7 @@ def record_webhook(
     except IntegrityError as exc:  # a concurrent delivery won the race for the same row
         raise DeliveryRace() from exc
     follow_up.after_ingest(session, settings, report, requested_by="instantly webhook")
-    if report.rows_duplicate:
+    if report.rows_duplicate or report.events_repeated:
         status = "already_recorded"
     elif report.rows_quarantined:
         status = "quarantined"
@@ -238,8 +243,13 @@ def _ingest(
     name: str,
     explicit: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Records into the workspace as `ingest_records` does, with some columns mapped by hand."""
+    """Records into the workspace as `ingest_records` does, with some columns mapped by hand;
+    events carry the id that makes one sent email one event, by webhook and pull alike."""
     table = table_from_records(records, "api")
+    if kind == "events":
+        ids = pl.Series(EVENT_ID_COLUMN, [event_id(r) for r in records], dtype=pl.String)
+        table = replace(table, frame=table.frame.with_columns(ids))
+        explicit = {**(explicit or {}), EVENT_ID_COLUMN: "event_id"}
     columns = table.frame.columns
     chosen = {column: to for column, to in (explicit or {}).items() if column in columns}
     body = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -252,6 +262,17 @@ def _ingest(
         name=name,
         content_hash=hashlib.sha256(body.encode()).hexdigest(),
     )
+
+
+def event_id(record: dict[str, Any]) -> str | None:
+    """What names the event across webhook and pull: a sent email is one event whichever way
+    it came (the webhook's `email_id` is the sent email's id, as the API's Email `id` is).
+    Other events have no such id: opens and clicks repeat for one email, and a reply's
+    webhook names the email replied to where the API names the reply itself."""
+    email_id = record.get("email_id")
+    if event_type_of(str(record.get("event_type"))) == "email_sent" and isinstance(email_id, str):
+        return f"email_sent:{email_id}" if email_id.strip() else None
+    return None
 
 
 def _updated_since(lead: dict[str, Any], since: datetime) -> bool:
