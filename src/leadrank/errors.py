@@ -57,3 +57,16 @@ class SchemaOutOfDate(AppError):
     """The database schema is not at the version this code needs."""
 
     status_code = 503
+
+
+class WriteRace(AppError):
+    """Another request wrote the same record, lead or event at the same moment; sent again,
+    this one finds it there."""
+
+    status_code = 503
+
+    def __init__(
+        self, message: str = "another request is recording the same records; send this one again"
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = 1

@@ -3,6 +3,8 @@ bronze and silver, its emails become lead events, and a second pull adds nothing
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from leadrank.connectors.instantly.fake import (
 from leadrank.connectors.instantly.schemas import WebhookReceipt
 from leadrank.connectors.instantly.service import pull, record_webhook
 from leadrank.db.engine import session_scope
+from leadrank.errors import WriteRace
 from leadrank.leads.service import get_lead
 from leadrank.orm import BronzeRecord, Company, Event, Lead
 from tests.conftest import CliResult, Workspace
@@ -152,6 +155,49 @@ def test_a_sent_email_is_one_event_whether_its_webhook_or_a_pull_brings_it(
         keys = session.scalars(select(Event.event_key).where(Event.event_key.is_not(None)))
         assert sorted(keys) == sorted(f"email_sent:{e['id']}" for e in sent)
     assert stored["email_sent"] == len(sent) and stored["email_opened"] == 1
+
+
+def test_two_deliveries_of_one_sent_email_at_once_record_it_once(
+    workspace: Workspace, fake: FakeInstantly
+) -> None:
+    """Two deliveries of one sent email (other fields, so both get past bronze) at once: on
+    PostgreSQL the second meets the first's event in the unique index and is asked to send
+    again (503 over HTTP), then finds it recorded; on SQLite it waits its turn and finds it."""
+    email = next(e for e in fake.workspace.emails if e["ue_type"] in SENT)
+    settings = get_settings()
+
+    def sent(timestamp: str) -> dict[str, object]:
+        return webhook_event(
+            "email_sent", lead_email=email["lead"], email_id=email["id"], timestamp=timestamp
+        )
+
+    def deliver(payload: dict[str, object]) -> str:
+        try:
+            with session_scope(workspace.engine, writes=True) as session:
+                return record_webhook(session, settings, payload=payload, name="webhook").status
+        except WriteRace:
+            return "send again"
+
+    opened = webhook_event("email_opened", lead_email=email["lead"], email_id=email["id"])
+    assert deliver(opened) == "recorded"  # the lead exists: the race is for the event alone
+    second: list[str] = []
+    with session_scope(workspace.engine, writes=True) as session:
+        first = record_webhook(session, settings, payload=sent("2026-06-01T10:00:00Z"), name="a")
+        assert first.events_created == 1
+        racer = threading.Thread(
+            target=lambda: second.append(deliver(sent("2026-06-01T10:00:01Z")))
+        )
+        racer.start()
+        time.sleep(1.0)  # the second delivery is under way while this one is not committed
+    racer.join(timeout=30)
+    expected = "send again" if workspace.backend == "postgresql" else "already_recorded"
+    assert second == [expected]
+    assert deliver(sent("2026-06-01T10:00:01Z")) == "already_recorded"
+    with session_scope(workspace.engine) as session:
+        assert Counter(session.scalars(select(Event.event_type))) == {
+            "email_opened": 1,
+            "email_sent": 1,
+        }
 
 
 @pytest.fixture

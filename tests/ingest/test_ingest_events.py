@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from leadrank.db.engine import session_scope
 from leadrank.ingest.events import event_type_of
+from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import detect_kind, ingest_file
-from leadrank.orm import BronzeRecord, Event, Lead
+from leadrank.orm import BronzeRecord, Event, Import, Lead
 from tests.conftest import Workspace
 
 LEADS = "Email,First Name,Last Name,Company,Lead ID\nada@engines.co.uk,Ada,Lovelace,Engines,L-1\nbob@acme.com,Bob,Stone,Acme,L-2\n"
@@ -175,8 +177,13 @@ def test_a_dry_run_counts_what_a_real_run_would_do(workspace: Workspace, tmp_pat
 
 
 def test_an_event_its_source_names_is_stored_once(workspace: Workspace, tmp_path: Path) -> None:
-    """An event id seen again (in the same file, a later file, or with other fields) adds no
-    second event; the record is kept in bronze as "repeated". Another source's ids are its own."""
+    """An event id seen again for the same lead (in the same file, across chunks, in a later
+    file, with other fields) adds no second event: the record is kept in bronze as "repeated".
+    An id another lead's event holds is quarantined. Another source's ids are its own."""
+    (tmp_path / "leads.csv").write_text(LEADS)
+    run(workspace, tmp_path / "leads.csv", "crm")  # known leads: a dry run knows their ids
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\n"Activity ID" = "event_id"\n')
     first = tmp_path / "activities.csv"
     first.write_text(
         "Activity ID,email,event_type,timestamp\n"
@@ -185,24 +192,38 @@ def test_an_event_its_source_names_is_stored_once(workspace: Workspace, tmp_path
         "A-1,ada@engines.co.uk,email_opened,2026-03-01T10:00:01Z\n"
         "N/A,ada@engines.co.uk,email_opened,2026-03-01T10:07:00Z\n"
         f"{'x' * 201},ada@engines.co.uk,email_opened,2026-03-01T10:08:00Z\n"
+        "A-2,bob@acme.com,email_clicked,2026-03-01T10:05:00Z\n"
     )
-    report = run(workspace, first, "hubspot")
-    assert (report.events_created, report.events_repeated, report.rows_quarantined) == (3, 1, 1)
-    assert report.quarantine_reasons == {"event_id_too_long: over 200 characters": 1}
+
+    def ingest(path: Path, source: str, **options: Any) -> IngestReport:
+        with session_scope(workspace.engine) as session:
+            return ingest_file(session, path=path, source=source, mapping_path=mapping, **options)
+
+    with session_scope(workspace.engine) as session:
+        dry = ingest_file(session, path=first, source="hubspot", mapping_path=mapping, dry_run=True)
+    report = ingest(first, "hubspot", chunk_rows=2)  # A-1's second row is in another chunk
+    assert (report.events_created, report.events_repeated, report.rows_quarantined) == (3, 1, 2)
+    assert (dry.events_repeated, dry.rows_quarantined) == (1, 2)
+    assert report.quarantine_reasons == {
+        "event_id_too_long: over 200 characters": 1,
+        "event_id_reused: another lead's event has this id": 1,
+    }
     later = tmp_path / "later.csv"
     later.write_text(
         "Activity ID,email,event_type,timestamp,campaign\n"
         "A-2,ada@engines.co.uk,email_clicked,2026-03-01T10:05:00Z,Q1\n"
         "A-3,ada@engines.co.uk,email_replied,2026-03-02T09:00:00Z,Q1\n"
     )
-    again = run(workspace, later, "hubspot")
+    again = ingest(later, "hubspot")
     assert (again.rows_new, again.events_created, again.events_repeated) == (2, 1, 1)
-    elsewhere = run(workspace, later, "salesforce")
+    elsewhere = ingest(later, "salesforce")
     assert (elsewhere.events_created, elsewhere.events_repeated) == (2, 0)
     with session_scope(workspace.engine) as session:
         keys = session.scalars(
             select(Event.event_key).where(Event.source == "hubspot").order_by(Event.id)
         ).all()
         statuses = session.scalars(select(BronzeRecord.status).order_by(BronzeRecord.id)).all()
-    assert keys == ["A-1", "A-2", None, "A-3"]
-    assert statuses.count("repeated") == 2 and len(statuses) == 9
+        imported = session.scalars(select(Import.events_repeated).order_by(Import.id)).all()
+    assert keys.count(None) == 1 and sorted(k for k in keys if k) == ["A-1", "A-2", "A-3"]
+    assert statuses.count("repeated") == 2 and len(statuses) == 2 + 10
+    assert imported[-3:] == [1, 1, 0]

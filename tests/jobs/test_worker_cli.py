@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
@@ -54,8 +55,15 @@ def test_jobs_commands_and_a_worker_that_exits_when_idle(
 
 
 def test_a_cli_ingest_queues_enrichment_and_scoring_for_the_workers(
-    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+    workspace: Workspace,
+    cli: Callable[..., CliResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Only the jobs the ingests queue: a worker started just after a schedule's tick would
+    # queue that tick's job too (the hourly rescore).
+    for schedule in ("ENRICHMENT_REFRESH", "RESCORE", "RETRAIN", "RETENTION"):
+        monkeypatch.setenv(f"LEADRANK_SCHEDULE_{schedule}", "")
     leads = tmp_path / "leads.csv"
     leads.write_text("email,name,title\nann@acme.com,Ann Lee,VP Sales\nbo@beta.io,Bo Li,CTO\n")
     first = cli("ingest", str(leads))

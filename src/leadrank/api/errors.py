@@ -63,7 +63,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Too large",
         422: "Does not follow the schema; `path` says where",
         429: "Over the key's rate; see Retry-After",
-        503: "The database is busy or unreachable; see Retry-After",
+        503: "Busy (the database, or another request writing the same records); see Retry-After",
     }
     shape = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     return {status: {"description": described[status], "content": shape} for status in statuses}

@@ -49,30 +49,32 @@ def ingest(
     if not paths:
         raise BadInput("name at least one file to ingest")
     settings = get_settings()
-    queued: tuple[int, str] | None = None
-    with open_workspace(settings) as engine:
-        for name in paths:
-            path = Path(name)
-            file_source = source or path.stem.lower()[:MAX_SOURCE_CHARS]
-            # One transaction per file: a file that fails leaves the workspace as it was, and
-            # its follow-up (enrichment, rescoring) is queued with its rows or not at all.
-            with progress_bar(path.name) as progress, session_scope(engine) as session:
-                report = ingest_file(
-                    session,
-                    path=path,
-                    source=file_source,
-                    kind=kind,
-                    mapping_path=mapping,
-                    dry_run=dry_run,
-                    chunk_rows=settings.ingest_chunk_rows,
-                    progress=progress,
-                )
-                if not dry_run and (
-                    job := after_ingest(session, settings, report, requested_by="cli")
-                ):
-                    queued = (job.id, job.task)
-            render_report(report)
-    say_queued(queued)
+    queued: dict[int, str] = {}  # a job queued for one file may be the one for the next
+    try:
+        with open_workspace(settings) as engine:
+            for name in paths:
+                path = Path(name)
+                file_source = source or path.stem.lower()[:MAX_SOURCE_CHARS]
+                # One transaction per file: a file that fails leaves the workspace as it was,
+                # and its follow-up (enrichment, rescoring) is queued with its rows or not at all.
+                with progress_bar(path.name) as progress, session_scope(engine) as session:
+                    report = ingest_file(
+                        session,
+                        path=path,
+                        source=file_source,
+                        kind=kind,
+                        mapping_path=mapping,
+                        dry_run=dry_run,
+                        chunk_rows=settings.ingest_chunk_rows,
+                        progress=progress,
+                    )
+                    if not dry_run and (
+                        job := after_ingest(session, settings, report, requested_by="cli")
+                    ):
+                        queued[job.id] = job.task
+                render_report(report)
+    finally:  # also when a later file fails: the earlier files' jobs are queued
+        say_queued(queued)
 
 
 def quarantine(

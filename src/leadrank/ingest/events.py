@@ -32,6 +32,7 @@ EVENT_KEYS = ("email", "linkedin", "ext", "phone")
 
 
 MAX_TYPE_CHARS = 64  # the width of events.event_type
+REUSED_KEY = json.dumps(["event_id_reused: another lead's event has this id"])
 
 
 def event_type_of(raw: str | None) -> str | None:
@@ -213,8 +214,9 @@ def _create_leads_for_new_emails(
 
 
 def _mark_repeated(session: Session, rows: pl.DataFrame, source: str) -> pl.DataFrame:
-    """Events whose key this source already gave an event (earlier, or in an earlier row
-    here) become "repeated": kept in bronze as received, and not stored as events again."""
+    """Events whose key this source already gave an event of the same lead (earlier, or in
+    an earlier row here) become "repeated": kept in bronze as received, and not stored as
+    events again. A key another lead's event holds names no single event: quarantined."""
     keyed = (pl.col("status") == "loaded") & pl.col("event_key").is_not_null()
     keys = rows.filter(keyed)["event_key"].unique().to_list()
     if not keys:
@@ -222,19 +224,28 @@ def _mark_repeated(session: Session, rows: pl.DataFrame, source: str) -> pl.Data
     known = lookup_in(
         session,
         table="events",
-        select=["event_key"],
+        select=["event_key", "lead_id"],
         column="event_key",
         values=sorted(keys),
         where={"source": source},
     )
-    before = {key for (key,) in known}
+    owners: dict[str, int] = dict(known)
     rows = rows.with_row_index("position")
-    firsts = rows.filter(keyed).unique("event_key", keep="first", maintain_order=True)
-    repeated = keyed & (
-        pl.col("event_key").is_in(list(before)) | ~pl.col("position").is_in(firsts["position"])
+    firsts = rows.filter(keyed & ~pl.col("event_key").is_in(list(owners))).unique(
+        "event_key", keep="first", maintain_order=True
     )
+    owners.update(zip(firsts["event_key"].to_list(), firsts["lead_id"].to_list(), strict=True))
+    owner = pl.col("event_key").replace_strict(owners, default=None, return_dtype=pl.Int64)
+    later = keyed & ~pl.col("position").is_in(firsts["position"].to_list())
+    reused = later & (owner != pl.col("lead_id"))
     return rows.with_columns(
-        pl.when(repeated).then(pl.lit("repeated")).otherwise(pl.col("status")).alias("status")
+        pl.when(reused)
+        .then(pl.lit("quarantined"))
+        .when(later)
+        .then(pl.lit("repeated"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        pl.when(reused).then(pl.lit(REUSED_KEY)).otherwise(pl.col("reasons")).alias("reasons"),
     ).drop("position")
 
 

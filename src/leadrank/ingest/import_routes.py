@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadrank.api.errors import error_responses
 from leadrank.auth.keys import Principal
@@ -47,6 +47,9 @@ class ImportPublic(BaseModel):
     leads_updated: int
     companies_created: int
     events_created: int
+    events_repeated: int = Field(
+        description="Records of events their source had already given (the same event id)"
+    )
     error: str | None
     started_at: datetime
     finished_at: datetime | None

@@ -7,9 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, WRITERS, DbSession
+from leadrank.errors import WriteRace
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
 from leadrank.jobs import follow_up
@@ -19,7 +22,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["ingest"],
     dependencies=[WRITERS],
-    responses=error_responses(400, 401, 403, 413, 422, 429),
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503),
 )
 MAX_RECORDS = 1_000
 Source = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
@@ -79,9 +82,7 @@ class BatchResult(BaseModel):
 @router.post("/leads/batch", summary="Add or update leads")
 def add_leads(batch: LeadBatch, session: DbSession, request: Request) -> BatchResult:
     """Leads as records of a source; the same record sent twice is stored once."""
-    report = ingest_records(
-        session, records=batch.leads, source=batch.source, kind="leads", name=_name(request)
-    )
+    report = _ingest(session, batch.leads, batch.source, "leads", request)
     follow_up.after_ingest(session, request.app.state.settings, report, requested_by="api")
     return _result(report)
 
@@ -90,15 +91,24 @@ def add_leads(batch: LeadBatch, session: DbSession, request: Request) -> BatchRe
 def add_events(batch: EventBatch, session: DbSession, request: Request) -> BatchResult:
     """Events of leads, found by their keys; a new email brings its lead along, and an event
     with no key waits in quarantine."""
-    report = ingest_records(
-        session, records=batch.events, source=batch.source, kind="events", name=_name(request)
-    )
+    report = _ingest(session, batch.events, batch.source, "events", request)
     follow_up.after_ingest(session, request.app.state.settings, report, requested_by="api")
     return _result(report)
 
 
-def _name(request: Request) -> str:
-    return f"api request {request.state.request_id}"
+def _ingest(
+    session: Session, records: list[dict[str, Any]], source: str, kind: str, request: Request
+) -> IngestReport:
+    try:
+        return ingest_records(
+            session,
+            records=records,
+            source=source,
+            kind=kind,
+            name=f"api request {request.state.request_id}",
+        )
+    except IntegrityError as exc:  # two requests wrote the same record at once: 503, not 500
+        raise WriteRace() from exc
 
 
 def _result(report: IngestReport) -> BatchResult:

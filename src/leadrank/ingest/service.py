@@ -213,6 +213,7 @@ def ingest_table(
             "leads_updated",
             "companies_created",
             "events_created",
+            "events_repeated",
         ):
             setattr(record, name, getattr(report, name))
         session.flush()

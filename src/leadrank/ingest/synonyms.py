@@ -64,7 +64,9 @@ LEAD_SYNONYMS: dict[str, tuple[str, ...]] = {
 EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": ("email", "leademail", "contactemail", "emailaddress", "recipient", "lead"),
     "external_id": ("leadid", "contactid", "recordid", "prospectid", "personid"),
-    "event_id": ("eventid", "activityid"),
+    # Only by a mapping file or a connector: an "Event ID" column often names a webinar or a
+    # meeting many leads attended, not one lead's event.
+    "event_id": (),
     "linkedin_url": ("linkedinurl", "linkedin", "profileurl"),
     "phone": ("phone", "phonenumber"),
     "event_type": ("eventtype", "event", "type", "activitytype", "activity", "action", "eventname"),

@@ -45,6 +45,7 @@ def _import_file(context: TaskContext) -> dict[str, Any]:
         "quarantined": report.rows_quarantined,
         "leads_created": report.leads_created,
         "events_created": report.events_created,
+        "events_repeated": report.events_repeated,
     }
 
 

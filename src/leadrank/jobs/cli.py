@@ -22,15 +22,13 @@ jobs_app = typer.Typer(
 )
 
 
-def say_queued(queued: tuple[int, str] | None) -> None:
-    """Tell the user which follow-up job (id, task) a command queued, and what runs it."""
-    if queued is None:
-        return
-    job_id, task = queued
-    console.print(
-        f"queued job {job_id} ({task}): a running `leadrank worker` or `leadrank serve` takes"
-        " it; `leadrank worker --exit-when-idle` runs it now"
-    )
+def say_queued(queued: dict[int, str]) -> None:
+    """Tell the user which follow-up jobs (id: task) a command queued, and what runs them."""
+    for job_id, task in queued.items():
+        console.print(
+            f"queued job {job_id} ({task}): a running `leadrank worker` or `leadrank serve`"
+            " takes it; `leadrank worker --exit-when-idle` runs it now"
+        )
 
 
 @jobs_app.command("list")

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadrank.kit.sql import batched, table_of
@@ -74,9 +75,13 @@ def bulk_insert(
         return []
     table = table_of(model)
     _check_columns(model, frame)
-    if _is_sqlite(session):
-        return _sqlite_insert(session, table.name, frame, return_ids)
-    return _postgres_copy(session, table.name, frame, return_ids)
+    clash = session.get_bind().dialect.loaded_dbapi.IntegrityError
+    try:
+        if _is_sqlite(session):
+            return _sqlite_insert(session, table.name, frame, return_ids)
+        return _postgres_copy(session, table.name, frame, return_ids)
+    except clash as exc:  # as SQLAlchemy's own statements say it, for callers to catch one way
+        raise IntegrityError(f"bulk insert into {table.name}", None, exc) from exc
 
 
 def _sqlite_insert(

@@ -34,6 +34,7 @@ class Import(Base):
     leads_updated: Mapped[int] = mapped_column(Integer, default=0)
     companies_created: Mapped[int] = mapped_column(Integer, default=0)
     events_created: Mapped[int] = mapped_column(Integer, default=0)
+    events_repeated: Mapped[int] = mapped_column(Integer, default=0)  # the same event id again
     error: Mapped[str | None] = mapped_column(Text)
     # The import this one repeats, when the same file from the same source came in before.
     repeat_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("imports.id"))

@@ -64,7 +64,7 @@ def pull_command(
             events=report.leads.events_created + report.events.events_created,
             requested_by="instantly pull",
         )
-        queued = (job.id, job.task) if job else None
+        queued = {job.id: job.task} if job else {}
     render_pull(report)
     say_queued(queued)
 
@@ -92,7 +92,8 @@ def render_pull(report: PullReport) -> None:
         f"{_counts(report.events)}; {report.events.events_created:,} lead events, "
         f"{report.events.leads_created:,} leads created for new emails"
         + (
-            f"; {report.events.events_repeated:,} sent emails a webhook had already recorded"
+            f"; {report.events.events_repeated:,} sent emails already recorded (by a webhook or"
+            " an earlier pull)"
             if report.events.events_repeated
             else ""
         ),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leadrank.config import Settings
 from leadrank.connectors.instantly.client import InstantlyClient, InstantlyError
 from leadrank.connectors.instantly.schemas import WebhookReceipt
-from leadrank.errors import AppError
+from leadrank.errors import WriteRace
 from leadrank.ingest.events import event_type_of
 from leadrank.ingest.mapping import auto_map
 from leadrank.ingest.readers import table_from_records
@@ -44,17 +44,6 @@ LEAD_MAPPING = {
 SENT_TYPES, RECEIVED_TYPE = (1, 3), 2
 # The column that names an event for ingestion (never part of the record kept in bronze).
 EVENT_ID_COLUMN = "leadrank_event_id"
-
-
-class DeliveryRace(AppError):
-    """Another delivery wrote the same record or lead at the same moment; sent again, this one
-    finds it (Instantly retries failed deliveries)."""
-
-    status_code = 503
-
-    def __init__(self) -> None:
-        super().__init__("a delivery for the same lead is being recorded; try again")
-        self.retry_after = 1
 
 
 @dataclass
@@ -179,10 +168,7 @@ def record_webhook(
 ) -> WebhookReceipt:
     """One webhook delivery into bronze (verbatim) and, when it names a lead, its events, with
     the rescoring they call for; a delivery that came before changes nothing."""
-    try:
-        report = _ingest(session, [payload], kind="events", name=name)
-    except IntegrityError as exc:  # a concurrent delivery won the race for the same row
-        raise DeliveryRace() from exc
+    report = _ingest(session, [payload], kind="events", name=name)
     follow_up.after_ingest(session, settings, report, requested_by="instantly webhook")
     if report.rows_duplicate or report.events_repeated:
         status = "already_recorded"
@@ -253,15 +239,20 @@ def _ingest(
     columns = table.frame.columns
     chosen = {column: to for column, to in (explicit or {}).items() if column in columns}
     body = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return ingest_table(
-        session,
-        table=table,
-        kind=kind,
-        mapping=auto_map(columns, kind, chosen),
-        source=SOURCE,
-        name=name,
-        content_hash=hashlib.sha256(body.encode()).hexdigest(),
-    )
+    try:
+        return ingest_table(
+            session,
+            table=table,
+            kind=kind,
+            mapping=auto_map(columns, kind, chosen),
+            source=SOURCE,
+            name=name,
+            content_hash=hashlib.sha256(body.encode()).hexdigest(),
+        )
+    except IntegrityError as exc:  # a webhook and a pull recorded the same record or email
+        raise WriteRace(
+            "another delivery or pull is recording the same records; send this one again"
+        ) from exc
 
 
 def event_id(record: dict[str, Any]) -> str | None:

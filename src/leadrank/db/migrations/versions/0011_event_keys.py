@@ -26,9 +26,15 @@ def upgrade() -> None:
             sqlite_where=sa.text("event_key IS NOT NULL"),
             postgresql_where=sa.text("event_key IS NOT NULL"),
         )
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("events_repeated", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.drop_column("events_repeated")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("uq_events_source_key")
         batch_op.drop_column("event_key")
