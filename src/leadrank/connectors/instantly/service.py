@@ -251,7 +251,8 @@ def _ingest(
         )
     except IntegrityError as exc:  # a webhook and a pull recorded the same record or email
         raise WriteRace(
-            "another delivery or pull is recording the same records; send this one again"
+            "another delivery or pull recorded the same records at the same moment; "
+            "send this delivery again, or run the pull again"
         ) from exc
 
 
