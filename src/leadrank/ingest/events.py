@@ -218,20 +218,20 @@ def _mark_repeated(session: Session, rows: pl.DataFrame, source: str) -> pl.Data
     an earlier row here) become "repeated": kept in bronze as received, and not stored as
     events again. A key another lead's event holds names no single event: quarantined."""
     keyed = (pl.col("status") == "loaded") & pl.col("event_key").is_not_null()
-    keys = rows.filter(keyed)["event_key"].unique().to_list()
-    if not keys:
-        return rows
+    rows = rows.with_row_index("position")
+    candidates = rows.filter(keyed)
+    if candidates.is_empty():
+        return rows.drop("position")
     known = lookup_in(
         session,
         table="events",
         select=["event_key", "lead_id"],
         column="event_key",
-        values=sorted(keys),
+        values=sorted(candidates["event_key"].unique().to_list()),
         where={"source": source},
     )
     owners: dict[str, int] = dict(known)
-    rows = rows.with_row_index("position")
-    firsts = rows.filter(keyed & ~pl.col("event_key").is_in(list(owners))).unique(
+    firsts = candidates.filter(~pl.col("event_key").is_in(list(owners))).unique(
         "event_key", keep="first", maintain_order=True
     )
     owners.update(zip(firsts["event_key"].to_list(), firsts["lead_id"].to_list(), strict=True))
