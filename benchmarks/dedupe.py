@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from leadrank.ingest.readers import read_table
+from leadrank.kit.readers import read_table
 from leadrank.matching.service import DEFAULT_THRESHOLD, find_matches
 from leadrank.sample.duplicates import sample_with_duplicates
 

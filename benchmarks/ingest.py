@@ -38,7 +38,7 @@ def bench_size(leads: int, workdir: Path, database_url: str | None) -> dict[str,
     }
     sample_dir = workdir / "sample"
     sample_s, _ = run(["sample", "--leads", str(leads), "--out", str(sample_dir)], env)
-    from leadrank.ingest.readers import read_table
+    from leadrank.kit.readers import read_table
 
     lead_files = sorted(p for p in sample_dir.iterdir() if "event" not in p.name)
     event_files = sorted(p for p in sample_dir.iterdir() if "event" in p.name)

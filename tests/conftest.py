@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from leadrank.cli.console import console, err_console
 from leadrank.config import get_settings
 from leadrank.db.engine import build_engine
 from leadrank.db.migrate import upgrade
 from leadrank.db.scratch import scratch_postgres
+from leadrank.kit.console import console, err_console
 from leadrank.orm import Base
 
 POSTGRES_URL = os.environ.get("LEADRANK_TEST_POSTGRES_URL")

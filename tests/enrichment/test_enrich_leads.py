@@ -18,7 +18,8 @@ from leadrank.enrichment.providers.builtin import BuiltinProvider
 from leadrank.enrichment.providers.fake import FakeProvider
 from leadrank.enrichment.waterfall import Waterfall
 from leadrank.ingest.service import ingest_records
-from leadrank.jobs import service as jobs
+from leadrank.jobs import defer as jobs
+from leadrank.jobs import service as job_rows
 from leadrank.jobs.runner import JobRunner
 from leadrank.orm import Company, EnrichmentAttempt, Lead
 from tests.conftest import CliResult, Workspace
@@ -188,7 +189,7 @@ def test_the_job_enriches_in_its_own_transactions(workspace: Workspace) -> None:
         )
     JobRunner(workspace.engine, get_settings()).run_until_idle()
     with session_scope(workspace.engine) as session:
-        done = jobs.get_job(session, job.id)
+        done = job_rows.get_job(session, job.id)
         bob = session.get(Lead, ids["bob@gmail.com"])
     assert done.status == "succeeded", done.error
     assert done.result is not None and done.result["leads"] == 2

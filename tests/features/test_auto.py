@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from leadrank.features.auto import infer_plan
-from leadrank.ingest.readers import read_table
+from leadrank.kit.readers import read_table
 from tests.conftest import FIXTURES
 
 

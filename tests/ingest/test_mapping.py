@@ -9,8 +9,13 @@ import polars as pl
 import pytest
 
 from leadrank.errors import BadInput
-from leadrank.ingest.mapping import apply_mapping, attributes_json, auto_map, load_mapping_file
-from leadrank.ingest.synonyms import header_key, snake_case
+from leadrank.leads.column_mapping import (
+    apply_mapping,
+    attributes_json,
+    auto_map,
+    load_mapping_file,
+)
+from leadrank.leads.header_synonyms import header_key, snake_case
 
 APOLLO = [
     "First Name",

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadrank.errors import BadInput
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, file_format, read_table
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, file_format, read_table
 
 
 def test_csv_with_semicolons_latin1_and_quoted_newlines(tmp_path: Path) -> None:

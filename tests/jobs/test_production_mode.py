@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from leadrank.connectors.instantly.fake import webhook_event
 from leadrank.db.engine import session_scope
 from leadrank.enrichment.providers.fake_vendors import KEYS, VENDORS, FakeVendors, serve
-from leadrank.jobs.service import defer
+from leadrank.jobs.defer import defer
 from leadrank.orm import EnrichmentAttempt, Job, Lead, ScoreRun
 from tests.api.conftest import _free_port
 from tests.conftest import Workspace

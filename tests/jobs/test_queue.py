@@ -18,8 +18,10 @@ from sqlalchemy import select, text
 
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.jobs import follow_up, queue, service
-from leadrank.jobs.tasks import TASKS
+from leadrank.ingest import follow_up
+from leadrank.jobs import service, worker
+from leadrank.jobs.defer import defer
+from leadrank.jobs.tasks import registered_tasks
 from leadrank.orm import Job
 from tests.conftest import Workspace
 from tests.jobs.uploads import stored_job
@@ -30,9 +32,11 @@ def pg(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A PostgreSQL workspace, with the test tasks known by name."""
     if workspace.backend != "postgresql":
         pytest.skip("procrastinate runs the jobs of PostgreSQL workspaces")
-    monkeypatch.setitem(TASKS, "flaky", "tests.jobs.flaky:FLAKY")
-    monkeypatch.setitem(TASKS, "flaky_once_retried", "tests.jobs.flaky:FLAKY_ONCE_RETRIED")
-    monkeypatch.setitem(TASKS, "timed", "tests.jobs.flaky:TIMED")
+    monkeypatch.setitem(registered_tasks(), "flaky", "tests.jobs.flaky:FLAKY")
+    monkeypatch.setitem(
+        registered_tasks(), "flaky_once_retried", "tests.jobs.flaky:FLAKY_ONCE_RETRIED"
+    )
+    monkeypatch.setitem(registered_tasks(), "timed", "tests.jobs.flaky:TIMED")
     return workspace
 
 
@@ -50,7 +54,7 @@ def _worker_jobs(workspace: Workspace) -> list[dict[str, Any]]:
 def _work(workspace: Workspace, tmp_path: Path, concurrency: int = 1) -> None:
     """One in-process worker until no job is due."""
     settings = Settings(database_url=workspace.url, data_dir=tmp_path)
-    queue.run_worker(
+    worker.run_worker(
         workspace.engine,
         settings,
         concurrency=concurrency,
@@ -61,16 +65,14 @@ def _work(workspace: Workspace, tmp_path: Path, concurrency: int = 1) -> None:
 
 def test_a_job_and_its_worker_job_commit_or_roll_back_together(pg: Workspace) -> None:
     with pytest.raises(RuntimeError), session_scope(pg.engine) as session:
-        service.defer(session, task="flaky", arguments={"tally": "x", "fail_times": 0})
+        defer(session, task="flaky", arguments={"tally": "x", "fail_times": 0})
         raise RuntimeError("the rows it refers to fail to save")
     with session_scope(pg.engine) as session:
         assert session.scalars(select(Job)).all() == []
     assert _worker_jobs(pg) == []
 
     with session_scope(pg.engine) as session:
-        job = service.defer(
-            session, task="flaky", arguments={"tally": "x", "fail_times": 0}, lock="lead:7"
-        )
+        job = defer(session, task="flaky", arguments={"tally": "x", "fail_times": 0}, lock="lead:7")
     [worker_job] = _worker_jobs(pg)
     assert worker_job["args"] == {"job_id": job.id, "task": "flaky"}
     assert (worker_job["status"], worker_job["lock"]) == ("todo", "lead:7")
@@ -81,9 +83,7 @@ def test_declared_retries_back_off_exponentially_then_succeed(
 ) -> None:
     tally = tmp_path / "tally"
     with session_scope(pg.engine) as session:
-        job_id = service.defer(
-            session, task="flaky", arguments={"tally": str(tally), "fail_times": 2}
-        ).id
+        job_id = defer(session, task="flaky", arguments={"tally": str(tally), "fail_times": 2}).id
     waits = []
     for failure in (1, 2):
         _work(pg, tmp_path)  # runs the attempt that is due, then nothing is due
@@ -110,7 +110,7 @@ def test_a_job_out_of_retries_fails_and_its_replay_runs_it_again(
 ) -> None:
     tally = tmp_path / "tally"
     with session_scope(pg.engine) as session:
-        job_id = service.defer(
+        job_id = defer(
             session, task="flaky_once_retried", arguments={"tally": str(tally), "fail_times": 2}
         ).id
     _work(pg, tmp_path)
@@ -147,7 +147,7 @@ def test_jobs_sharing_a_lock_run_one_at_a_time(pg: Workspace, tmp_path: Path) ->
     with session_scope(pg.engine) as session:
         for name, lock in (("a", "lead:1"), ("b", "lead:1"), ("c", None), ("d", None)):
             arguments = {"name": name, "seconds": 0.8, "log": str(log)}
-            service.defer(session, task="timed", arguments=arguments, lock=lock)
+            defer(session, task="timed", arguments=arguments, lock=lock)
     _work(pg, tmp_path, concurrency=2)
     runs = {
         name: (start, end) for name, start, end in map(json.loads, log.read_text().splitlines())
@@ -168,14 +168,14 @@ def test_the_schedules_follow_the_settings(pg: Workspace, tmp_path: Path) -> Non
         schedule_retention="",
         schedule_rescore="*/5 * * * *",
     )
-    app = queue.worker_app(settings)
+    app = worker.worker_app(settings)
     crons = {key[0]: task.cron for key, task in app.periodic_registry.periodic_tasks.items()}
     assert crons == {
-        queue.RECOVER: "* * * * *",
+        worker.RECOVER: "* * * * *",
         "leadrank.schedule.enrichment_refresh": "0 3 * * *",
         "leadrank.schedule.rescore": "*/5 * * * *",
     }  # no retention (turned off), no retraining (no label to learn)
-    labelled = queue.worker_app(settings.model_copy(update={"retrain_label": "won within 30d"}))
+    labelled = worker.worker_app(settings.model_copy(update={"retrain_label": "won within 30d"}))
     assert any(
         key[0] == "leadrank.schedule.retrain" for key in labelled.periodic_registry.periodic_tasks
     )

@@ -19,10 +19,11 @@ from leadrank.config import Settings
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput, Conflict
 from leadrank.ingest.uploads import queue_upload
-from leadrank.jobs import service
+from leadrank.jobs import claims, service
+from leadrank.jobs.defer import defer
 from leadrank.jobs.routes import TaskName
 from leadrank.jobs.runner import JobRunner
-from leadrank.jobs.tasks import TASKS
+from leadrank.jobs.tasks import registered_tasks
 from leadrank.orm import Import, Job, Lead
 from tests.conftest import Workspace
 from tests.jobs.uploads import queue_file, stored_job
@@ -114,7 +115,7 @@ def test_jobs_exist_only_with_their_transaction(workspace: Workspace, tmp_path: 
         assert session.scalars(select(Job)).all() == []
         assert session.scalars(select(Import)).all() == []
         with pytest.raises(BadInput, match="unknown task"):
-            service.defer(session, task="mine_bitcoin", arguments={})
+            defer(session, task="mine_bitcoin", arguments={})
         with pytest.raises(BadInput, match="unsupported file type"):
             queue_upload(
                 session,
@@ -159,11 +160,11 @@ def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path:
                 heartbeat_at=datetime.now(UTC),
             )
         )
-        other = service.defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
+        other = defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
         # This process is alive: its job stays its own, however old its heartbeat.
         other.status, other.worker = "running", f"{host}:{os.getpid()}"
         other.heartbeat_at = datetime(2020, 1, 1, tzinfo=UTC)
-        far = service.defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
+        far = defer(session, task="import_file", arguments={"import_id": 0, "path": ""})
         # On another machine: queued again once its heartbeat is old.
         far.status, far.worker = "running", "elsewhere:1"
         far.heartbeat_at = datetime(2020, 1, 1, tzinfo=UTC)
@@ -183,11 +184,11 @@ def test_jobs_of_a_dead_process_are_queued_again(workspace: Workspace, tmp_path:
 def test_two_claims_never_take_the_same_job(workspace: Workspace, tmp_path: Path) -> None:
     job_id = _queue(workspace, tmp_path)
     with session_scope(workspace.engine) as first:
-        taken = service.claim_next(first, worker="a:1")
+        taken = claims.claim_next(first, worker="a:1")
     with session_scope(workspace.engine) as second:
-        assert service.claim_next(second, worker="b:2") is None
+        assert claims.claim_next(second, worker="b:2") is None
     assert taken is not None and taken.id == job_id and taken.worker == "a:1"
 
 
 def test_the_api_names_every_task() -> None:
-    assert sorted(TaskName.__args__) == sorted(TASKS)  # type: ignore[attr-defined]
+    assert sorted(TaskName.__args__) == sorted(registered_tasks())  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadrank.leads.normalize.dates import UTC_TYPE, parse_datetimes
+from leadrank.normalize.dates import UTC_TYPE, parse_datetimes
 
 moments = st.datetimes(
     min_value=datetime(2000, 1, 1),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadrank.leads.normalize.email import (
+from leadrank.normalize.email import (
     FAST_VALID,
     MAX_LENGTH,
     SPECIAL_USE_TLDS,
@@ -19,7 +19,7 @@ from leadrank.leads.normalize.email import (
     is_valid_email,
     tidy_email,
 )
-from leadrank.leads.normalize.lists import word_list
+from leadrank.normalize.lists import word_list
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 ALNUM = LOWER + "0123456789"

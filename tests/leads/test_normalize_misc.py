@@ -9,18 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadrank.leads.fields import SENIORITY_LEVELS
-from leadrank.leads.normalize.country import clean_countries, country_code
-from leadrank.leads.normalize.domain import clean_websites, registrable_domain
-from leadrank.leads.normalize.linkedin import canonical_company_urls, canonical_profile_urls
-from leadrank.leads.normalize.names import (
+from leadrank.normalize.country import clean_countries, country_code
+from leadrank.normalize.domain import clean_websites, registrable_domain
+from leadrank.normalize.linkedin import canonical_company_urls, canonical_profile_urls
+from leadrank.normalize.names import (
     capitalise_name,
     clean_names,
     nameparser_split,
     split_full_name,
 )
-from leadrank.leads.normalize.numbers import clean_counts, parse_range, point_estimate
-from leadrank.leads.normalize.titles import clean_titles, department_of, seniority_of, vendor_level
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.numbers import clean_counts, parse_range, point_estimate
+from leadrank.normalize.titles import clean_titles, department_of, seniority_of, vendor_level
+from leadrank.normalize.values import blank_to_null
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 

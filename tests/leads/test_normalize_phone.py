@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
-from leadrank.leads.normalize import phone
-from leadrank.leads.normalize.phone import clean_phones, to_e164
+from leadrank.normalize import phone
+from leadrank.normalize.phone import clean_phones, to_e164
 
 DIGITS = "0123456789"
 COUNTRY_CODES = (

@@ -11,9 +11,9 @@ import phonenumbers
 import polars as pl
 import pytest
 
-from leadrank.ingest.mapping import auto_map
-from leadrank.ingest.readers import RawTable, read_table
 from leadrank.ingest.service import detect_kind
+from leadrank.kit.readers import RawTable, read_table
+from leadrank.leads.column_mapping import auto_map
 from leadrank.sample.generator import SampleManifest, generate_workspace
 
 LEADS = 6_000

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from leadrank.auth.keys import DEFAULT_REQUESTS_PER_MINUTE, ROLES, create_key, list_keys, revoke_key
-from leadrank.cli.console import console
-from leadrank.cli.workspace import workspace_session
+from leadrank.db.workspace_db import workspace_session
+from leadrank.kit.console import console
 
 keys_app = typer.Typer(
     help="API keys for `leadrank serve`: roles and rate limits.", no_args_is_help=True

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import session_scope
+from leadrank.db.workspace_db import open_workspace
 from leadrank.errors import BadInput
 from leadrank.ingest.service import ingest_file
+from leadrank.kit.console import console, progress_bar
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.sample.cli import render_manifest, write_sample

@@ -10,17 +10,17 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from leadrank.auth.cli import keys_app
-from leadrank.cli.console import console, err_console
 from leadrank.cli.demo import demo
 from leadrank.cli.serve import serve
-from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.connectors.cli import connectors_app
 from leadrank.db.migrate import current_revision
+from leadrank.db.workspace_db import open_workspace
 from leadrank.enrichment.cli import enrich_app
 from leadrank.errors import AppError
 from leadrank.ingest.cli import ingest, quarantine
 from leadrank.jobs.cli import jobs_app, worker
+from leadrank.kit.console import console, err_console
 from leadrank.leads.cli import clean, leads_app, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from leadrank.auth.keys import any_keys
-from leadrank.cli.console import err_console
-from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
+from leadrank.db.workspace_db import open_workspace
 from leadrank.errors import BadInput
+from leadrank.kit.console import err_console
 
 
 def serve(

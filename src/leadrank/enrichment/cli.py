@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
+from leadrank.db.workspace_db import open_workspace
 from leadrank.enrichment import health, service
 from leadrank.enrichment.setup import enrich_with_settings
 from leadrank.enrichment.waterfall import Waterfall
+from leadrank.kit.console import console, progress_bar
 
 enrich_app = typer.Typer(
     help="Enrichment: fill in leads and companies from offline rules and vendors.",

@@ -14,8 +14,8 @@ from leadrank.auth.keys import Principal
 from leadrank.deps import READERS, DbSession, requires
 from leadrank.enrichment.health import ProviderHealth, provider_health
 from leadrank.errors import BadInput
+from leadrank.jobs.defer import defer
 from leadrank.jobs.schemas import JobPublic
-from leadrank.jobs.service import defer
 from leadrank.orm import Lead
 
 router = APIRouter(

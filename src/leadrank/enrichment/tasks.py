@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from leadrank.db.engine import session_scope
 from leadrank.enrichment import service
 from leadrank.enrichment.setup import enrich_with_settings
-from leadrank.jobs import follow_up
+from leadrank.ingest import follow_up
 from leadrank.jobs.tasks import Retry, Task, TaskContext
 
 

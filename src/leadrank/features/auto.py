@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from leadrank.leads.normalize.dates import parse_datetimes
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.dates import parse_datetimes
+from leadrank.normalize.values import blank_to_null
 
 Kind = Literal[
     "numeric", "boolean", "categorical", "datetime", "text", "id", "constant", "excluded"

@@ -8,16 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace, workspace_session
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
+from leadrank.db.workspace_db import open_workspace, workspace_session
 from leadrank.errors import BadInput
 from leadrank.ingest import quarantine as quarantine_service
+from leadrank.ingest.follow_up import after_ingest
 from leadrank.ingest.render import render_report
 from leadrank.ingest.service import MAX_SOURCE_CHARS, ingest_file
 from leadrank.jobs.cli import say_queued
-from leadrank.jobs.follow_up import after_ingest
+from leadrank.kit.console import console, progress_bar
 
 KIND_WORDS = ("leads", "events")
 

@@ -10,20 +10,20 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.ingest import bronze
-from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.ingest.schemas import IngestReport
-from leadrank.ingest.synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.kit.bulk import bulk_insert, lookup_in
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
 from leadrank.leads.clean import clean_frame
+from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attributes_json
+from leadrank.leads.header_synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.merge import merge_rows
-from leadrank.leads.normalize.dates import parse_datetimes
-from leadrank.leads.normalize.email import clean_emails
-from leadrank.leads.normalize.linkedin import canonical_profile_urls
-from leadrank.leads.normalize.phone import clean_phones
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.dates import parse_datetimes
+from leadrank.normalize.email import clean_emails
+from leadrank.normalize.linkedin import canonical_profile_urls
+from leadrank.normalize.phone import clean_phones
+from leadrank.normalize.values import blank_to_null
 from leadrank.orm import Event
 from leadrank.orm.event import EVENT_KEY_CHARS
 

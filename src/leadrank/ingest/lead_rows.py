@@ -10,11 +10,11 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.ingest import bronze
-from leadrank.ingest.mapping import ColumnMapping, apply_mapping, attributes_json
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN
 from leadrank.ingest.schemas import IngestReport
 from leadrank.kit.json_text import json_word_list
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN
 from leadrank.leads.clean import clean_frame
+from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.leads.fields import LEAD_INPUT_FIELDS
 from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.merge import merge_rows

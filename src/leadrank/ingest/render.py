@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from leadrank.cli.console import console
 from leadrank.ingest.schemas import IngestReport
+from leadrank.kit.console import console
 
 # The fields worth telling a user about when no column feeds them.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, WRITERS, DbSession
 from leadrank.errors import WriteRace
+from leadrank.ingest import follow_up
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
-from leadrank.jobs import follow_up
 from leadrank.kit.storable import unstorable
 
 router = APIRouter(

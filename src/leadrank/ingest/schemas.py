@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from leadrank.ingest.mapping import ColumnMapping
-
-# progress(stage, done, total): called as work advances so an edge can draw a bar.
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    """A progress callback that shows nothing."""
+from leadrank.leads.column_mapping import ColumnMapping
 
 
 @dataclass

@@ -18,15 +18,16 @@ from leadrank.errors import BadInput
 from leadrank.ingest import bronze
 from leadrank.ingest.events import load_event_chunk, prepare_event_chunk
 from leadrank.ingest.lead_rows import load_lead_chunk, prepare_lead_chunk
-from leadrank.ingest.mapping import ColumnMapping, auto_map, load_mapping_file
-from leadrank.ingest.readers import (
+from leadrank.ingest.schemas import IngestReport
+from leadrank.kit.progress import Progress, no_progress
+from leadrank.kit.readers import (
     EXTRA_FIELDS_COLUMN,
     RawTable,
     file_sha256,
     read_table,
     table_from_records,
 )
-from leadrank.ingest.schemas import IngestReport, Progress, no_progress
+from leadrank.leads.column_mapping import ColumnMapping, auto_map, load_mapping_file
 from leadrank.orm import Import
 
 KINDS = ("auto", "leads", "events")

@@ -11,8 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
+from leadrank.ingest import follow_up
 from leadrank.ingest.service import ingest_file
-from leadrank.jobs import follow_up
 from leadrank.jobs.tasks import Retry, Task, TaskContext
 from leadrank.orm import Import
 

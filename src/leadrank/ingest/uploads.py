@@ -13,10 +13,10 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
-from leadrank.ingest.readers import file_format
 from leadrank.ingest.service import KINDS, clean_source
-from leadrank.jobs.service import defer
+from leadrank.jobs.defer import defer
 from leadrank.kit.pages import newest_first
+from leadrank.kit.readers import file_format
 from leadrank.orm import Import
 
 UPLOADS_DIR = "uploads"

@@ -11,11 +11,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, err_console
-from leadrank.cli.workspace import open_workspace, workspace_session
 from leadrank.config import get_settings
+from leadrank.db.workspace_db import open_workspace, workspace_session
 from leadrank.jobs import service
 from leadrank.jobs.runner import JobRunner
+from leadrank.kit.console import console, err_console
 
 jobs_app = typer.Typer(
     help="Background jobs: imports, enrichment, scoring and training.", no_args_is_help=True
@@ -97,7 +97,7 @@ def worker(
     settings = get_settings()
     with open_workspace(settings) as engine:
         if not settings.is_sqlite:
-            from leadrank.jobs.queue import run_worker
+            from leadrank.jobs.worker import run_worker
 
             err_console.print(
                 f"worker running jobs ({concurrency} at a time) with the schedules; "

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
 from leadrank.errors import AppError
-from leadrank.jobs import service
+from leadrank.jobs import claims
 from leadrank.jobs.tasks import Task, TaskContext, task_named
 from leadrank.orm import Job
 
@@ -56,10 +56,10 @@ def execute(
         with session_scope(engine, writes=not task.own_transactions) as session:
             result = task.run(TaskContext(session, dict(job.arguments), settings, progress=report))
             if not task.own_transactions:
-                service.finish(session, job.id, result=result, progress=progress or None)
+                claims.finish(session, job.id, result=result, progress=progress or None)
         if task.own_transactions:
             with session_scope(engine, writes=True) as session:
-                service.finish(session, job.id, result=result, progress=progress or None)
+                claims.finish(session, job.id, result=result, progress=progress or None)
     except Exception as exc:
         return _failed(engine, job, task, exc)
     finally:
@@ -76,9 +76,9 @@ def _failed(engine: Engine, job: Job, task: Task | None, exc: Exception) -> Outc
     wait = None if bad_input or task is None else task.retry.wait_after(job.attempts)
     with session_scope(engine, writes=True) as session:
         if wait is not None:
-            service.queue_again(session, job.id, error=error, wait_seconds=wait)
+            claims.queue_again(session, job.id, error=error, wait_seconds=wait)
         else:
-            service.finish(session, job.id, error=error)
+            claims.finish(session, job.id, error=error)
             if task is not None and task.failed is not None:
                 task.failed(session, dict(job.arguments), error)
     if wait is not None:
@@ -107,7 +107,7 @@ class _Heartbeat:
         while not self._done.wait(self.seconds):
             try:
                 with session_scope(self.engine) as session:
-                    service.beat(session, self.job_id, dict(self.progress) or None)
+                    claims.beat(session, self.job_id, dict(self.progress) or None)
             except Exception:
                 # SQLite has one writer: while the job itself writes, a beat may wait its turn
                 # out. The job is not stale for it: this machine can see the process is alive.

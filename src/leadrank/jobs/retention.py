@@ -44,7 +44,7 @@ def purge(session: Session, *, days: int, now: datetime | None = None) -> Purged
     )
     worker_jobs = 0
     if session.get_bind().dialect.name == "postgresql":
-        from leadrank.jobs.queue import purge_finished
+        from leadrank.jobs.worker import purge_finished
 
         worker_jobs = purge_finished(session, hours=days * 24)
     return Purged(

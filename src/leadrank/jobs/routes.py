@@ -23,7 +23,7 @@ MAX_PAGE = 200
 Status = Literal["queued", "running", "succeeded", "failed"]
 TaskName = Literal[
     "enrich_leads", "import_file", "purge_old_records", "score_leads", "train_model"
-]  # jobs.tasks.TASKS; a test keeps them equal
+]  # the tasks registered in pyproject.toml; a test keeps them equal
 
 
 @router.get("", summary="List jobs", dependencies=[READERS])

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.jobs import service
+from leadrank.jobs import claims
+from leadrank.jobs.defer import on_deferred
 from leadrank.jobs.execute import HEARTBEAT_SECONDS, execute
 from leadrank.orm import Job
 
@@ -37,7 +38,7 @@ class JobRunner:
     ) -> None:
         self.engine, self.settings = engine, settings
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
-        self.worker = service.this_worker()
+        self.worker = claims.this_worker()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -45,7 +46,7 @@ class JobRunner:
 
     def start(self) -> None:
         """Recover jobs of dead processes, then run jobs in the background until `stop`."""
-        self._unsubscribe = service.on_deferred(self._wake.set)
+        self._unsubscribe = on_deferred(self._wake.set)
         self._thread = threading.Thread(target=self._loop, name="leadrank-jobs", daemon=True)
         self._thread.start()
 
@@ -69,7 +70,7 @@ class JobRunner:
     def recover(self) -> list[int]:
         """Queue again the jobs that dead processes left running."""
         with session_scope(self.engine, writes=True) as session:
-            recovered = service.recover_stale(session, alive=service.process_alive)
+            recovered = claims.recover_stale(session, alive=claims.process_alive)
         if recovered:
             log.warning("jobs queued again after their process stopped", jobs=recovered)
         return recovered
@@ -77,7 +78,7 @@ class JobRunner:
     def run_next(self) -> bool:
         """Claim and run one queued job; False when there was none."""
         with session_scope(self.engine, writes=True) as session:
-            job = service.claim_next(session, worker=self.worker)
+            job = claims.claim_next(session, worker=self.worker)
             if job is None:
                 return False
             session.expunge(job)

@@ -1,7 +1,9 @@
 """The tasks a job can name, and what a task is given when it runs.
 
-Tasks live in their domains (`ingest/tasks.py`, `training/tasks.py`) and are found here by
-name, imported only when a job of theirs runs: the API starts without loading the learners.
+Tasks live in their domains (`ingest/tasks.py`, `training/tasks.py`), which register them as
+entry points of the group `leadrank.tasks` in pyproject.toml: the job core knows them by name
+only, and a task's module is imported when a job of its runs (the API starts without loading
+the learners).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
+from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,14 +21,13 @@ from sqlalchemy.orm import Session
 from leadrank.config import Settings
 from leadrank.errors import BadInput
 
-# name -> "module:attribute" of its Task
-TASKS = {
-    "import_file": "leadrank.ingest.tasks:IMPORT_FILE",
-    "train_model": "leadrank.training.tasks:TRAIN_MODEL",
-    "enrich_leads": "leadrank.enrichment.tasks:ENRICH_LEADS",
-    "score_leads": "leadrank.scoring.tasks:SCORE_LEADS",
-    "purge_old_records": "leadrank.jobs.retention:PURGE_OLD_RECORDS",
-}
+TASK_ENTRY_POINTS = "leadrank.tasks"
+
+
+@cache
+def registered_tasks() -> dict[str, str]:
+    """Every task's name -> "module:attribute" of its Task, as the domains registered them."""
+    return {point.name: point.value for point in entry_points(group=TASK_ENTRY_POINTS)}
 
 
 @dataclass
@@ -69,8 +72,9 @@ class Task:
 
 def task_named(name: str) -> Task:
     """The task of this name."""
-    if name not in TASKS:
-        raise BadInput(f"unknown task {name!r}; known: {', '.join(sorted(TASKS))}")
-    module, attribute = TASKS[name].split(":")
+    tasks = registered_tasks()
+    if name not in tasks:
+        raise BadInput(f"unknown task {name!r}; known: {', '.join(sorted(tasks))}")
+    module, attribute = tasks[name].split(":")
     task: Task = getattr(import_module(module), attribute)
     return task

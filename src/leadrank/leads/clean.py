@@ -9,16 +9,16 @@ from __future__ import annotations
 import polars as pl
 
 from leadrank.leads.fields import CLEAN_FIELDS, LEAD_INPUT_FIELDS
-from leadrank.leads.normalize.country import clean_countries
-from leadrank.leads.normalize.dates import parse_datetimes
-from leadrank.leads.normalize.domain import clean_websites, registrable_domains
-from leadrank.leads.normalize.email import clean_emails
-from leadrank.leads.normalize.linkedin import canonical_company_urls, canonical_profile_urls
-from leadrank.leads.normalize.names import clean_names
-from leadrank.leads.normalize.numbers import clean_counts
-from leadrank.leads.normalize.phone import clean_phones
-from leadrank.leads.normalize.titles import clean_titles
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.country import clean_countries
+from leadrank.normalize.dates import parse_datetimes
+from leadrank.normalize.domain import clean_websites, registrable_domains
+from leadrank.normalize.email import clean_emails
+from leadrank.normalize.linkedin import canonical_company_urls, canonical_profile_urls
+from leadrank.normalize.names import clean_names
+from leadrank.normalize.numbers import clean_counts
+from leadrank.normalize.phone import clean_phones
+from leadrank.normalize.titles import clean_titles
+from leadrank.normalize.values import blank_to_null
 
 # What each part of a lead is worth to a sales team; the weights add up to 1.
 QUALITY_WEIGHTS: dict[str, float] = {

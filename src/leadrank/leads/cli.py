@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import workspace_session
+from leadrank.db.workspace_db import workspace_session
+from leadrank.kit.console import console, progress_bar
 from leadrank.leads import reviews, service
 from leadrank.leads.stateless import clean_file
 from leadrank.scoring.repository import account_of_company, current_overrides, scores_of_lead

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.values import blank_to_null
 
 STRONG_KEYS = ("email", "linkedin", "ext")
 WEAK_KEYS = ("phone", "name")

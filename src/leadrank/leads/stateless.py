@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.ingest.mapping import ColumnMapping, apply_mapping, auto_map, load_mapping_file
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
-from leadrank.ingest.schemas import Progress, no_progress
+from leadrank.kit.progress import Progress, no_progress
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.kit.tables import free_column_name, write_table
 from leadrank.leads.clean import clean_frame
+from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, auto_map, load_mapping_file
 from leadrank.leads.fields import CLEAN_FIELDS, LEAD_INPUT_FIELDS
 
 # Added columns are "clean_<field>", except these two, which keep the names users look for.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadrank.cli.console import console, progress_bar
+from leadrank.kit.console import console, progress_bar
 from leadrank.matching.service import DEFAULT_THRESHOLD, dedupe_file, parse_columns
 
 

@@ -14,9 +14,9 @@ from importlib import resources
 import polars as pl
 
 from leadrank.leads.identity import company_name_key
-from leadrank.leads.normalize.domain import registrable_domain
-from leadrank.leads.normalize.values import CACHE_SIZE, blank_to_null, map_distinct
 from leadrank.matching.roles import RoleMap
+from leadrank.normalize.domain import registrable_domain
+from leadrank.normalize.values import CACHE_SIZE, blank_to_null, map_distinct
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Street words as the postal services abbreviate them, so "Street" and "St." compare equal.

@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
-from leadrank.ingest.schemas import Progress, no_progress
+from leadrank.kit.progress import Progress, no_progress
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.kit.tables import free_column_name, write_table
 from leadrank.matching.blocking import MAX_BLOCK, candidate_pairs, rules_for
 from leadrank.matching.cluster import cluster_rows

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from leadrank.cli.console import console, progress_bar
 from leadrank.errors import BadInput
+from leadrank.kit.console import console, progress_bar
 from leadrank.sample.generator import SampleManifest, generate_workspace
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.ingest.schemas import Progress, no_progress
+from leadrank.kit.progress import Progress, no_progress
 from leadrank.sample.columns import IntArray, Rng, rows_where
 from leadrank.sample.companies import build_companies
 from leadrank.sample.event_files import crm_deal_events, instantly_events, web_events

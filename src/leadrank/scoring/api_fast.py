@@ -24,7 +24,7 @@ import numpy.typing as npt
 import polars as pl
 
 from leadrank.features.auto import FALSE_WORDS, TRUE_WORDS, ColumnPlan
-from leadrank.leads.normalize.values import PLACEHOLDERS
+from leadrank.normalize.values import PLACEHOLDERS
 from leadrank.scoring.api_leads import COLUMN_TYPES
 from leadrank.scoring.api_model import ApiModel
 from leadrank.scoring.reasons import (

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from leadrank.leads.normalize.email import email_facts
-from leadrank.leads.normalize.titles import department_of, seniority_of, vendor_level
+from leadrank.normalize.email import email_facts
+from leadrank.normalize.titles import department_of, seniority_of, vendor_level
 from leadrank.scoring.api_leads import CORE_FIELDS, days_before
 from leadrank.scoring.api_schemas import (
     GRADE_POINTS,

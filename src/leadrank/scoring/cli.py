@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import workspace_session
+from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
+from leadrank.kit.console import console, progress_bar
 from leadrank.leads.service import get_lead
 from leadrank.scoring import icp_store
 from leadrank.scoring.icp import load_profile

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.values import blank_to_null
 from leadrank.scoring.reasons import model_reasons
 from leadrank.training.bundle import Matrix, ModelBundle
 from leadrank.training.fit import column_contributions

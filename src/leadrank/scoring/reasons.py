@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from leadrank.kit.json_text import json_string
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.values import blank_to_null
 from leadrank.training.bundle import Calibration, Matrix
 
 TOP = 3

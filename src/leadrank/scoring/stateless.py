@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.ingest.mapping import auto_map, load_mapping_file
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
-from leadrank.ingest.schemas import Progress, no_progress
+from leadrank.kit.progress import Progress, no_progress
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.kit.tables import free_column_name, write_table
+from leadrank.leads.column_mapping import auto_map, load_mapping_file
 from leadrank.leads.stateless import clean_table
 from leadrank.scoring.icp import Profile, score_fit
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from leadrank.cli.console import console, err_console
-from leadrank.cli.workspace import workspace_session
 from leadrank.config import get_settings
+from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
+from leadrank.kit.console import console, err_console
 from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp_store import scoring_profile
 from leadrank.training import registry

@@ -22,7 +22,7 @@ import polars as pl
 from sklearn.metrics import roc_auc_score
 
 from leadrank.features.auto import FeaturePlan
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.values import blank_to_null
 from leadrank.training.groups import Groups, row_groups
 
 ALONE_AUC = 0.9  # one column this good on its own is an answer, not a predictor

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadrank.api.errors import error_responses
 from leadrank.auth.keys import Principal
 from leadrank.deps import NO_NUL, READERS, DbSession, requires
+from leadrank.jobs.defer import defer
 from leadrank.jobs.schemas import JobPublic
-from leadrank.jobs.service import defer
 from leadrank.orm.scoring import ModelVersion
 from leadrank.training import registry
 from leadrank.training.workspace import parse_label

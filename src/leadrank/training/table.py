@@ -12,7 +12,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN, read_table
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.kit.tables import free_column_name, write_table
 from leadrank.orm.scoring import ModelVersion
 from leadrank.scoring.grades import GradeScale

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.normalize.values import blank_to_null
 
 _POSITIVE_WORDS = frozenset(
     {"1", "1.0", "yes", "y", "true", "t", "won", "closed won", "converted", "positive", "success"}

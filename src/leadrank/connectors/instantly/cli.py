@@ -8,15 +8,15 @@ from typing import Annotated
 import httpx
 import typer
 
-from leadrank.cli.console import console, progress_bar
-from leadrank.cli.workspace import open_workspace
 from leadrank.config import get_settings
 from leadrank.connectors.instantly.client import InstantlyClient
 from leadrank.connectors.instantly.service import PullReport, Tally, pull
 from leadrank.db.engine import session_scope
+from leadrank.db.workspace_db import open_workspace
 from leadrank.errors import BadInput
+from leadrank.ingest.follow_up import after_arrivals
 from leadrank.jobs.cli import say_queued
-from leadrank.jobs.follow_up import after_arrivals
+from leadrank.kit.console import console, progress_bar
 
 instantly_app = typer.Typer(
     help="Instantly: cold-email campaigns, their leads and email events.", no_args_is_help=True

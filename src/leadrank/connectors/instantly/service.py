@@ -19,13 +19,14 @@ from leadrank.config import Settings
 from leadrank.connectors.instantly.client import InstantlyClient, InstantlyError
 from leadrank.connectors.instantly.schemas import WebhookReceipt
 from leadrank.errors import WriteRace
+from leadrank.ingest import follow_up
 from leadrank.ingest.events import event_type_of
-from leadrank.ingest.mapping import auto_map
-from leadrank.ingest.readers import table_from_records
-from leadrank.ingest.schemas import IngestReport, Progress, no_progress
+from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_table
-from leadrank.jobs import follow_up
+from leadrank.kit.progress import Progress, no_progress
+from leadrank.kit.readers import table_from_records
 from leadrank.kit.storable import unstorable
+from leadrank.leads.column_mapping import auto_map
 
 SOURCE = "instantly"
 BATCH_RECORDS = 1_000  # records per ingestion (one import each) during a pull

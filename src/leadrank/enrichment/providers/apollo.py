@@ -25,8 +25,8 @@ from leadrank.enrichment.providers.http import (
     whole,
 )
 from leadrank.enrichment.providers.vendor import VendorAdapter
-from leadrank.leads.normalize.country import country_code
-from leadrank.leads.normalize.titles import department_of, seniority_of, vendor_level
+from leadrank.normalize.country import country_code
+from leadrank.normalize.titles import department_of, seniority_of, vendor_level
 
 BASE_URL = "https://api.apollo.io"
 # Enrichment endpoints on the free plan: 50 a minute (also 200 an hour, 600 a day); paid plans

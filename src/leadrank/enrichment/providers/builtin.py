@@ -21,9 +21,9 @@ from leadrank.enrichment.providers.base import (
     FieldGroup,
     RateLimit,
 )
-from leadrank.leads.normalize.domain import registrable_domain
-from leadrank.leads.normalize.email import email_facts
-from leadrank.leads.normalize.titles import department_of, seniority_of
+from leadrank.normalize.domain import registrable_domain
+from leadrank.normalize.email import email_facts
+from leadrank.normalize.titles import department_of, seniority_of
 
 SIZE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (500, "201-500"), (1000, "501-1000"))
 SIZE_BANDS_ABOVE = ((5000, "1001-5000"), (10000, "5001-10000"))

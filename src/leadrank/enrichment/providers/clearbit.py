@@ -26,8 +26,8 @@ from leadrank.enrichment.providers.http import (
     whole,
 )
 from leadrank.enrichment.providers.vendor import VendorAdapter
-from leadrank.leads.normalize.country import country_code
-from leadrank.leads.normalize.numbers import parse_range, point_estimate
+from leadrank.normalize.country import country_code
+from leadrank.normalize.numbers import parse_range, point_estimate
 
 BASE_URL = "https://company.clearbit.com"
 # 600 requests a minute per API (Streaming and Reveal excepted). Source:

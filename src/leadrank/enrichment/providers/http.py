@@ -16,7 +16,7 @@ import httpx
 import polars as pl
 
 from leadrank.enrichment.providers.base import PermanentError, RetriableError
-from leadrank.leads.normalize.linkedin import canonical_company_urls, canonical_profile_urls
+from leadrank.normalize.linkedin import canonical_company_urls, canonical_profile_urls
 
 MAX_MESSAGE_CHARS = 200
 # A 202 says "queued, ask again": Hunter and Clearbit finish most lookups within seconds.

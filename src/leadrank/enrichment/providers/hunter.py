@@ -29,8 +29,8 @@ from leadrank.enrichment.providers.http import (
     whole,
 )
 from leadrank.enrichment.providers.vendor import VendorAdapter
-from leadrank.leads.normalize.country import country_code
-from leadrank.leads.normalize.numbers import parse_range, point_estimate
+from leadrank.normalize.country import country_code
+from leadrank.normalize.numbers import parse_range, point_estimate
 
 BASE_URL = "https://api.hunter.io"
 # Email Verifier: 10 requests a second and 300 a minute (domain search: 15 a second, 500 a

@@ -29,10 +29,10 @@ from leadrank.enrichment.providers.http import (
     whole,
 )
 from leadrank.enrichment.providers.vendor import VendorAdapter
-from leadrank.leads.normalize.country import country_code
-from leadrank.leads.normalize.numbers import parse_range, point_estimate
-from leadrank.leads.normalize.phone import to_e164
-from leadrank.leads.normalize.titles import department_of, seniority_of, vendor_level
+from leadrank.normalize.country import country_code
+from leadrank.normalize.numbers import parse_range, point_estimate
+from leadrank.normalize.phone import to_e164
+from leadrank.normalize.titles import department_of, seniority_of, vendor_level
 
 BASE_URL = "https://api.peopledatalabs.com"
 # Person enrichment: "Our default limit for free customers is 100/min ... for paying customers

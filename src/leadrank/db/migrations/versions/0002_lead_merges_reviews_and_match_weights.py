@@ -5,6 +5,8 @@ Revises: 0001
 Create Date: 2026-11-23 01:38:10.946391
 """
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -93,39 +95,207 @@ def upgrade() -> None:
 
 
 def _fill_match_blocks() -> None:
-    """Leads stored before this revision get their match block, so new ones can meet them."""
-    import polars as pl
+    """Leads stored before this revision get their match block, so new ones can meet them.
 
-    from leadrank.matching.prepare import lead_blocks
-
+    The block is computed as it was defined when this revision was written (frozen below), so
+    this revision gives the same result whatever the application's matching code becomes.
+    """
     bind = op.get_bind()
     rows = bind.execute(
         sa.text("SELECT id, first_name, last_name, company_id, country_code FROM leads")
     ).all()
-    if not rows:
-        return
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "id": pl.Int64,
-            "first": pl.String,
-            "last": pl.String,
-            "company": pl.Int64,
-            "country": pl.String,
-        },
-        orient="row",
-    )
-    blocks = lead_blocks(frame["first"], frame["last"], frame["company"], frame["country"])
-    updates = [
-        {"id": lead_id, "block": block}
-        for lead_id, block in zip(frame["id"].to_list(), blocks.to_list(), strict=True)
-        if block is not None
-    ]
+    updates = []
+    for lead_id, first, last, company_id, country in rows:
+        block = _name_block(first, last)
+        if block is None:
+            continue
+        place = (
+            str(company_id)
+            if company_id is not None
+            else (f"cc:{country}" if country is not None else "-")
+        )
+        updates.append({"id": lead_id, "block": f"{block}@{place}"})
     for start in range(0, len(updates), 50_000):
         bind.execute(
             sa.text("UPDATE leads SET match_block = :block WHERE id = :id"),
             updates[start : start + 50_000],
         )
+
+
+# The match block of revision 0002, frozen: nickname families (the first name of a line is its
+# canonical form), folding to ASCII words, American Soundex, and "sounds of both names, sorted".
+_NICKNAME_FAMILIES = """
+abigail abby abbie gail
+abraham abe bram
+albert al bert bertie
+alexander alex alec sandy xander alexandr
+alexandra alex sandra lexi alexa
+alfred alf alfie fred
+alice ally allie
+allan alan allen al
+amanda mandy manda
+andrew andy drew andre
+angela angie
+anne ann annie anna hannah nan nancy
+anthony tony antony anton
+arthur art artie
+barbara barb barbie babs
+benjamin ben benny benji
+bernard bernie barney
+beverly bev
+bradley brad
+brian bryan
+bridget biddy bridie
+calvin cal
+cameron cam
+caroline carol carolyn carrie lynn
+catherine kate katie cathy kathy katherine kathryn cath kat kitty caitlin
+charles charlie chuck chas chaz carl
+charlotte lottie charlie
+christian chris
+christina christine chris tina kristina kristin kirsten
+christopher chris kit topher
+clifford cliff
+cynthia cindy
+daniel dan danny
+david dave davey davy
+deborah debbie deb debra
+dennis denny
+diana di diane dianne
+dominic dom
+donald don donny
+dorothy dot dottie dolly
+douglas doug
+edward ed eddie ted teddy ned
+eleanor ellie nell nora elle
+elizabeth liz lizzie beth betty bess bessie eliza elisa lisa libby betsy
+emily em emmy milly
+emma em
+eugene gene
+francis frank frankie fran
+frances fran frankie fanny
+frederick fred freddie freddy fritz
+gabriel gabe
+gabrielle gabby gaby
+geoffrey geoff jeff jeffrey
+george georgie
+gerald gerry jerry
+gregory greg
+harold harry hal
+henry harry hank hal
+herbert herb bert
+isabella isabel bella izzy isabelle
+jacob jake jack
+james jim jimmy jamie jem
+jane janie jenny jean
+janet jan
+jennifer jen jenny jenn
+jessica jess jessie
+john jack johnny jon
+jonathan jon jonny nathan
+joseph joe joey jo
+josephine jo josie
+joshua josh
+judith judy jude
+julia julie jules
+katrina kat trina
+kenneth ken kenny
+kimberly kim kimberley
+lawrence larry laurie laurence
+leonard leo len lenny
+leslie les
+louis lou louie lewis
+louise lou lulu
+lucas luke
+madeline maddie madeleine madelyn
+margaret maggie meg peggy marge margie greta maisie
+martin marty
+matilda tilly matty
+matthew matt matty
+melissa mel missy lissa
+michael mike mickey mick mikey michel
+michelle shelly michele
+mitchell mitch
+nathaniel nate nat nathan
+nicholas nick nicky nico
+nicole nikki nicky
+oliver ollie
+pamela pam
+patricia pat patty trish tricia
+patrick pat paddy
+peter pete
+philip phil pip phillip
+rachel rach
+randolph randy
+raymond ray
+rebecca becky becca
+richard rick ricky dick rich richie
+robert rob bob bobby robbie bert
+ronald ron ronnie
+rosemary rose rosie
+russell russ
+samantha sam sammy
+samuel sam sammy
+sarah sara sally sadie
+stephanie steph stephie
+stephen steve steven stevie
+susan sue susie suzanne suzie
+terence terry
+theodore theo ted teddy
+thomas tom tommy
+timothy tim timmy
+victoria vicky tori
+vincent vince vinny
+walter walt wally
+william will bill billy willy liam
+zachary zach zack
+"""
+_SOUNDEX_CODES = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _canonical_first_names() -> dict[str, str]:
+    canonical: dict[str, str] = {}
+    for line in _NICKNAME_FAMILIES.split("\n"):
+        names = line.split()
+        for name in names:
+            canonical.setdefault(name, names[0])
+    return canonical
+
+
+def _folded(text: str) -> str | None:
+    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return " ".join(_NON_ALNUM.sub(" ", ascii_text.replace("'", "")).split()) or None
+
+
+def _soundex(word: str) -> str | None:
+    letters = [c for c in word.lower() if "a" <= c <= "z"]
+    if not letters:
+        return None
+    out, last = letters[0].upper(), _SOUNDEX_CODES.get(letters[0], "")
+    for c in letters[1:]:
+        code = _SOUNDEX_CODES.get(c, "")
+        if code and code != last:
+            out += code
+        if c not in "hw":
+            last = code
+    return (out + "000")[:4]
+
+
+def _name_block(first: str | None, last: str | None) -> str | None:
+    first_word = (_folded(first) or "").split(" ")[0] if first else ""
+    last_word = (_folded(last) or "").split(" ")[-1] if last else ""
+    codes = [_soundex(_canonical_first_names().get(first_word, first_word)), _soundex(last_word)]
+    if None in codes:
+        return None
+    return "|".join(sorted(code for code in codes if code))
 
 
 def downgrade() -> None:

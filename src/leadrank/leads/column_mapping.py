@@ -11,9 +11,9 @@ from typing import Any
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.ingest.readers import EXTRA_FIELDS_COLUMN
-from leadrank.ingest.synonyms import EVENT_SYNONYMS, LEAD_SYNONYMS, header_key
-from leadrank.leads.normalize.values import blank_to_null
+from leadrank.kit.readers import EXTRA_FIELDS_COLUMN
+from leadrank.leads.header_synonyms import EVENT_SYNONYMS, LEAD_SYNONYMS, header_key
+from leadrank.normalize.values import blank_to_null
 
 # Fields for which a vendor file often has several columns (Apollo's three phone columns, a
 # person's and a company's country): the best column wins, the others fill its empty cells.

@@ -8,8 +8,8 @@ from functools import lru_cache
 import polars as pl
 from email_validator import EmailNotValidError, validate_email
 
-from leadrank.leads.normalize.lists import word_list
-from leadrank.leads.normalize.values import CACHE_SIZE
+from leadrank.normalize.lists import word_list
+from leadrank.normalize.values import CACHE_SIZE
 
 # The shape of a plain ASCII address. With the limits below (`fast_valid`) email-validator always
 # accepts it (a property test holds us to that); rows that pass skip the per-value validator.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
 from leadrank.ingest.schemas import IngestReport
-from leadrank.jobs.service import defer
+from leadrank.jobs.defer import defer
 from leadrank.orm import Job
 
 ENRICH_NEW = "enrich:new-leads"

@@ -9,7 +9,7 @@ import polars as pl
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
 
-from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
+from leadrank.normalize.values import CACHE_SIZE, map_distinct
 
 # Punctuation by which nameparser reads initials, "Last, First" order and nicknames.
 _MARKS = frozenset('.,"()[]{}&')

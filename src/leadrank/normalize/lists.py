@@ -9,7 +9,7 @@ from importlib import resources
 @cache
 def word_list(name: str) -> frozenset[str]:
     """The lower-case entries of data/<name>.txt, comments and blank lines skipped."""
-    text = resources.files("leadrank.leads.normalize").joinpath("data", f"{name}.txt").read_text()
+    text = resources.files("leadrank.normalize").joinpath("data", f"{name}.txt").read_text()
     return frozenset(
         line.strip().lower()
         for line in text.splitlines()

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 import polars as pl
 import pycountry
 
-from leadrank.leads.normalize.values import CACHE_SIZE, fold, map_distinct
+from leadrank.normalize.values import CACHE_SIZE, fold, map_distinct
 
 # Spellings people and vendors use that ISO's English names and codes do not cover.
 VARIANTS: dict[str, str] = {

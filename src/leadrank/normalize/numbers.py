@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
+from leadrank.normalize.values import CACHE_SIZE, map_distinct
 
 _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,

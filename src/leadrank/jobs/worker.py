@@ -1,4 +1,5 @@
-"""PostgreSQL workers: procrastinate runs leadrank's jobs.
+"""PostgreSQL workers: procrastinate runs leadrank's jobs (the consumer side; `jobs.defer`
+is the producer).
 
 Every job is a row of `jobs` (what `leadrank jobs` and `/api/v1/jobs` show) and, on
 PostgreSQL, a procrastinate job deferred on the same connection in the same transaction: both
@@ -21,7 +22,7 @@ import math
 from typing import Any
 
 import structlog
-from procrastinate import App, JobContext, PsycopgConnector, SyncPsycopgConnector, sql
+from procrastinate import App, JobContext, PsycopgConnector, sql
 from procrastinate.jobs import Job as WorkerJob
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy import Engine, make_url
@@ -29,13 +30,11 @@ from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.jobs import service
+from leadrank.jobs import claims
+from leadrank.jobs.defer import QUEUE, RUN_JOB, defer
 from leadrank.jobs.execute import Outcome, execute
-from leadrank.orm import Job
 
 log = structlog.get_logger("leadrank.jobs")
-QUEUE = "leadrank"
-RUN_JOB = "leadrank.run_job"
 RECOVER = "leadrank.recover_jobs"
 # A worker that has not said it is alive for this long is taken for dead (procrastinate's
 # heartbeat comes every 10 s).
@@ -60,14 +59,6 @@ class DeclaredRetry(BaseRetryStrategy):
         if isinstance(exception, AttemptFailed) and exception.outcome.wait_seconds is not None:
             return RetryDecision(retry_in={"seconds": math.ceil(exception.outcome.wait_seconds)})
         return None
-
-
-def defer_on(session: Session, job: Job) -> None:
-    """Hand the row `job` to the workers, on the session's connection and transaction."""
-    connection = session.connection().connection.driver_connection
-    _deferring_app().tasks[RUN_JOB].configure(connection=connection, lock=job.lock).defer(
-        job_id=job.id, task=job.task
-    )
 
 
 def purge_finished(session: Session, *, hours: int) -> int:
@@ -98,7 +89,7 @@ def run_worker(
         queues=[QUEUE],
         concurrency=concurrency,
         wait=not exit_when_idle,
-        name=service.this_worker(),
+        name=claims.this_worker(),
         additional_context={"engine": engine, "settings": settings},
         update_heartbeat_interval=STALLED_SECONDS / 3,
         stalled_worker_timeout=STALLED_SECONDS,
@@ -127,20 +118,7 @@ def conninfo(database_url: str) -> str:
 def recover(engine: Engine) -> list[int]:
     """Queue again, for the workers, the rows whose process stopped while running them."""
     with session_scope(engine, writes=True) as session:
-        return service.recover_stale(session, alive=service.process_alive)
-
-
-_deferring: App | None = None
-
-
-def _deferring_app() -> App:
-    """The app jobs are deferred through: it only ever uses the caller's connection."""
-    global _deferring
-    if _deferring is None:
-        app = App(connector=SyncPsycopgConnector())
-        _register(app)
-        _deferring = app
-    return _deferring
+        return claims.recover_stale(session, alive=claims.process_alive)
 
 
 def _register(app: App) -> None:
@@ -151,7 +129,7 @@ def _run_job(context: JobContext, job_id: int, task: str) -> None:
     """procrastinate's task: run row `job_id`, unless another runner has it or it is done."""
     engine, settings = _workspace(context)
     with session_scope(engine, writes=True) as session:
-        job = service.claim(session, job_id, worker=service.this_worker())
+        job = claims.claim(session, job_id, worker=claims.this_worker())
         if job is None:
             log.info("job already taken", job=job_id, task=task)
             return
@@ -192,7 +170,7 @@ def _scheduled(name: str, task: str, arguments: dict[str, Any]) -> Any:
         engine, _ = _workspace(context)
         lock = f"schedule:{name}"
         with session_scope(engine, writes=True) as session:
-            job = service.defer(
+            job = defer(
                 session,
                 task=task,
                 arguments=arguments,

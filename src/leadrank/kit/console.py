@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from leadrank.ingest.schemas import Progress as ProgressCallback
+from leadrank.kit.progress import Progress as ProgressCallback
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 import polars as pl
 import tldextract
 
-from leadrank.leads.normalize.values import CACHE_SIZE, map_distinct
+from leadrank.normalize.values import CACHE_SIZE, map_distinct
 
 # Hosts that are not a company's own site even though people paste them in the website column.
 NOT_COMPANY_SITES = frozenset(

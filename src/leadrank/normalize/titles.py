@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from leadrank.leads.normalize.values import CACHE_SIZE, fold, map_distinct
+from leadrank.normalize.values import CACHE_SIZE, fold, map_distinct
 
 
 def _words(*patterns: str) -> re.Pattern[str]:

@@ -1,0 +1,153 @@
+"""The runners' side of job rows: claim one, beat while it runs, finish it or queue it again
+after its backoff, and queue again the jobs of processes that stopped."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from leadrank.jobs.defer import hand_to_workers, queued_with
+from leadrank.orm import Job
+
+# A running job whose process has not said it is alive for this long is run again elsewhere.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def this_worker() -> str:
+    """host:pid of this process, as a job records who runs it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_next(session: Session, *, worker: str) -> Job | None:
+    """Take the oldest queued job that is due and whose lock is free, or None; two processes
+    never both get one, since the update only takes a row that is still queued."""
+    while True:
+        now = datetime.now(UTC)
+        holder = aliased(Job)
+        lock_held = exists().where(holder.status == "running", holder.lock == Job.lock)
+        candidate = session.scalar(
+            select(Job.id)
+            .where(
+                Job.status == "queued",
+                or_(Job.run_after.is_(None), Job.run_after <= now),
+                or_(Job.lock.is_(None), ~lock_held),
+            )
+            .order_by(Job.id)
+            .limit(1)
+        )
+        if candidate is None:
+            return None
+        job = claim(session, candidate, worker=worker)
+        if job is not None:
+            return job
+
+
+def claim(session: Session, job_id: int, *, worker: str) -> Job | None:
+    """Take this job if it is still queued; None when another process has it or it is done."""
+    now = datetime.now(UTC)
+    taken = session.execute(
+        update(Job)
+        .where(and_(Job.id == job_id, Job.status == "queued"))
+        .values(
+            status="running",
+            attempts=Job.attempts + 1,
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+            run_after=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def beat(session: Session, job_id: int, progress: dict[str, Any] | None) -> None:
+    """Say the job is still being worked on, and how far it has got."""
+    values: dict[str, Any] = {"heartbeat_at": datetime.now(UTC)}
+    if progress is not None:
+        values["progress"] = progress
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish(
+    session: Session,
+    job_id: int,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    progress: dict[str, Any] | None = None,
+) -> None:
+    """Record a job's end: its result, or the error that stopped it."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status="failed" if error is not None else "succeeded",
+            result=result,
+            error=error,
+            finished_at=datetime.now(UTC),
+            **({"progress": progress} if progress is not None else {}),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def queue_again(session: Session, job_id: int, *, error: str, wait_seconds: float) -> None:
+    """A failed attempt with retries left: queued again, due after its backoff."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status="queued",
+            error=error,
+            worker=None,
+            run_after=datetime.now(UTC) + timedelta(seconds=wait_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> list[int]:
+    """Queue again the running jobs whose process is gone: at once when `alive(worker)` knows
+    it is dead (a process of this machine), else once its heartbeat is old."""
+    limit = datetime.now(UTC) - STALE_AFTER
+    running = session.scalars(select(Job).where(Job.status == "running")).all()
+    recovered = []
+    for job in running:
+        state = alive(job.worker) if job.worker else False
+        old = job.heartbeat_at is None or job.heartbeat_at < limit
+        if state is False or (state is None and old):
+            if job.queueing_lock is not None and queued_with(session, job.queueing_lock):
+                job.queueing_lock = None  # its twin waits already; both run, one at a time
+            job.status, job.worker, job.progress = "queued", None, None
+            session.flush()
+            hand_to_workers(session, job)
+            recovered.append(job.id)
+    return recovered
+
+
+def process_alive(worker: str) -> bool | None:
+    """Whether the process host:pid is alive; None when it is on another machine."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
