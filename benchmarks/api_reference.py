@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from leadrank.sample.api_leads import SENIORITY, SIZES, api_training_table
-from leadrank.scoring.api_leads import NUMBER_FIELDS as NUMBERS
+from leadrank.scoring.online.lead_table import NUMBER_FIELDS as NUMBERS
 
 SIZE_CODES = {size: float(i) for i, size in enumerate(SIZES)}
 SENIORITY_CODES = {level: float(i) for i, level in enumerate(SENIORITY)}

@@ -33,10 +33,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from leadrank.features.auto import infer_plan
+from leadrank.features.frames import read_frame
 from leadrank.training.fit import TrainOptions, TrainResult, fit_table
 from leadrank.training.leakage import LeakSuspect, find_leaks
 from leadrank.training.learners import CANDIDATES
-from leadrank.training.table import read_frame
 from leadrank.training.target import binary_target
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

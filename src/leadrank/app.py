@@ -37,14 +37,9 @@ from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
 from leadrank.monitoring import metrics as prometheus
 from leadrank.scoring import icp_routes
-from leadrank.scoring import routes as scoring_routes
-from leadrank.scoring.api_model import load_api_model
-from leadrank.scoring.api_rules import RulesScorer
-from leadrank.scoring.api_service import ApiScorer
-from leadrank.scoring.api_split import SplitScorer, split_scorer
-from leadrank.scoring.grades import Blend, GradeScale
-from leadrank.scoring.icp_store import scoring_profile
-from leadrank.scoring.lane import ScoringLane
+from leadrank.scoring.online import routes as scoring_routes
+from leadrank.scoring.online.build import build_online_scoring
+from leadrank.scoring.online.lane import ScoringLane
 from leadrank.training import routes as model_routes
 
 log = structlog.get_logger("leadrank.api")
@@ -90,21 +85,12 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         app.state.settings = settings
         app.state.engine = engine
         with session_scope(engine) as session:
-            model = load_api_model(session, settings)
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
-            profile = scoring_profile(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
-        app.state.api_model = model
-        prometheus.served_model(model.version if model else None)
-        app.state.api_scorer = (
-            split_scorer(ApiScorer(model))
-            if model is not None
-            else RulesScorer(
-                profile,
-                blend=Blend.parse(settings.score_blend),
-                grades=GradeScale.parse(settings.grade_thresholds),
-            )
-        )
+        scoring = build_online_scoring(engine, settings)
+        app.state.api_model = scoring.model
+        app.state.api_scorer = scoring.scorer
+        prometheus.served_model(scoring.model.version if scoring.model else None)
         runner = JobRunner(engine, settings) if settings.run_jobs else None
         # What start-up built lives as long as the process: keep it out of every collection.
         gc.freeze()
@@ -119,8 +105,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
             access_log.flush()
             if runner is not None:
                 runner.stop()
-            if isinstance(app.state.api_scorer, SplitScorer):
-                app.state.api_scorer.close()
+            scoring.close()
             engine.dispose()
 
     app = LeadrankApi(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from leadrank.grades import Blend, GradeScale
 
 DEFAULT_DATABASE_URL = "sqlite:///./leadrank.db"
 
@@ -30,12 +33,13 @@ class Settings(BaseSettings):
         description="Rows processed per chunk when ingesting; bounds memory on large files.",
     )
     log_level: str = Field(default="WARNING")
-    grade_thresholds: str = Field(
-        default="90,75,50,25",
+    # Written as text ("90,75,50,25", "model=1,fit=0.5,engagement=0.5"), parsed once here.
+    grade_thresholds: Annotated[GradeScale, NoDecode] = Field(
+        default=GradeScale(),
         description="Lowest combined score of grades A, B, C and D; below D is E.",
     )
-    score_blend: str = Field(
-        default="model=1,fit=0.5,engagement=0.5",
+    score_blend: Annotated[Blend, NoDecode] = Field(
+        default=Blend(),
         description=(
             "How the combined score is made: the model's share, and the weights of ICP fit and "
             "engagement in the rest (the whole score when no model is active)."
@@ -197,6 +201,16 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db: provider rate limits kept in Redis, not the database.",
     )
+
+    @field_validator("grade_thresholds", mode="before")
+    @classmethod
+    def _parse_grade_thresholds(cls, value: Any) -> Any:
+        return GradeScale.parse(value) if isinstance(value, str) else value
+
+    @field_validator("score_blend", mode="before")
+    @classmethod
+    def _parse_score_blend(cls, value: Any) -> Any:
+        return Blend.parse(value) if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

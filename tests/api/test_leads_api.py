@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leadrank.db.engine import session_scope
-from leadrank.scoring.overrides import set_override
+from leadrank.leads.grade_overrides import set_override
 from leadrank.scoring.workspace import score_workspace
 from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace, ingest_sample

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from leadrank.leads.identity import company_name_key, lead_key_columns, resolve
+from leadrank.leads.identity import lead_key_columns, resolve
+from leadrank.normalize.company import company_name_key
 
 
 def keys(*rows: dict[str, str | None]) -> pl.DataFrame:

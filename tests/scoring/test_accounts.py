@@ -7,8 +7,8 @@ import json
 import polars as pl
 import pytest
 
+from leadrank.grades import GradeScale
 from leadrank.scoring.accounts import roll_up
-from leadrank.scoring.grades import GradeScale
 
 COMPANIES = pl.DataFrame({"lead_id": [1, 2, 3, 4, 6], "company_id": [10, 10, 10, 20, 30]})
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from leadrank.features.auto import infer_plan
 from leadrank.sample.api_leads import api_training_table, sample_api_leads
-from leadrank.scoring.api_fast import CompiledScorer, compile_scorer
-from leadrank.scoring.api_leads import api_frame_of, api_values
-from leadrank.scoring.api_model import ApiModel, demo_model
-from leadrank.scoring.api_schemas import ApiLead
-from leadrank.scoring.api_service import _through_polars
+from leadrank.scoring.online.compiled import CompiledScorer, compile_scorer
+from leadrank.scoring.online.lead_table import api_frame_of, api_values
+from leadrank.scoring.online.model_scorer import _through_polars
+from leadrank.scoring.online.schemas import ApiLead
+from leadrank.scoring.online.served_model import ApiModel, demo_model
 from leadrank.training import learners
 from leadrank.training.bundle import ModelBundle
 from leadrank.training.fit import _fit_chosen

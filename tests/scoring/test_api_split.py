@@ -10,11 +10,11 @@ import msgspec
 import pytest
 
 from leadrank.sample.api_leads import sample_api_leads
-from leadrank.scoring.api_call import score_body
-from leadrank.scoring.api_model import demo_model
-from leadrank.scoring.api_schemas import ScoreRequest, ScoreResponse
-from leadrank.scoring.api_service import ApiScorer
-from leadrank.scoring.api_split import SPLIT_FROM, SplitScorer
+from leadrank.scoring.online.call import score_body
+from leadrank.scoring.online.model_scorer import ApiScorer
+from leadrank.scoring.online.schemas import ScoreRequest, ScoreResponse
+from leadrank.scoring.online.served_model import demo_model
+from leadrank.scoring.online.split import SPLIT_FROM, SplitScorer
 
 _request = msgspec.json.Decoder(ScoreRequest)
 

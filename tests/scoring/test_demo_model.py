@@ -8,8 +8,8 @@ import json
 import numpy as np
 
 from leadrank.sample.api_leads import api_training_table
-from leadrank.scoring.api_model import DEMO_MODEL_DIR, demo_model
 from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.online.served_model import DEMO_MODEL_DIR, demo_model
 from leadrank.training.evaluation import evaluate
 
 

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from leadrank.errors import BadInput
-from leadrank.scoring.grades import Blend, GradeScale
+from leadrank.grades import Blend, GradeScale
 
 
 def test_default_and_custom_grade_thresholds() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from leadrank.errors import BadInput
 from leadrank.features.auto import infer_plan
+from leadrank.scoring.table import score_table
 from leadrank.training.fit import TrainOptions, fit_table
-from leadrank.training.table import score_table
 from leadrank.training.workspace import parse_label
 from tests.conftest import FIXTURES, CliResult
 

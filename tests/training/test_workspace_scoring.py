@@ -20,16 +20,10 @@ from leadrank.features.workspace import (
     contact_keys,
     workspace_features,
 )
+from leadrank.leads.repository import current_overrides, overrides_of_lead, scores_of_lead
 from leadrank.orm import Lead
 from leadrank.orm.scoring import AccountScore, LeadScore, ScoreRun
-from leadrank.scoring.repository import (
-    current_overrides,
-    latest_run,
-    overrides_of_lead,
-    scores_of_lead,
-    top_accounts,
-    top_scores,
-)
+from leadrank.scoring.repository import latest_run, top_accounts, top_scores
 from leadrank.scoring.workspace import score_workspace
 from leadrank.training import registry
 from leadrank.training.fit import TrainOptions

@@ -24,6 +24,7 @@ from typing import Any
 import uvicorn
 
 from leadrank.api import handoff
+from leadrank.api.siblings import share_with_siblings
 
 APP = "leadrank.app:create_app"
 _RESTART_PAUSE = 1.0
@@ -148,8 +149,6 @@ def _config() -> uvicorn.Config:
 
 def _serve_handed(channel: socket.socket, busy: Any, index: int) -> None:
     """One worker: the connections the main process hands it, one uvicorn server."""
-    from leadrank.scoring.api_split import share_with_siblings
-
     share_with_siblings(busy, index)
     handoff.HandedServer(_config(), channel).run()
 

@@ -16,13 +16,9 @@ from leadrank.ingest.service import ingest_file
 from leadrank.kit.console import console, progress_bar
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
+from leadrank.leads.repository import current_overrides
 from leadrank.sample.cli import render_manifest, write_sample
-from leadrank.scoring.repository import (
-    current_overrides,
-    served_run,
-    top_accounts,
-    top_scores,
-)
+from leadrank.scoring.repository import served_run, top_accounts, top_scores
 from leadrank.training import registry
 from leadrank.training.cli import render_training
 

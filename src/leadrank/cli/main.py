@@ -21,11 +21,11 @@ from leadrank.errors import AppError
 from leadrank.ingest.cli import ingest, quarantine
 from leadrank.jobs.cli import jobs_app, worker
 from leadrank.kit.console import console, err_console
-from leadrank.leads.cli import clean, leads_app, stats
+from leadrank.leads.cli import clean, leads_app, override_command, stats
 from leadrank.matching.cli import dedupe
 from leadrank.sample.cli import sample
-from leadrank.scoring.cli import accounts_app, icp_app, override_command
-from leadrank.training.cli import evaluate, models_app, score, train
+from leadrank.scoring.cli import accounts_app, icp_app, score
+from leadrank.training.cli import evaluate, models_app, train
 
 app = typer.Typer(
     name="leadrank",

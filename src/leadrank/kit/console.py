@@ -1,7 +1,8 @@
-"""Consoles and progress bars shared by every command."""
+"""Consoles, progress bars and the user's name, shared by every command."""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,3 +45,11 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
 
     with bar:
         yield update
+
+
+def system_user() -> str:
+    """The name of who runs the command; containers may have none."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

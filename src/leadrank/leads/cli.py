@@ -1,4 +1,4 @@
-"""`leadrank clean`, `leadrank leads list/show` and `leadrank stats`: thin commands."""
+"""`leadrank clean`, `leadrank leads list/show/override` and `leadrank stats`: thin commands."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import typer
 from rich.table import Table
 
 from leadrank.db.workspace_db import workspace_session
-from leadrank.kit.console import console, progress_bar
+from leadrank.errors import BadInput
+from leadrank.kit.console import console, progress_bar, system_user
 from leadrank.leads import reviews, service
+from leadrank.leads.grade_overrides import clear_override, set_override
+from leadrank.leads.repository import account_of_company, current_overrides, scores_of_lead
 from leadrank.leads.stateless import clean_file
-from leadrank.scoring.repository import account_of_company, current_overrides, scores_of_lead
 
 leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
 
@@ -311,3 +313,30 @@ def render_stats(data: service.WorkspaceStats) -> None:
                 f"{imp.events_created:,}",
             )
         console.print(table)
+
+
+def override_command(
+    ref: Annotated[str, typer.Argument(help="Lead id or email")],
+    grade: Annotated[str | None, typer.Option("--grade", "-g", help="A, B, C, D or E")] = None,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why, for the next reader")] = "",
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who sets it (default: the system user)")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Serve the computed grade again")] = False,
+) -> None:
+    """Set a lead's grade by hand (it sticks while the computed score keeps updating), or
+    --clear it."""
+    who = by or system_user()
+    with workspace_session() as session:
+        lead = service.get_lead(session, ref=ref).lead
+        if clear:
+            cleared = clear_override(session, lead_id=lead.id, by=who)
+            console.print(f"lead {lead.id}: grade override {cleared.grade} cleared by {who}")
+            return
+        if grade is None:
+            raise BadInput("give --grade A-E, or --clear")
+        override = set_override(session, lead_id=lead.id, grade=grade, reason=reason, by=who)
+        console.print(
+            f"lead {lead.id}: grade {override.grade} set by {override.set_by} ({override.reason})",
+            markup=False,
+        )

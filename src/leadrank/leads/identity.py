@@ -8,13 +8,12 @@ two people with different emails must not merge them.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from leadrank.normalize.company import company_name_key
 from leadrank.normalize.values import blank_to_null
 
 STRONG_KEYS = ("email", "linkedin", "ext")
@@ -22,24 +21,6 @@ WEAK_KEYS = ("phone", "name")
 KEY_PRIORITY = {name: rank for rank, name in enumerate(STRONG_KEYS + WEAK_KEYS)}
 
 Key = tuple[str, str]
-
-_LEGAL_SUFFIXES = re.compile(
-    r"\b(incorporated|inc|llc|l\.l\.c|ltd|limited|gmbh|ag|sa|sas|sarl|bv|nv|plc|pty|co|corp|"
-    r"corporation|company|srl|spa|oy|ab|as|kg|kgaa|se|pte|pvt|private|holdings?|group)\b\.?"
-)
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def company_name_key(name: str | None) -> str | None:
-    """A comparable company name: accents, case, punctuation and legal suffixes removed."""
-    if not name:
-        return None
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    folded = folded.replace("&", " and ")
-    stripped = _NON_WORD.sub(" ", _LEGAL_SUFFIXES.sub(" ", folded)).split()
-    if not stripped:  # a name that is only a suffix ("Holdings Ltd") keeps its letters
-        stripped = _NON_WORD.sub(" ", folded).split()
-    return " ".join(stripped) or None
 
 
 def company_match_keys(frame: pl.DataFrame) -> list[pl.Series]:

@@ -1,8 +1,9 @@
-"""Every query of the silver layer: lead keys, leads and companies."""
+"""Every query of the silver layer: lead keys, leads and companies, and what is attached to a
+lead: its stored scores, its account's score and its grade overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import lookup_in
 from leadrank.leads.identity import Key
 from leadrank.orm import BronzeRecord, Company, Event, Lead
+from leadrank.orm.scoring import AccountScore, GradeOverride, LeadScore, ScoreRun
 
 
 def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
@@ -73,3 +75,36 @@ def count_rows(session: Session) -> dict[str, int]:
         "companies": count(Company.id),
         "events": count(Event.id),
     }
+
+
+def scores_of_lead(session: Session, lead_id: int) -> list[tuple[LeadScore, ScoreRun]]:
+    """A lead's score history, newest first."""
+    query = (
+        select(LeadScore, ScoreRun)
+        .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
+        .where(LeadScore.lead_id == lead_id)
+        .order_by(LeadScore.id.desc())
+    )
+    return [(score, run) for score, run in session.execute(query).all()]
+
+
+def account_of_company(session: Session, run: ScoreRun, company_id: int) -> AccountScore | None:
+    """A company's account score in a run."""
+    query = select(AccountScore).where(
+        AccountScore.run_id == run.id, AccountScore.company_id == company_id
+    )
+    return session.scalar(query)
+
+
+def current_overrides(session: Session, lead_ids: Sequence[int]) -> dict[int, GradeOverride]:
+    """The grade overrides in force for these leads."""
+    query = select(GradeOverride).where(
+        GradeOverride.lead_id.in_(list(lead_ids)), GradeOverride.cleared_at.is_(None)
+    )
+    return {override.lead_id: override for override in session.scalars(query)}
+
+
+def overrides_of_lead(session: Session, lead_id: int) -> list[GradeOverride]:
+    """Every override a lead has had, newest first."""
+    query = select(GradeOverride).where(GradeOverride.lead_id == lead_id)
+    return list(session.scalars(query.order_by(GradeOverride.id.desc())))

@@ -13,6 +13,7 @@ from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, READERS, DbSession
 from leadrank.leads import service
 from leadrank.leads.browse import MAX_PAGE, LeadFilters, LeadRow, Sort, browse_leads
+from leadrank.leads.repository import current_overrides, scores_of_lead
 from leadrank.leads.schemas import (
     CompanyPublic,
     EventPublic,
@@ -22,7 +23,6 @@ from leadrank.leads.schemas import (
     OverridePublic,
     ScorePublic,
 )
-from leadrank.scoring.repository import current_overrides, scores_of_lead
 
 router = APIRouter(
     prefix="/api/v1/leads",

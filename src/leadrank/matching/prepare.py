@@ -13,8 +13,8 @@ from importlib import resources
 
 import polars as pl
 
-from leadrank.leads.identity import company_name_key
 from leadrank.matching.roles import RoleMap
+from leadrank.normalize.company import company_name_key
 from leadrank.normalize.domain import registrable_domain
 from leadrank.normalize.values import CACHE_SIZE, blank_to_null, map_distinct
 

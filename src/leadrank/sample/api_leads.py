@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from leadrank.scoring.api_leads import api_frame
-from leadrank.scoring.api_schemas import ApiLead
+from leadrank.scoring.online.lead_table import api_frame
+from leadrank.scoring.online.schemas import ApiLead
 
 REFERENCE = datetime(2026, 6, 1, tzinfo=UTC)  # "now" of the generated leads
 SENIORITY = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from leadrank.scoring.grades import GradeScale
+from leadrank.grades import GradeScale
 
 BEST_LEADS = 3
 _SURE = 1 - 1e-9  # a probability of 1 would make the product 0 whatever the other leads are

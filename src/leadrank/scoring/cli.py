@@ -1,22 +1,21 @@
-"""`leadrank icp show/apply/save/list/activate`, `leadrank accounts list` and `leadrank leads override`: thin
-commands over ICP profiles, account scores and grade overrides."""
+"""`leadrank score`, `leadrank icp show/apply/save/list/activate` and `leadrank accounts list`:
+thin commands over scoring, ICP profiles and account scores."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from leadrank.config import get_settings
 from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
-from leadrank.kit.console import console, progress_bar
-from leadrank.leads.service import get_lead
+from leadrank.grades import Blend, GradeScale
+from leadrank.kit.console import console, err_console, progress_bar, system_user
 from leadrank.scoring import icp_store
 from leadrank.scoring.icp import load_profile
-from leadrank.scoring.overrides import clear_override, set_override
 from leadrank.scoring.repository import served_run, top_accounts
 from leadrank.scoring.stateless import apply_profile_to_file
 
@@ -90,7 +89,7 @@ def save_command(
     document = load_profile(path).model_dump(mode="json", exclude_none=True)
     with workspace_session() as session:
         record = icp_store.save_profile(
-            session, document=document, created_by=_system_user() or "cli", activate=activate
+            session, document=document, created_by=system_user() or "cli", activate=activate
         )
         shown = f"{record.name} v{record.version}{' (active)' if record.active else ''}"
     console.print(f"profile {shown} saved")
@@ -206,36 +205,85 @@ def accounts_list_command(
     console.print(table if rows else "no account matches")
 
 
-def override_command(
-    ref: Annotated[str, typer.Argument(help="Lead id or email")],
-    grade: Annotated[str | None, typer.Option("--grade", "-g", help="A, B, C, D or E")] = None,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Why, for the next reader")] = "",
-    by: Annotated[
-        str | None, typer.Option("--by", help="Who sets it (default: the system user)")
+def score(
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="A table to score")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (.csv .jsonl .parquet ...)"),
     ] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Serve the computed grade again")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Registry name (name or name:vN) or model directory"),
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Workspace: ICP profile file for fit (default: the active stored one)",
+        ),
+    ] = None,
+    grades: Annotated[
+        str | None,
+        typer.Option(
+            "--grades",
+            help="Lowest score of A,B,C,D (default 90,75,50,25 or LEADRANK_GRADE_THRESHOLDS)",
+        ),
+    ] = None,
+    blend: Annotated[
+        str | None,
+        typer.Option(
+            "--blend",
+            help="Workspace: model share and rule weights, e.g. model=0.7,fit=0.5,engagement=0.5 "
+            "(default model=1 or LEADRANK_SCORE_BLEND)",
+        ),
+    ] = None,
 ) -> None:
-    """Set a lead's grade by hand (it sticks while the computed score keeps updating), or
-    --clear it."""
-    who = by or _system_user()
-    with workspace_session() as session:
-        lead = get_lead(session, ref=ref).lead
-        if clear:
-            cleared = clear_override(session, lead_id=lead.id, by=who)
-            console.print(f"lead {lead.id}: grade override {cleared.grade} cleared by {who}")
-            return
-        if grade is None:
-            raise BadInput("give --grade A-E, or --clear")
-        override = set_override(session, lead_id=lead.id, grade=grade, reason=reason, by=who)
+    """Score a table (--data, -o) with a model, or every lead of the workspace."""
+    settings = get_settings()
+    scale = GradeScale.parse(grades) if grades else settings.grade_thresholds
+    if data is not None:
+        if output is None:
+            raise BadInput("--data needs --output FILE")
+        if blend is not None or profile is not None:
+            raise BadInput("--blend and --profile score the workspace; a table has no fit rules")
+        from leadrank.scoring.table import load_model, score_table
+
+        with workspace_session(settings) as session:
+            bundle = load_model(session, model, settings.data_dir)
+        report = score_table(path=data, output=output, bundle=bundle, grades=scale)
+        if report.missing_columns:
+            shown = ", ".join(report.missing_columns[:8])
+            err_console.print(
+                f"warning: {len(report.missing_columns)} of the model's input columns are not "
+                f"in {data.name} and count as missing: {shown}",
+                markup=False,
+            )
+        grades = "  ".join(f"{g} {report.grades.get(g, 0):,}" for g in "ABCDE")
         console.print(
-            f"lead {lead.id}: grade {override.grade} set by {override.set_by} ({override.reason})",
-            markup=False,
+            f"{report.rows:,} rows scored with {bundle.metadata.get('name')}:v"
+            f"{bundle.metadata.get('version')} -> {output}; mean probability "
+            f"{report.mean_probability:.3f}; grades {grades}"
         )
+        return
+    if model is not None or output is not None:
+        raise BadInput(
+            "--model and --output go with --data FILE; the workspace is scored by its active "
+            "model (see `leadrank models promote`)"
+        )
+    from leadrank.scoring.workspace import score_workspace
 
-
-def _system_user() -> str:
-    """The name of who runs the command; containers may have none."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
+    with workspace_session(settings) as session:
+        runs = score_workspace(
+            session,
+            profile=icp_store.scoring_profile(session, profile),
+            blend=Blend.parse(blend) if blend else settings.score_blend,
+            grades=scale,
+            lake_dir=settings.data_dir / "lake",
+        )
+    for run in runs:
+        grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
+        console.print(
+            f"{run.leads:,} leads scored by {run.model_version} ({run.stage}) in "
+            f"{run.seconds:.1f} s; grades {grades}; {run.accounts:,} accounts"
+        )

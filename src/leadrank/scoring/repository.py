@@ -3,7 +3,6 @@ account scores, and grade overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import polars as pl
@@ -12,42 +11,8 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import NotFound
 from leadrank.kit.bulk import bulk_insert, select_all
-from leadrank.orm import Company, Event, Lead
-from leadrank.orm.scoring import AccountScore, GradeOverride, LeadScore, ModelVersion, ScoreRun
-
-LEAD_FIELDS = (
-    "id",
-    "company_id",
-    "created_at",
-    "source_created_at",
-    "seniority",
-    "department",
-    "job_title",
-    "email_valid",
-    "email_free_mail",
-    "email_disposable",
-    "email_role",
-    "phone_e164",
-    "country_code",
-    "lead_source",
-    "lead_status",
-    "quality_score",
-    "attributes",
-)
-COMPANY_FIELDS = ("id", "industry", "employees", "revenue")
-
-
-def lead_frame(session: Session) -> pl.DataFrame:
-    """Every lead with the firmographics of its company (lead_id first)."""
-    leads = select_all(session, Lead, LEAD_FIELDS).rename({"id": "lead_id"})
-    companies = select_all(session, Company, COMPANY_FIELDS).rename({"id": "company_id"})
-    return leads.join(companies, on="company_id", how="left").drop("company_id")
-
-
-def event_frame(session: Session) -> pl.DataFrame:
-    """Every event: lead_id, event_type, occurred_at."""
-    events = select_all(session, Event, ("lead_id", "event_type", "occurred_at"))
-    return events.sort("lead_id", "occurred_at")
+from leadrank.orm import Company, Lead
+from leadrank.orm.scoring import AccountScore, LeadScore, ModelVersion, ScoreRun
 
 
 def start_run(
@@ -108,17 +73,6 @@ def top_scores(session: Session, run: ScoreRun, *, limit: int) -> list[tuple[Lea
     return [(score, lead) for score, lead in session.execute(query).all()]
 
 
-def scores_of_lead(session: Session, lead_id: int) -> list[tuple[LeadScore, ScoreRun]]:
-    """A lead's score history, newest first."""
-    query = (
-        select(LeadScore, ScoreRun)
-        .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
-        .where(LeadScore.lead_id == lead_id)
-        .order_by(LeadScore.id.desc())
-    )
-    return [(score, run) for score, run in session.execute(query).all()]
-
-
 def grade_counts(session: Session, run: ScoreRun) -> dict[str, int]:
     """How many leads of a run got each grade."""
     query = (
@@ -154,25 +108,3 @@ def top_accounts(
         query = query.where(AccountScore.grade == grade)
     query = query.order_by(AccountScore.score.desc(), AccountScore.company_id).limit(limit)
     return [(account, company) for account, company in session.execute(query).all()]
-
-
-def account_of_company(session: Session, run: ScoreRun, company_id: int) -> AccountScore | None:
-    """A company's account score in a run."""
-    query = select(AccountScore).where(
-        AccountScore.run_id == run.id, AccountScore.company_id == company_id
-    )
-    return session.scalar(query)
-
-
-def current_overrides(session: Session, lead_ids: Sequence[int]) -> dict[int, GradeOverride]:
-    """The grade overrides in force for these leads."""
-    query = select(GradeOverride).where(
-        GradeOverride.lead_id.in_(list(lead_ids)), GradeOverride.cleared_at.is_(None)
-    )
-    return {override.lead_id: override for override in session.scalars(query)}
-
-
-def overrides_of_lead(session: Session, lead_id: int) -> list[GradeOverride]:
-    """Every override a lead has had, newest first."""
-    query = select(GradeOverride).where(GradeOverride.lead_id == lead_id)
-    return list(session.scalars(query.order_by(GradeOverride.id.desc())))

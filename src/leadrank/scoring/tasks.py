@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from leadrank.jobs.tasks import Retry, Task, TaskContext
-from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp_store import scoring_profile
 
 
@@ -17,8 +16,8 @@ def _score_leads(context: TaskContext) -> dict[str, Any]:
     runs = score_workspace(
         context.session,
         profile=scoring_profile(context.session),
-        blend=Blend.parse(settings.score_blend),
-        grades=GradeScale.parse(settings.grade_thresholds),
+        blend=settings.score_blend,
+        grades=settings.grade_thresholds,
         lake_dir=settings.data_dir / "lake",
     )
     context.progress("score", 1, 1)

@@ -17,12 +17,13 @@ import numpy as np
 import polars as pl
 from sqlalchemy.orm import Session
 
+from leadrank.features.frames import workspace_frames
 from leadrank.features.workspace import workspace_features
+from leadrank.grades import Blend, GradeScale
 from leadrank.kit.json_text import json_compact_object
 from leadrank.orm.scoring import ModelVersion
 from leadrank.scoring.accounts import roll_up
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
-from leadrank.scoring.grades import Blend, GradeScale
 from leadrank.scoring.icp import Profile, load_profile, score_fit
 from leadrank.scoring.model_scores import score_frame
 from leadrank.scoring.repository import (
@@ -32,7 +33,6 @@ from leadrank.scoring.repository import (
     start_run,
 )
 from leadrank.training import registry
-from leadrank.training.workspace import workspace_frames
 
 TOP = 3
 

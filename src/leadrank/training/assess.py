@@ -11,12 +11,13 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
+from leadrank.features.frames import read_frame
 from leadrank.orm.scoring import ModelVersion
 from leadrank.training import registry
 from leadrank.training.bundle import REPORT_FILE
 from leadrank.training.evaluation import Evaluation, evaluate
 from leadrank.training.report import render_report, write_report
-from leadrank.training.table import last_table_model, read_frame
+from leadrank.training.table import last_table_model
 from leadrank.training.target import binary_target
 
 

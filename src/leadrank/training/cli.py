@@ -1,5 +1,5 @@
-"""`leadrank train`, `leadrank score`, `leadrank evaluate` and `leadrank models ...`: thin
-commands over the trainers, the scorer and the registry."""
+"""`leadrank train`, `leadrank evaluate` and `leadrank models ...`: thin commands over the
+trainers and the registry."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from leadrank.config import get_settings
 from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
 from leadrank.kit.console import console, err_console
-from leadrank.scoring.grades import Blend, GradeScale
-from leadrank.scoring.icp_store import scoring_profile
 from leadrank.training import registry
 
 if TYPE_CHECKING:
@@ -135,90 +133,6 @@ def render_training(result: TrainResult, target: str) -> None:
         console.print("  " + line)
     top = ", ".join(f"{name} {share:.0%}" for name, share in result.importances[:6])
     console.print(f"  most important: {top}")
-
-
-def score(
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="A table to score")] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Where to write (.csv .jsonl .parquet ...)"),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="Registry name (name or name:vN) or model directory"),
-    ] = None,
-    profile: Annotated[
-        Path | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Workspace: ICP profile file for fit (default: the active stored one)",
-        ),
-    ] = None,
-    grades: Annotated[
-        str | None,
-        typer.Option(
-            "--grades",
-            help="Lowest score of A,B,C,D (default 90,75,50,25 or LEADRANK_GRADE_THRESHOLDS)",
-        ),
-    ] = None,
-    blend: Annotated[
-        str | None,
-        typer.Option(
-            "--blend",
-            help="Workspace: model share and rule weights, e.g. model=0.7,fit=0.5,engagement=0.5 "
-            "(default model=1 or LEADRANK_SCORE_BLEND)",
-        ),
-    ] = None,
-) -> None:
-    """Score a table (--data, -o) with a model, or every lead of the workspace."""
-    settings = get_settings()
-    scale = GradeScale.parse(grades or settings.grade_thresholds)
-    if data is not None:
-        if output is None:
-            raise BadInput("--data needs --output FILE")
-        if blend is not None or profile is not None:
-            raise BadInput("--blend and --profile score the workspace; a table has no fit rules")
-        from leadrank.training.table import load_model, score_table
-
-        with workspace_session(settings) as session:
-            bundle = load_model(session, model, settings.data_dir)
-        report = score_table(path=data, output=output, bundle=bundle, grades=scale)
-        if report.missing_columns:
-            shown = ", ".join(report.missing_columns[:8])
-            err_console.print(
-                f"warning: {len(report.missing_columns)} of the model's input columns are not "
-                f"in {data.name} and count as missing: {shown}",
-                markup=False,
-            )
-        grades = "  ".join(f"{g} {report.grades.get(g, 0):,}" for g in "ABCDE")
-        console.print(
-            f"{report.rows:,} rows scored with {bundle.metadata.get('name')}:v"
-            f"{bundle.metadata.get('version')} -> {output}; mean probability "
-            f"{report.mean_probability:.3f}; grades {grades}"
-        )
-        return
-    if model is not None or output is not None:
-        raise BadInput(
-            "--model and --output go with --data FILE; the workspace is scored by its active "
-            "model (see `leadrank models promote`)"
-        )
-    from leadrank.scoring.workspace import score_workspace
-
-    with workspace_session(settings) as session:
-        runs = score_workspace(
-            session,
-            profile=scoring_profile(session, profile),
-            blend=Blend.parse(blend or settings.score_blend),
-            grades=scale,
-            lake_dir=settings.data_dir / "lake",
-        )
-    for run in runs:
-        grades = "  ".join(f"{g} {run.grades.get(g, 0):,}" for g in "ABCDE")
-        console.print(
-            f"{run.leads:,} leads scored by {run.model_version} ({run.stage}) in "
-            f"{run.seconds:.1f} s; grades {grades}; {run.accounts:,} accounts"
-        )
 
 
 def evaluate(

@@ -25,6 +25,7 @@ from leadrank.features.behaviour import (
     behaviour_feature_names,
     kept_event_types,
 )
+from leadrank.features.frames import workspace_frames
 from leadrank.features.workspace import (
     AGE_FEATURE,
     attribute_keys,
@@ -32,7 +33,6 @@ from leadrank.features.workspace import (
     workspace_features,
 )
 from leadrank.orm.scoring import ModelVersion
-from leadrank.scoring.repository import event_frame, lead_frame
 from leadrank.training import registry
 from leadrank.training.bundle import REPORT_FILE
 from leadrank.training.fit import TrainOptions, TrainResult, fit_table
@@ -218,24 +218,6 @@ def observation_ages(window_days: float, first: float = OBSERVATION_DAYS) -> lis
     while ages[-1] * 2 <= window_days * LAST_OBSERVATION:
         ages.append(ages[-1] * 2)
     return ages
-
-
-def workspace_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every lead (anchored, see `with_anchor`) and every event: what training and scoring
-    both start from."""
-    events = event_frame(session)
-    return with_anchor(lead_frame(session), events), events
-
-
-def with_anchor(leads: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """Leads with `created_at` as the lead's real creation: the date its source gave, else its
-    first event, else when it reached the workspace."""
-    first = events.group_by("lead_id").agg(pl.col("occurred_at").min().alias("_first"))
-    return (
-        leads.join(first, on="lead_id", how="left")
-        .with_columns(pl.coalesce("source_created_at", "_first", "created_at").alias("created_at"))
-        .drop("_first")
-    )
 
 
 def _check_event_types(events: pl.DataFrame, definition: LabelDefinition) -> None:

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from leadrank.api.errors import ErrorResponse
-from leadrank.scoring.api_call import SCORING_ROLES, score_body
-from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
+from leadrank.scoring.online.call import SCORING_ROLES, score_body
+from leadrank.scoring.online.schemas import MAX_LEADS, ScoreRequest, ScoreResponse
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
 # The paths `ScoringLane` answers in front of the app; the routes below publish them.

@@ -28,7 +28,7 @@ from leadrank.api.errors import (
     log,
 )
 from leadrank.errors import AppError
-from leadrank.scoring.api_call import SCORING_ROLES, score_body
+from leadrank.scoring.online.call import SCORING_ROLES, score_body
 
 _JSON = (b"content-type", b"application/json")
 

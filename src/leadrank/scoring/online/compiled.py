@@ -25,8 +25,8 @@ import polars as pl
 
 from leadrank.features.auto import FALSE_WORDS, TRUE_WORDS, ColumnPlan
 from leadrank.normalize.values import PLACEHOLDERS
-from leadrank.scoring.api_leads import COLUMN_TYPES
-from leadrank.scoring.api_model import ApiModel
+from leadrank.scoring.online.lead_table import COLUMN_TYPES
+from leadrank.scoring.online.served_model import ApiModel
 from leadrank.scoring.reasons import (
     MIN_POINTS,
     TOP,

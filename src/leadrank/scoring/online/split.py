@@ -23,10 +23,11 @@ from typing import Any
 import msgspec
 import structlog
 
-from leadrank.scoring.api_model import ApiModel
-from leadrank.scoring.api_schemas import ApiLead, LeadScore, ScoreRequest, ScoreResponse, answer
-from leadrank.scoring.api_service import ApiScorer
-from leadrank.scoring.grades import GradeScale
+from leadrank.api.siblings import siblings
+from leadrank.grades import GradeScale
+from leadrank.scoring.online.model_scorer import ApiScorer
+from leadrank.scoring.online.schemas import ApiLead, LeadScore, ScoreRequest, ScoreResponse, answer
+from leadrank.scoring.online.served_model import ApiModel
 from leadrank.training.bundle import ModelBundle
 
 log = structlog.get_logger("leadrank.api")
@@ -35,22 +36,12 @@ READY_SECONDS = 60.0
 HELPER_SECONDS = 10.0  # far longer than scoring 250 leads takes
 
 
-# Set in each worker of a several-worker `leadrank serve` before its app starts: the shared
-# busy flags and this worker's place among them.
-_siblings: tuple[Any, int] | None = None
-
-
-def share_with_siblings(busy: Any, me: int) -> None:
-    """Say this process is worker `me` of those whose busy flags are `busy`."""
-    global _siblings
-    _siblings = (busy, me)
-
-
 def split_scorer(scorer: ApiScorer) -> SplitScorer | ApiScorer:
     """A `SplitScorer` in a worker of a several-worker server; else the scorer itself."""
-    if _siblings is None:
+    shared = siblings()
+    if shared is None:
         return scorer
-    busy, me = _siblings
+    busy, me = shared
     split = SplitScorer(scorer, busy=busy, me=me)
     # Started before the worker answers: a helper still loading would take the CPU from
     # the first requests.

@@ -16,10 +16,12 @@ from typing import Any
 
 import polars as pl
 
+from leadrank.grades import Blend, GradeScale
 from leadrank.normalize.email import email_facts
 from leadrank.normalize.titles import department_of, seniority_of, vendor_level
-from leadrank.scoring.api_leads import CORE_FIELDS, days_before
-from leadrank.scoring.api_schemas import (
+from leadrank.scoring.icp import Profile, score_fit
+from leadrank.scoring.online.lead_table import CORE_FIELDS, days_before
+from leadrank.scoring.online.schemas import (
     GRADE_POINTS,
     ApiLead,
     LeadScore,
@@ -28,8 +30,6 @@ from leadrank.scoring.api_schemas import (
     ScoreResponse,
     answer,
 )
-from leadrank.scoring.grades import Blend, GradeScale
-from leadrank.scoring.icp import Profile, score_fit
 
 RULES_VERSION = "rules"
 # Points per unit of activity and the most each kind may add; 60 points make engagement 100.

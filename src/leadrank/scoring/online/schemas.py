@@ -14,7 +14,7 @@ from typing import Annotated
 
 import msgspec
 
-from leadrank.scoring.api_leads import CORE_FIELDS, RECENCY_FIELD
+from leadrank.scoring.online.lead_table import CORE_FIELDS, RECENCY_FIELD
 
 MAX_LEADS = 500
 MAX_CUSTOM_FEATURES = 100

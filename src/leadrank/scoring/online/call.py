@@ -10,8 +10,8 @@ import msgspec
 
 from leadrank.api.errors import BadJson, InvalidPayload, PayloadTooLarge
 from leadrank.monitoring.metrics import observe_scores
-from leadrank.scoring.api_schemas import MAX_LEADS, ScoreRequest, ScoreResponse
-from leadrank.scoring.api_service import reserved_custom_names
+from leadrank.scoring.online.model_scorer import reserved_custom_names
+from leadrank.scoring.online.schemas import MAX_LEADS, ScoreRequest, ScoreResponse
 
 SCORING_ROLES = ("scorer", "writer", "admin")
 _decoder = msgspec.json.Decoder(ScoreRequest)

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
+from leadrank.leads.repository import current_overrides
 from leadrank.orm import Lead
 from leadrank.orm.scoring import GradeOverride
-from leadrank.scoring.repository import current_overrides
 
 GRADES = "ABCDE"
 

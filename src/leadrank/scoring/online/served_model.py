@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
 from leadrank.errors import Conflict
+from leadrank.grades import GradeScale
 from leadrank.orm.scoring import ModelVersion
-from leadrank.scoring.api_leads import CORE_FIELDS, RECENCY_FIELD
-from leadrank.scoring.grades import GradeScale
+from leadrank.scoring.online.lead_table import CORE_FIELDS, RECENCY_FIELD
 from leadrank.training import registry
 from leadrank.training.bundle import ModelBundle
 
@@ -41,7 +41,7 @@ class ApiModel:
 
 def load_api_model(session: Session, settings: Settings) -> ApiModel | None:
     """The active version of `settings.api_model`, else the demo model (unless turned off)."""
-    grades = GradeScale.parse(settings.grade_thresholds)
+    grades = settings.grade_thresholds
     active: ModelVersion | None = next(
         (m for m in registry.list_models(session, name=settings.api_model) if m.stage == "active"),
         None,

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from leadrank.scoring.api_fast import Scored, compile_scorer
-from leadrank.scoring.api_leads import api_frame_of, api_values
-from leadrank.scoring.api_model import ApiModel
-from leadrank.scoring.api_schemas import (
+from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.online.compiled import Scored, compile_scorer
+from leadrank.scoring.online.lead_table import api_frame_of, api_values
+from leadrank.scoring.online.schemas import (
     GRADE_POINTS,
     RESERVED_NAMES,
     ApiLead,
@@ -28,7 +28,7 @@ from leadrank.scoring.api_schemas import (
     ScoreResponse,
     answer,
 )
-from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.online.served_model import ApiModel
 
 
 class ApiScorer:

@@ -1,12 +1,20 @@
 """From scores to a combined score and a grade: A ≥ 90, B ≥ 75, C ≥ 50, D ≥ 25, else E by
-default; thresholds and weights are configurable."""
+default; thresholds and weights are configurable.
+
+Both are typed settings (`Settings.grade_thresholds`, `Settings.score_blend`), parsed once when
+the settings are read, so they live below the domains that apply them.
+"""
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadrank.errors import BadInput
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class GradeScale(BaseModel):
@@ -64,6 +72,8 @@ class GradeScale(BaseModel):
 
     def grade(self, score: pl.Expr) -> pl.Expr:
         """The grade letter of each score (null stays null)."""
+        import polars as pl  # settings are read by every command; polars only where grading
+
         return (
             pl.when(score >= self.a)
             .then(pl.lit("A"))
