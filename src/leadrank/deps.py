@@ -39,6 +39,13 @@ def requires(*roles: str) -> Callable[[Request], Principal]:
     return check
 
 
+# Who may call a route, spelled only here: `dependencies=[READERS]` on a route that does not
+# look at the key, a parameter `principal: Reader` on one that records who called it.
 READERS = Depends(requires("reader", "writer", "admin"))
-NO_NUL = r"^[^\x00]*$"  # for text parameters: PostgreSQL text cannot hold a NUL character
 WRITERS = Depends(requires("writer", "admin"))
+ADMINS = Depends(requires("admin"))
+Reader = Annotated[Principal, READERS]
+Writer = Annotated[Principal, WRITERS]
+Admin = Annotated[Principal, ADMINS]
+
+NO_NUL = r"^[^\x00]*$"  # for text parameters: PostgreSQL text cannot hold a NUL character

@@ -9,7 +9,7 @@ import pytest
 
 from leadrank.db.engine import session_scope
 from leadrank.leads.grade_overrides import set_override
-from leadrank.scoring.workspace import score_workspace
+from leadrank.scoring.score_run import score_workspace
 from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace, ingest_sample
 

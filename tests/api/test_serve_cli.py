@@ -9,10 +9,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from leadrank.db.engine import session_scope
+from leadrank.orm.scoring import ModelVersion
 from tests.api.conftest import _free_port
 from tests.conftest import CliResult, Workspace
 
@@ -80,11 +83,22 @@ def test_serve_refuses_to_listen_beyond_this_machine(cli: Callable[..., CliResul
 def test_serve_stops_when_its_workers_cannot_start(workspace: Workspace, tmp_path: Path) -> None:
     if workspace.backend != "sqlite":
         return
+    # The active model's stored files are unreadable: each worker fails as its app loads it
+    # (the main process only brings the schema to head and looks for keys).
+    now = datetime.now(UTC)
+    with session_scope(workspace.engine) as session:
+        session.add(
+            ModelVersion(
+                name="broken", version=1, stage="active", kind="table", algorithm="lightgbm",
+                target="converted", label=None, metrics={}, data_hash="0" * 64,
+                artifact=b"not a model", path=None, created_at=now, stage_changed_at=now,
+            )
+        )  # fmt: skip
     env = {
         **os.environ,
         "LEADRANK_DATABASE_URL": workspace.url,
         "LEADRANK_DATA_DIR": str(tmp_path),
-        "LEADRANK_GRADE_THRESHOLDS": "ninety",  # read by each worker as its app starts
+        "LEADRANK_API_MODEL": "broken",
     }
     finished = subprocess.run(
         [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(_free_port()), "-w", "2"],

@@ -13,7 +13,7 @@ from leadrank.errors import BadInput
 from leadrank.features.auto import infer_plan
 from leadrank.scoring.table import score_table
 from leadrank.training.fit import TrainOptions, fit_table
-from leadrank.training.workspace import parse_label
+from leadrank.training.outcomes import parse_label
 from tests.conftest import FIXTURES, CliResult
 
 Cli = Callable[..., CliResult]

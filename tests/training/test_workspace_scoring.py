@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput, Conflict
 from leadrank.features.contact import CONTACT_MARK, looks_like_contact
-from leadrank.features.workspace import (
+from leadrank.features.lead_features import (
     attribute_keys,
     contact_keys,
     workspace_features,
@@ -24,11 +24,11 @@ from leadrank.leads.repository import current_overrides, overrides_of_lead, scor
 from leadrank.orm import Lead
 from leadrank.orm.scoring import AccountScore, LeadScore, ScoreRun
 from leadrank.scoring.repository import latest_run, top_accounts, top_scores
-from leadrank.scoring.workspace import score_workspace
+from leadrank.scoring.score_run import score_workspace
 from leadrank.training import registry
 from leadrank.training.fit import TrainOptions
+from leadrank.training.outcomes import observation_ages, parse_label, train_workspace
 from leadrank.training.table import train_table
-from leadrank.training.workspace import observation_ages, parse_label, train_workspace
 from tests.conftest import FIXTURES, CliResult, Workspace, ingest_sample
 
 LABEL = "meeting_booked or deal_won within 120d"

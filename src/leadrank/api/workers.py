@@ -58,7 +58,7 @@ def run(*, host: str, port: int, workers: int) -> None:
     turn = 0
     try:
         # One flag per worker, set while it scores: large requests are split only when the
-        # others are idle (scoring/api_split.py).
+        # others are idle (scoring/online/split.py).
         busy = context.RawArray("b", workers)
         for index in range(workers):
             process, ours = _start(context, busy, index)

@@ -81,7 +81,7 @@ def demo(
         model_report = learn(engine, settings.data_dir)
 
         console.rule("6. score every lead")
-        from leadrank.scoring.workspace import score_workspace  # the learners load here
+        from leadrank.scoring.score_run import score_workspace  # the learners load here
 
         with session_scope(engine) as session:
             runs = score_workspace(session, lake_dir=settings.data_dir / "lake")
@@ -149,7 +149,7 @@ def enrich_offline(engine: Engine, settings: Settings) -> None:
 def learn(engine: Engine, data_dir: Path) -> Path | None:
     """Train on the sample's outcomes and make the model active; a sample too small to learn
     from is scored by the rules alone, and the demo says so. Returns the report's path."""
-    from leadrank.training.workspace import train_workspace  # the learners load here
+    from leadrank.training.outcomes import train_workspace  # the learners load here
 
     try:
         with session_scope(engine) as session:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from leadrank.api.errors import error_responses
-from leadrank.auth.keys import Principal
-from leadrank.deps import READERS, DbSession, requires
+from leadrank.deps import READERS, DbSession, Writer
 from leadrank.enrichment.health import ProviderHealth, provider_health
 from leadrank.errors import BadInput
 from leadrank.jobs.defer import defer
@@ -43,7 +42,7 @@ class EnrichRequest(BaseModel):
 def enrich(
     session: DbSession,
     body: EnrichRequest,
-    principal: Annotated[Principal, Depends(requires("writer", "admin"))],
+    principal: Writer,
 ) -> JobPublic:
     """Queue enrichment; follow the job at `/api/v1/jobs/{id}`, whose result counts the fields
     filled and kept, the attempts by status, the credits spent and the leads left unfinished."""

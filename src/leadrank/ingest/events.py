@@ -18,7 +18,7 @@ from leadrank.leads.clean import clean_frame
 from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.leads.header_synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.leads.identity import company_match_keys, usable_record_id
-from leadrank.leads.merge import merge_rows
+from leadrank.leads.upsert import merge_rows
 from leadrank.normalize.dates import parse_datetimes
 from leadrank.normalize.email import clean_emails
 from leadrank.normalize.linkedin import canonical_profile_urls

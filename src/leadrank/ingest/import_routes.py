@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadrank.api.errors import error_responses
-from leadrank.auth.keys import Principal
-from leadrank.deps import NO_NUL, READERS, DbSession, requires
+from leadrank.deps import NO_NUL, READERS, DbSession, Writer
 from leadrank.ingest import quarantine
 from leadrank.ingest.uploads import get_import, list_imports, queue_upload
 from leadrank.kit.pages import next_before
@@ -95,7 +94,7 @@ class QuarantinePage(BaseModel):
 def upload(
     session: DbSession,
     request: Request,
-    principal: Annotated[Principal, Depends(requires("writer", "admin"))],
+    principal: Writer,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSON, JSONL, Parquet or Excel")],
     source: Annotated[
         str, Form(min_length=1, max_length=100, pattern=NO_NUL, description="e.g. apollo")

@@ -17,8 +17,8 @@ from leadrank.leads.clean import clean_frame
 from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.leads.fields import LEAD_INPUT_FIELDS
 from leadrank.leads.identity import company_match_keys, usable_record_id
-from leadrank.leads.merge import merge_rows
 from leadrank.leads.resolution import resolve_new_leads
+from leadrank.leads.upsert import merge_rows
 
 
 def usable_identity() -> pl.Expr:

@@ -12,11 +12,12 @@ from typing import BinaryIO
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from leadrank.errors import BadInput, NotFound
+from leadrank.errors import BadInput
 from leadrank.ingest.service import KINDS, clean_source
 from leadrank.jobs.defer import defer
 from leadrank.kit.pages import newest_first
 from leadrank.kit.readers import file_format
+from leadrank.kit.sql import get_or_404
 from leadrank.orm import Import
 
 UPLOADS_DIR = "uploads"
@@ -76,10 +77,7 @@ def queue_upload(
 
 def get_import(session: Session, import_id: int) -> Import:
     """One import, or 404."""
-    record = session.get(Import, import_id)
-    if record is None:
-        raise NotFound(f"no import {import_id}")
-    return record
+    return get_or_404(session, Import, import_id, name="import")
 
 
 def list_imports(

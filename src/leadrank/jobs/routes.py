@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from leadrank.api.errors import error_responses
-from leadrank.auth.keys import Principal
-from leadrank.deps import READERS, DbSession, requires
+from leadrank.deps import READERS, Admin, DbSession
 from leadrank.jobs import service
 from leadrank.jobs.schemas import JobPage, JobPublic
 from leadrank.kit.pages import next_before
@@ -57,7 +56,7 @@ def get_job(session: DbSession, job_id: JobId) -> JobPublic:
 def retry_job(
     session: DbSession,
     job_id: JobId,
-    principal: Annotated[Principal, Depends(requires("admin"))],
+    principal: Admin,
 ) -> JobPublic:
     """Queue a failed job again with the same arguments."""
     job = service.retry_job(session, job_id, requested_by=principal.prefix)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadrank.errors import Conflict, NotFound
+from leadrank.errors import Conflict
 from leadrank.jobs.defer import hand_to_workers, wake_after_commit
 from leadrank.jobs.tasks import registered_tasks
 from leadrank.kit.pages import newest_first
+from leadrank.kit.sql import get_or_404
 from leadrank.orm import Job
 
 STATUSES = ("queued", "running", "succeeded", "failed")
@@ -16,10 +17,7 @@ STATUSES = ("queued", "running", "succeeded", "failed")
 
 def get_job(session: Session, job_id: int) -> Job:
     """One job, or 404."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"no job {job_id}")
-    return job
+    return get_or_404(session, Job, job_id, name="job")
 
 
 def list_jobs(

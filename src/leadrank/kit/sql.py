@@ -1,15 +1,28 @@
-"""SQL helpers: batching, the table behind a model, and inserts that skip existing keys."""
+"""SQL helpers: one row or 404, batching, the table behind a model, and inserts that skip
+existing keys."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
+from leadrank.errors import NotFound
 from leadrank.orm.base import Base
+
+Row = TypeVar("Row", bound=Base)
+
+
+def get_or_404(session: Session, model: type[Row], key: int, *, name: str) -> Row:
+    """The row of `model` with this primary key; NotFound ("no <name> <key>") when there is none."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {name} {key}")
+    return row
 
 
 def batched(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -14,9 +14,10 @@ from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
 from leadrank.kit.console import console, progress_bar, system_user
 from leadrank.leads import reviews, service
+from leadrank.leads.clean_file import clean_file
+from leadrank.leads.fields import EMAIL_FLAGS, LEAD_COLUMNS
 from leadrank.leads.grade_overrides import clear_override, set_override
 from leadrank.leads.repository import account_of_company, current_overrides, scores_of_lead
-from leadrank.leads.stateless import clean_file
 
 leads_app = typer.Typer(help="Browse the leads in the workspace.", no_args_is_help=True)
 
@@ -107,24 +108,9 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
     fields = Table(box=None, padding=(0, 2))
     for column in ("field", "value", "from"):
         fields.add_column(column)
-    for name in (
-        "email",
-        "phone_e164",
-        "first_name",
-        "last_name",
-        "job_title",
-        "seniority",
-        "department",
-        "linkedin_url",
-        "city",
-        "state",
-        "country_code",
-        "company_name",
-        "company_domain",
-        "lead_source",
-        "lead_status",
-        "source_created_at",
-    ):
+    # The facts about the email are in the issues line; its name parts make up its full name.
+    shown = [c for c in LEAD_COLUMNS.values() if c not in EMAIL_FLAGS[1:] and c != "full_name"]
+    for name in shown:
         value = getattr(lead, name)
         if value is None:
             continue

@@ -95,3 +95,50 @@ STANDARD_EVENT_TYPES: tuple[str, ...] = (
     "deal_won",
     "deal_lost",
 )
+
+# Cleaned field -> the silver column that stores it, with per-field provenance: the lead's own
+# fields, and its company's. The email and its facts change together, as one value.
+LEAD_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "email_valid": "email_valid",
+    "email_free_mail": "email_free_mail",
+    "email_disposable": "email_disposable",
+    "email_role": "email_role",
+    "phone_e164": "phone_e164",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "full_name": "full_name",
+    "job_title": "job_title",
+    "seniority": "seniority",
+    "department": "department",
+    "linkedin_url": "linkedin_url",
+    "city": "city",
+    "state": "state",
+    "country_code": "country_code",
+    "company_name": "company_name",
+    "company_domain": "company_domain",
+    "lead_source": "lead_source",
+    "lead_status": "lead_status",
+    "created_at": "source_created_at",
+}
+COMPANY_COLUMNS: dict[str, str] = {
+    "company_domain": "domain",
+    "company_name": "name",
+    "company_linkedin_url": "linkedin_url",
+    "industry": "industry",
+    "employees": "employees",
+    "employees_min": "employees_min",
+    "employees_max": "employees_max",
+    "revenue": "revenue",
+    "revenue_min": "revenue_min",
+    "revenue_max": "revenue_max",
+    "country_code": "country_code",
+    "company_name_key": "name_key",
+}
+EMAIL_FLAGS: tuple[str, ...] = (
+    "email",
+    "email_valid",
+    "email_free_mail",
+    "email_disposable",
+    "email_role",
+)

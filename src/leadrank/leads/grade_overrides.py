@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
+from leadrank.kit.sql import get_or_404
 from leadrank.leads.repository import current_overrides
 from leadrank.orm import Lead
 from leadrank.orm.scoring import GradeOverride
@@ -27,8 +28,7 @@ def set_override(
     if not reason.strip():
         raise BadInput("say why (--reason): the next person to read the grade will want to know")
     who = _who(by)
-    if session.get(Lead, lead_id) is None:
-        raise NotFound(f"no lead {lead_id}")
+    get_or_404(session, Lead, lead_id, name="lead")
     now = datetime.now(UTC)
     previous = current_overrides(session, [lead_id]).get(lead_id)
     if previous is not None:

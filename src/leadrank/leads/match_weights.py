@@ -36,7 +36,7 @@ TRAIN_SAMPLE = 100_000  # leads sampled to learn weights from
 RETRAIN_GROWTH = 2.0  # relearn once the workspace has this many times the leads it learnt on
 
 
-def lead_frame(session: Session, ids: list[int]) -> pl.DataFrame:
+def match_frame(session: Session, ids: list[int]) -> pl.DataFrame:
     """The leads' id, match block, company and the columns matching compares."""
     return select_frame(
         session, Lead, ids, ["id", "match_block", "company_id", *LEAD_ROLES.values()]
@@ -98,7 +98,7 @@ def learn_weights(session: Session, *, lead_count: int) -> MatchModel | None:
     if lead_count < MIN_LEADS:
         return None
     ids = list(session.scalars(select(Lead.id).order_by(func.random()).limit(TRAIN_SAMPLE)))
-    frame = lead_frame(session, ids)
+    frame = match_frame(session, ids)
     prepared = prepare(frame, ROLE_MAP)
     blocking = candidate_pairs(prepared, rules_for("person", prepared.columns))
     comparisons = comparisons_for(prepared.columns)

@@ -12,8 +12,8 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
-from leadrank.leads.bulk_merge import merge_many
-from leadrank.leads.match_weights import ROLE_MAP, lead_frame, workspace_model
+from leadrank.leads.match_weights import ROLE_MAP, match_frame, workspace_model
+from leadrank.leads.merge_many import merge_many
 from leadrank.matching.blocking import MAX_BLOCK
 from leadrank.matching.compare import NULL, compare
 from leadrank.matching.model import MatchModel
@@ -78,7 +78,7 @@ def resolve_new_leads(session: Session, *, lead_ids: list[int], now: datetime) -
     older lead, queue likely ones for review."""
     if not lead_ids:
         return ResolutionOutcome()
-    new = lead_frame(session, lead_ids)
+    new = match_frame(session, lead_ids)
     blocks = new["match_block"].drop_nulls().unique().to_list()
     if not blocks:
         return ResolutionOutcome()
@@ -88,7 +88,7 @@ def resolve_new_leads(session: Session, *, lead_ids: list[int], now: datetime) -
     rows = lookup_in(
         session, table="leads", select=["id"], column="match_block", values=sorted(blocks)
     )
-    frame = lead_frame(session, sorted({int(r[0]) for r in rows}))
+    frame = match_frame(session, sorted({int(r[0]) for r in rows}))
     pairs = _block_pairs(frame, set(lead_ids))
     if pairs.is_empty():
         return ResolutionOutcome()

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
-from leadrank.leads.lead_merge import latest_merge, merge_leads, record_decision, unmerge
+from leadrank.kit.sql import get_or_404
+from leadrank.leads.merge_pair import latest_merge, merge_leads, record_decision, unmerge
 from leadrank.orm import Lead, LeadMerge, LeadReview
 
 
@@ -46,8 +47,7 @@ def decide(
     if low == high:
         raise BadInput("give two different lead ids")
     for lead_id in (low, high):
-        if session.get(Lead, lead_id) is None:
-            raise NotFound(f"no lead {lead_id}")
+        get_or_404(session, Lead, lead_id, name="lead")
     review = session.scalar(
         select(LeadReview).where(LeadReview.lead_a == low, LeadReview.lead_b == high)
     )

@@ -5,7 +5,7 @@ department help, engagement (visits, form fills, downloads, a recent campaign to
 most, and existing customers buy again. Fields go missing as they do in real exports.
 
 `python -m leadrank.sample.api_leads DIR` trains the demo model on them and writes it to DIR;
-the model in `leadrank/scoring/demo_model` was made so, and a test keeps it honest.
+the model in `leadrank/scoring/online/demo_model` was made so, and a test keeps it honest.
 """
 
 from __future__ import annotations

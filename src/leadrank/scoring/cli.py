@@ -15,9 +15,9 @@ from leadrank.errors import BadInput
 from leadrank.grades import Blend, GradeScale
 from leadrank.kit.console import console, err_console, progress_bar, system_user
 from leadrank.scoring import icp_store
+from leadrank.scoring.fit_file import apply_profile_to_file
 from leadrank.scoring.icp import load_profile
 from leadrank.scoring.repository import served_run, top_accounts
-from leadrank.scoring.stateless import apply_profile_to_file
 
 icp_app = typer.Typer(
     help="Ideal customer profiles: fit rules and hard filters.", no_args_is_help=True
@@ -271,7 +271,7 @@ def score(
             "--model and --output go with --data FILE; the workspace is scored by its active "
             "model (see `leadrank models promote`)"
         )
-    from leadrank.scoring.workspace import score_workspace
+    from leadrank.scoring.score_run import score_workspace
 
     with workspace_session(settings) as session:
         runs = score_workspace(

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel
 
 from leadrank.api.errors import error_responses
-from leadrank.auth.keys import Principal
-from leadrank.deps import READERS, DbSession, requires
+from leadrank.deps import READERS, Admin, DbSession
 from leadrank.orm import IcpProfile
 from leadrank.scoring import icp_store
 from leadrank.scoring.icp import Profile, Rule, load_profile
@@ -22,7 +21,7 @@ router = APIRouter(
 )
 Name = Annotated[str, PathParam(max_length=100, pattern=icp_store.NAME.pattern)]
 Version = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Default: the newest")]
-Admin = Annotated[Principal, Depends(requires("admin"))]
+Admin = Admin
 
 
 class ProfileSummary(BaseModel):

@@ -9,7 +9,7 @@ from leadrank.scoring.icp_store import scoring_profile
 
 
 def _score_leads(context: TaskContext) -> dict[str, Any]:
-    from leadrank.scoring.workspace import score_workspace
+    from leadrank.scoring.score_run import score_workspace
 
     settings = context.settings
     context.progress("score", 0, 1)

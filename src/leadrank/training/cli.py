@@ -66,8 +66,8 @@ def train(
     workspace's leads and events (--label)."""
     settings = get_settings()
     from leadrank.training.fit import TrainOptions
+    from leadrank.training.outcomes import train_workspace
     from leadrank.training.table import train_table
-    from leadrank.training.workspace import train_workspace
 
     options = TrainOptions(
         exclude=tuple(exclude or ()),

@@ -6,23 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadrank.api.errors import error_responses
-from leadrank.auth.keys import Principal
-from leadrank.deps import NO_NUL, READERS, DbSession, requires
+from leadrank.deps import ADMINS, NO_NUL, READERS, Admin, DbSession
 from leadrank.jobs.defer import defer
 from leadrank.jobs.schemas import JobPublic
 from leadrank.orm.scoring import ModelVersion
 from leadrank.training import registry
-from leadrank.training.workspace import parse_label
+from leadrank.training.outcomes import parse_label
 
 router = APIRouter(
     prefix="/api/v1/models", tags=["models"], responses=error_responses(401, 403, 422, 429)
 )
-ADMINS = Depends(requires("admin"))
 Reference = Annotated[
     str, PathParam(max_length=120, pattern=r"^[a-z0-9][a-z0-9-]*(:[vV]?\d{1,9})?$")
 ]
@@ -93,7 +91,7 @@ class TrainRequest(BaseModel):
 def train(
     session: DbSession,
     body: TrainRequest,
-    principal: Annotated[Principal, Depends(requires("admin"))],
+    principal: Admin,
 ) -> JobPublic:
     """Queue training on the workspace; the job's result names the new version (shadow until
     promoted, unless it is the first of its name). Follow it at `/api/v1/jobs/{id}`."""

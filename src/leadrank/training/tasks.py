@@ -10,7 +10,7 @@ from leadrank.training import registry
 
 def _train_model(context: TaskContext) -> dict[str, Any]:
     from leadrank.training.fit import TrainOptions  # the learners load only in the job
-    from leadrank.training.workspace import train_workspace
+    from leadrank.training.outcomes import train_workspace
 
     arguments = context.arguments
     options = TrainOptions(

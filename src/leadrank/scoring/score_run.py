@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.features.frames import workspace_frames
-from leadrank.features.workspace import workspace_features
+from leadrank.features.lead_features import workspace_features
 from leadrank.grades import Blend, GradeScale
 from leadrank.kit.json_text import json_compact_object
 from leadrank.orm.scoring import ModelVersion

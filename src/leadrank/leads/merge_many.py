@@ -1,6 +1,6 @@
 """Merging many leads at once, set-based: an import can find thousands of near-duplicates.
 
-Each absorbed lead folds into its keeper by the rules of lead_merge: the keeper's empty fields
+Each absorbed lead folds into its keeper by the rules of merge_pair: the keeper's empty fields
 are filled (with their provenance), attributes and sources unioned, keys, bronze records, events
 and earlier merges moved, and a snapshot recorded so that the merge can be undone.
 """
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import bulk_insert, bulk_update, lookup_in, select_frame
 from leadrank.kit.sql import batched
-from leadrank.leads.merge import LEAD_COLUMNS
-from leadrank.leads.update import reconciled_issues
+from leadrank.leads.fields import LEAD_COLUMNS
+from leadrank.leads.upsert_existing import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadMerge, LeadReview
 

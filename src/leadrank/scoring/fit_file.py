@@ -11,8 +11,8 @@ from leadrank.errors import BadInput
 from leadrank.kit.progress import Progress, no_progress
 from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
 from leadrank.kit.tables import free_column_name, write_table
+from leadrank.leads.clean_file import clean_table
 from leadrank.leads.column_mapping import auto_map, load_mapping_file
-from leadrank.leads.stateless import clean_table
 from leadrank.scoring.icp import Profile, score_fit
 
 OUTPUT_COLUMNS = ("fit_score", "disqualified", "fit_reasons")

@@ -14,8 +14,9 @@ from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
 from leadrank.leads.company_resolution import fuzzy_company_keys
+from leadrank.leads.fields import COMPANY_COLUMNS, EMAIL_FLAGS, LEAD_COLUMNS
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
-from leadrank.leads.update import (
+from leadrank.leads.upsert_existing import (
     join_stored,
     merged_attributes,
     merged_field_columns,
@@ -26,44 +27,6 @@ from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import Company, Lead, LeadKey
 
 # Cleaned column -> leads table column.
-LEAD_COLUMNS: dict[str, str] = {
-    "email": "email",
-    "email_valid": "email_valid",
-    "email_free_mail": "email_free_mail",
-    "email_disposable": "email_disposable",
-    "email_role": "email_role",
-    "phone_e164": "phone_e164",
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "full_name": "full_name",
-    "job_title": "job_title",
-    "seniority": "seniority",
-    "department": "department",
-    "linkedin_url": "linkedin_url",
-    "city": "city",
-    "state": "state",
-    "country_code": "country_code",
-    "company_name": "company_name",
-    "company_domain": "company_domain",
-    "lead_source": "lead_source",
-    "lead_status": "lead_status",
-    "created_at": "source_created_at",
-}
-COMPANY_COLUMNS: dict[str, str] = {
-    "company_domain": "domain",
-    "company_name": "name",
-    "company_linkedin_url": "linkedin_url",
-    "industry": "industry",
-    "employees": "employees",
-    "employees_min": "employees_min",
-    "employees_max": "employees_max",
-    "revenue": "revenue",
-    "revenue_min": "revenue_min",
-    "revenue_max": "revenue_max",
-    "country_code": "country_code",
-    "company_name_key": "name_key",
-}
-EMAIL_FLAGS = ("email", "email_valid", "email_free_mail", "email_disposable", "email_role")
 
 
 @dataclass(frozen=True)

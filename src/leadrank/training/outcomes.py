@@ -26,7 +26,7 @@ from leadrank.features.behaviour import (
     kept_event_types,
 )
 from leadrank.features.frames import workspace_frames
-from leadrank.features.workspace import (
+from leadrank.features.lead_features import (
     AGE_FEATURE,
     attribute_keys,
     contact_keys,

@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
-from leadrank.leads.bulk_merge import DATETIMES, FIELDS, merge_many
-from leadrank.leads.update import reconciled_issues
+from leadrank.kit.sql import get_or_404
+from leadrank.leads.merge_many import DATETIMES, FIELDS, merge_many
+from leadrank.leads.upsert_existing import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadKey, LeadMerge, LeadReview
 
@@ -39,10 +40,7 @@ def _set_json(lead: Lead, **values: Any) -> None:
 
 
 def _lead(session: Session, lead_id: int) -> Lead:
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound(f"no lead {lead_id}")
-    return lead
+    return get_or_404(session, Lead, lead_id, name="lead")
 
 
 def merge_leads(
