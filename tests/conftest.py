@@ -23,6 +23,9 @@ from leadrank.db.scratch import scratch_postgres
 from leadrank.kit.console import console, err_console
 from leadrank.orm import Base
 
+# The API server fixtures (`start_server`, `api`) serve the route tests of every domain.
+pytest_plugins = ["tests.server"]
+
 POSTGRES_URL = os.environ.get("LEADRANK_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
 # procrastinate's tables, which come with the migrations: emptied with leadrank's own.

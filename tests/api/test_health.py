@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.api.conftest import Server
+from tests.server import Server
 
 
 def test_health_live_and_ready(api: Server) -> None:

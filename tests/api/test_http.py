@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from leadrank.api.http import CoalescingHttpToolsProtocol, CoalescingTransport
-from tests.api.conftest import _free_port
+from tests.server import free_port
 
 
 class _Recorded:
@@ -74,7 +74,7 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         _echo, host="127.0.0.1", port=port, http=CoalescingHttpToolsProtocol, log_level="warning"
     )

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.api.conftest import Server
 from tests.conftest import Workspace
+from tests.server import Server
 
 
 def test_an_unreachable_database_is_a_503_until_it_is_back(

@@ -1,5 +1,5 @@
-"""A fake Instantly on 127.0.0.1 per test, clients that record their waits instead of
-sleeping, and the API server fixtures for the webhook tests."""
+"""A fake Instantly on 127.0.0.1 per test, and clients that record their waits instead of
+sleeping."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import pytest
 
 from leadrank.connectors.instantly.client import InstantlyClient
 from leadrank.connectors.instantly.fake import FAKE_API_KEY, FakeInstantly, serve_fake
-from tests.api.conftest import api, start_server
-
-__all__ = ["api", "start_server"]  # the webhook tests run a real leadrank server
 
 
 @dataclass

@@ -16,8 +16,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import Server
 from tests.connectors.test_webhooks import PATH, SECRET
+from tests.server import Server
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 

@@ -18,8 +18,8 @@ from leadrank.db.engine import session_scope
 from leadrank.orm import BronzeRecord, Event
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.training.labels import LabelDefinition, gold_labels
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace
+from tests.server import Server
 
 SECRET = "whsec-instantly-0123456789"
 PATH = "/api/v1/webhooks/instantly"

@@ -24,8 +24,8 @@ from leadrank.db.engine import session_scope
 from leadrank.enrichment.providers.fake_vendors import KEYS, VENDORS, FakeVendors, serve
 from leadrank.jobs.defer import defer
 from leadrank.orm import EnrichmentAttempt, Job, Lead, ScoreRun
-from tests.api.conftest import _free_port
 from tests.conftest import Workspace
+from tests.server import free_port
 
 SECRET = "whsec-production-0123456789"
 PEOPLE = 40
@@ -51,7 +51,7 @@ def system(workspace: Workspace, tmp_path: Path) -> Iterator[tuple[str, FakeVend
             "LEADRANK_SCHEDULE_RETENTION": "",
             **{f"LEADRANK_{vendor.upper()}_API_KEY": KEYS[vendor] for vendor in VENDORS},
         }
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "leadrank.cli"]
         processes = [
             _start([*command, "serve", "-p", str(port), "-w", "2"], env, tmp_path / "serve.log"),

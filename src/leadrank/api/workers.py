@@ -26,16 +26,16 @@ import uvicorn
 from leadrank.api import handoff
 from leadrank.api.siblings import share_with_siblings
 
-APP = "leadrank.app:create_app"
 _RESTART_PAUSE = 1.0
 _FAILED_START = 10.0  # a worker that dies this soon will not do better when started again
 _BACKLOG = 2048  # uvicorn's own default
 
 
-def run(*, host: str, port: int, workers: int) -> None:
-    """Serve on `workers` processes until interrupted."""
+def run(*, app: str, host: str, port: int, workers: int) -> None:
+    """Serve the app that the factory `app` ("module:function") makes, on `workers` processes,
+    until interrupted."""
     if workers == 1:
-        _serve(host, port)
+        _serve(app, host, port)
         return
     listener = _listen(host, port)  # before any worker: a port in use fails here, at once
     # Each worker writes its metrics here and /metrics adds them up; a fresh folder per run.
@@ -61,7 +61,7 @@ def run(*, host: str, port: int, workers: int) -> None:
         # others are idle (scoring/online/split.py).
         busy = context.RawArray("b", workers)
         for index in range(workers):
-            process, ours = _start(context, busy, index)
+            process, ours = _start(context, app, busy, index)
             processes.append(process)
             channels.append(ours)
             started.append(time.monotonic())
@@ -80,7 +80,7 @@ def run(*, host: str, port: int, workers: int) -> None:
                         )
                     _close(channels[index])
                     busy[index] = 0
-                    processes[index], channels[index] = _start(context, busy, index)
+                    processes[index], channels[index] = _start(context, app, busy, index)
                     started[index] = time.monotonic()
         for process in processes:
             process.join(timeout=30)
@@ -121,9 +121,11 @@ def _hand_all(listener: socket.socket, channels: list[socket.socket | None], tur
             turn = max(0, handoff.hand(connection, channels, turn))
 
 
-def _start(context: SpawnContext, busy: Any, index: int) -> tuple[BaseProcess, socket.socket]:
+def _start(
+    context: SpawnContext, app: str, busy: Any, index: int
+) -> tuple[BaseProcess, socket.socket]:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    process = context.Process(target=_serve_handed, args=(theirs, busy, index), daemon=False)
+    process = context.Process(target=_serve_handed, args=(app, theirs, busy, index), daemon=False)
     process.start()
     theirs.close()
     return process, ours
@@ -134,11 +136,11 @@ def _close(channel: socket.socket | None) -> None:
         channel.close()
 
 
-def _config() -> uvicorn.Config:
+def _config(app: str) -> uvicorn.Config:
     from leadrank.api.http import CoalescingHttpToolsProtocol
 
     return uvicorn.Config(
-        APP,
+        app,
         factory=True,
         http=CoalescingHttpToolsProtocol,
         access_log=False,  # leadrank logs each request itself, with its id
@@ -147,14 +149,14 @@ def _config() -> uvicorn.Config:
     )
 
 
-def _serve_handed(channel: socket.socket, busy: Any, index: int) -> None:
+def _serve_handed(app: str, channel: socket.socket, busy: Any, index: int) -> None:
     """One worker: the connections the main process hands it, one uvicorn server."""
     share_with_siblings(busy, index)
-    handoff.HandedServer(_config(), channel).run()
+    handoff.HandedServer(_config(app), channel).run()
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(app: str, host: str, port: int) -> None:
     """The only worker: its own socket, one uvicorn server."""
     listener = _listen(host, port)
     listener.setblocking(True)
-    uvicorn.Server(_config()).run(sockets=[listener])
+    uvicorn.Server(_config(app)).run(sockets=[listener])

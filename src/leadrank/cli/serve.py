@@ -55,7 +55,7 @@ def serve(
         + ("; background jobs run here" if settings.run_jobs else ""),
         markup=False,
     )
-    run_workers(host=host, port=port, workers=workers)
+    run_workers(app="leadrank.app:create_app", host=host, port=port, workers=workers)
 
 
 def _loopback(host: str) -> bool:

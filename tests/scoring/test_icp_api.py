@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.api.conftest import Server
 from tests.conftest import CliResult
+from tests.server import Server
 
 PROFILE = {
     "name": "mid-market",

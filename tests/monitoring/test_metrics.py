@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.conftest import Server
+from tests.server import Server
 
 
 def _value(text: str, name: str, **labels: str) -> float:

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from leadrank.sample.generator import generate_workspace
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace
+from tests.server import Server
 
 LABEL = "meeting_booked or deal_won within 120d"
 

@@ -10,8 +10,8 @@ import pytest
 from leadrank.db.engine import session_scope
 from leadrank.leads.grade_overrides import set_override
 from leadrank.scoring.score_run import score_workspace
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace, ingest_sample
+from tests.server import Server
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ import httpx
 
 from leadrank.db.engine import session_scope
 from leadrank.orm.scoring import ModelVersion
-from tests.api.conftest import _free_port
 from tests.conftest import CliResult, Workspace
+from tests.server import free_port
 
 
 def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -> None:
     if workspace.backend != "sqlite":
         return  # the same process on PostgreSQL adds nothing here
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url, "LEADRANK_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -101,7 +101,7 @@ def test_serve_stops_when_its_workers_cannot_start(workspace: Workspace, tmp_pat
         "LEADRANK_API_MODEL": "broken",
     }
     finished = subprocess.run(
-        [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(_free_port()), "-w", "2"],
+        [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(free_port()), "-w", "2"],
         env=env,
         capture_output=True,
         text=True,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.api.conftest import Server, register_api_model
 from tests.conftest import CliResult, Workspace
+from tests.server import Server, register_api_model
 
 
 def test_list_show_promote_and_roll_back(

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from leadrank.app import LeadrankApi
-from tests.api.conftest import Server
-from tests.api.test_scoring_api import COLD, EAGER
 from tests.conftest import CliResult
+from tests.scoring.online.test_scoring_api import COLD, EAGER
+from tests.server import Server
 
 SHOWN_HEADERS = ("content-type", "x-request-id", "www-authenticate", "retry-after")
 _TIMINGS = ("timestamp", "processing_time_ms")

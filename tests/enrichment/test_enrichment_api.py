@@ -12,8 +12,8 @@ from sqlalchemy import select
 from leadrank.db.engine import session_scope
 from leadrank.ingest.service import ingest_records
 from leadrank.orm import Lead
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace
+from tests.server import Server
 
 PEOPLE = [
     {"email": "ann@gmail.com", "first_name": "Ann", "job_title": "VP Sales"},

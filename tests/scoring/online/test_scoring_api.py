@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import Server, register_api_model
 from tests.conftest import Workspace
+from tests.server import Server, register_api_model
 
 EAGER = {
     "seniority_level": "vp",

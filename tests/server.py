@@ -1,5 +1,6 @@
 """A real leadrank API server on 127.0.0.1, in a thread of the test process, over the test's
-own workspace."""
+own workspace: the fixtures `start_server` and `api` (registered for every test by the root
+conftest), and helpers for the route tests of each domain."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class Server:
     client: httpx.Client
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -43,7 +45,7 @@ def start_server(workspace: Workspace) -> Iterator[Callable[..., Server]]:
 
     def start(edit: Callable[[FastAPI], None] | None = None, **overrides: object) -> Server:
         settings = Settings(database_url=workspace.url, api_access_log=False, **overrides)  # type: ignore[arg-type]
-        port = _free_port()
+        port = free_port()
         app = create_app(settings)
         if edit is not None:
             edit(app)  # before the first request builds the middleware stack

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
 from leadrank.orm import BronzeRecord, Event
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace
+from tests.server import Server
 
 LEADS = [
     {

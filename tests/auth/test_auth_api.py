@@ -13,8 +13,8 @@ from leadrank.auth.keys import Principal
 from leadrank.db.engine import session_scope
 from leadrank.errors import RateLimited
 from leadrank.orm import ApiKey
-from tests.api.conftest import Server
 from tests.conftest import CliResult, Workspace
+from tests.server import Server
 
 LEADS = {"leads": [{"form_fills": 2, "seniority_level": "vp"}]}
 
