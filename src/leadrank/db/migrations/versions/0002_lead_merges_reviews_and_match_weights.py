@@ -8,6 +8,7 @@ Create Date: 2026-11-23 01:38:10.946391
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 import sqlalchemy as sa
 from alembic import op
@@ -104,9 +105,12 @@ def _fill_match_blocks() -> None:
     rows = bind.execute(
         sa.text("SELECT id, first_name, last_name, company_id, country_code FROM leads")
     ).all()
+    blocks: dict[tuple[str | None, str | None], str | None] = {}  # one per pair of names
     updates = []
     for lead_id, first, last, company_id, country in rows:
-        block = _name_block(first, last)
+        if (first, last) not in blocks:
+            blocks[first, last] = _name_block(first, last)
+        block = blocks[first, last]
         if block is None:
             continue
         place = (
@@ -261,6 +265,7 @@ _SOUNDEX_CODES = {
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@cache
 def _canonical_first_names() -> dict[str, str]:
     canonical: dict[str, str] = {}
     for line in _NICKNAME_FAMILIES.split("\n"):
