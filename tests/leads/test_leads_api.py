@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 
 from leadrank.db.engine import session_scope
 from leadrank.leads.grade_overrides import set_override
-from leadrank.scoring.score_run import score_workspace
-from tests.conftest import CliResult, Workspace, ingest_sample
+from tests.conftest import CliResult, Workspace
 from tests.server import Server
-
-
-@pytest.fixture
-def scored(workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A workspace of a 300-person sample, scored by the rules."""
-    ingest_sample(workspace, tmp_path / "sample", leads=300, seed=5)
-    with session_scope(workspace.engine) as session:
-        score_workspace(session)
-    return workspace
 
 
 def test_pages_cover_every_lead_once_best_first(scored: Workspace, api: Server) -> None:
@@ -92,3 +79,57 @@ def test_a_nul_character_is_refused_not_stored(api: Server) -> None:
         answer = api.client.get("/api/v1/leads", params=params)
         assert answer.status_code == 422, (params, answer.text)
     assert api.client.get("/api/v1/leads/a%00b").status_code == 422
+
+
+def _walk(api: Server, **params: object) -> list[dict]:
+    """Every item of a list, page after page."""
+    seen: list[dict] = []
+    cursor = None
+    while True:
+        page = api.client.get(
+            "/api/v1/leads",
+            params={"limit": 90, **params, **({"cursor": cursor} if cursor else {})},
+        )
+        assert page.status_code == 200, page.text
+        seen.extend(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+def test_every_sort_pages_through_every_lead_once_in_its_order(
+    scored: Workspace, api: Server
+) -> None:
+    everyone = _walk(api)
+    total = len(everyone)
+    for sort, field in (("fit", "fit"), ("engagement", "engagement"), ("quality", "quality_score")):
+        listed = _walk(api, sort=sort)
+        assert len({lead["id"] for lead in listed}) == len(listed) == total, sort
+        values = [lead[field] if lead[field] is not None else -1.0 for lead in listed]
+        assert values == sorted(values, reverse=True), sort
+        ties = [(v, lead["id"]) for v, lead in zip(values, listed, strict=True)]
+        assert ties == sorted(ties, key=lambda t: (-t[0], t[1])), f"{sort}: ties go by id"
+    for sort in ("updated", "name"):
+        listed = _walk(api, sort=sort)
+        assert sorted(lead["id"] for lead in listed) == sorted(lead["id"] for lead in everyone)
+    updated = [lead["id"] for lead in _walk(api, sort="updated")]
+    assert len(updated) == total
+
+    grades = {lead["grade"] for lead in everyone}
+    assert len(grades) > 1
+    wanted = sorted(grades)[:2]
+    picked = _walk(api, grade=",".join(g.lower() for g in wanted))
+    assert {lead["grade"] for lead in picked} <= set(wanted)
+    assert len(picked) == sum(lead["grade"] in wanted for lead in everyone)
+    top = everyone[0]
+    assert top["reasons"]["positive"] or top["reasons"]["negative"]
+    assert top["model_version"] == "rules" and top["scored_at"] is not None
+    assert {"fit", "engagement"} <= set(top)
+    country = next(lead["country_code"] for lead in everyone if lead["country_code"])
+    assert {lead["country_code"] for lead in _walk(api, country=country.lower())} == {country}
+    wrong = api.client.get("/api/v1/leads", params={"sort": "fit", "cursor": _cursor(api)})
+    assert wrong.status_code == 400, "a cursor of one order is refused by another"
+
+
+def _cursor(api: Server) -> str:
+    return api.client.get("/api/v1/leads", params={"limit": 1}).json()["next_cursor"]

@@ -8,24 +8,32 @@ import polars as pl
 
 from leadrank.errors import BadInput
 
-WRITABLE = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+WRITABLE = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".xlsx")
 
 
 def write_table(frame: pl.DataFrame, path: Path) -> None:
-    """Write CSV, TSV, JSONL, JSON or Parquet by extension; list columns become text in CSV."""
+    """Write CSV, TSV, JSONL, JSON, Parquet or Excel by extension; list columns become text
+    ("a; b") in CSV, TSV and Excel."""
     suffix = path.suffix.lower()
     if suffix not in WRITABLE:
         raise BadInput(
             f"{path.name}: cannot write {suffix or 'files without an extension'}; use {', '.join(WRITABLE)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix in (".csv", ".tsv"):
+    if suffix in (".csv", ".tsv", ".xlsx"):
         flat = frame.with_columns(
             pl.col(name).list.join("; ")
             for name, dtype in frame.schema.items()
             if dtype == pl.List(pl.String)
         )
-        flat.write_csv(path, separator="\t" if suffix == ".tsv" else ",")
+        if suffix == ".xlsx":  # Excel has no time zones: times are written as UTC
+            flat.with_columns(
+                pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+                for name, dtype in flat.schema.items()
+                if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+            ).write_excel(path, autofit=True)
+        else:
+            flat.write_csv(path, separator="\t" if suffix == ".tsv" else ",")
     elif suffix in (".jsonl", ".ndjson"):
         frame.write_ndjson(path)
     elif suffix == ".json":

@@ -1,5 +1,7 @@
-"""Browsing leads for the API: filters on grade, score, source, dates and words, ordered by
-score or by arrival, a page at a time with an opaque cursor (stable while leads are added)."""
+"""The worklist: leads with their latest served score, filtered on grade, score, source,
+country, seniority, dates and words, in one of several orders, a page at a time with an opaque
+cursor (stable while leads are added) or whole for an export. The API, `leadrank leads list`
+and `leadrank leads export` all read it here."""
 
 from __future__ import annotations
 
@@ -8,16 +10,18 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
 from leadrank.orm import BronzeRecord, Lead
 from leadrank.orm.scoring import GradeOverride, LeadScore, ScoreRun
 
-Sort = Literal["score", "created"]
+Sort = Literal["score", "fit", "engagement", "quality", "created", "updated", "name"]
+SORTS: tuple[str, ...] = get_args(Sort)
+GRADES = "ABCDE"
 MAX_PAGE = 500
 
 
@@ -25,13 +29,15 @@ MAX_PAGE = 500
 class LeadFilters:
     """What a list asks for; every filter is optional."""
 
-    grade: str | None = None
+    grades: tuple[str, ...] = ()  # the grade served (a person's, else the computed one)
     min_score: float | None = None
     max_score: float | None = None
     source: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     search: str | None = None
+    country: str | None = None
+    seniority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,44 @@ class LeadRow:
     computed_grade: str | None
     probability: float | None
     override_grade: str | None
+    fit: float | None
+    engagement: float | None
+    reasons: dict[str, list[str]] | None
+    model_version: str | None  # the run the score comes from: "converted:v3" or "rules"
+    scored_at: datetime | None
 
     @property
     def grade(self) -> str | None:
         """The grade served: a person's when there is one."""
         return self.override_grade or self.computed_grade
+
+    @property
+    def top_reason(self) -> str | None:
+        """The reason that counts most: the first for the score, else the first against it."""
+        reasons = self.reasons or {}
+        first = [*reasons.get("positive", []), *reasons.get("negative", [])]
+        return first[0] if first else None
+
+
+def parse_grades(text: str | None) -> tuple[str, ...]:
+    """ "A,B" (any case, spaces allowed) as ("A", "B"); BadInput for anything but A-E."""
+    if not text:
+        return ()
+    grades = tuple(dict.fromkeys(g.strip().upper() for g in text.split(",") if g.strip()))
+    wrong = [g for g in grades if len(g) != 1 or g not in GRADES]
+    if wrong or not grades:
+        raise BadInput(f"grades {text!r}: name grades A to E, e.g. A,B")
+    return grades
+
+
+def served_run_id(session: Session) -> int | None:
+    """The newest finished run whose scores are served (the active model's, or the rules')."""
+    return session.scalar(
+        select(ScoreRun.id)
+        .where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(("active", "rules")))
+        .order_by(ScoreRun.id.desc())
+        .limit(1)
+    )
 
 
 def browse_leads(
@@ -61,91 +100,193 @@ def browse_leads(
     """One page of leads and the cursor of the next page (None on the last)."""
     if not 1 <= limit <= MAX_PAGE:
         raise BadInput(f"limit must be between 1 and {MAX_PAGE}")
-    run_id = session.scalar(
-        select(ScoreRun.id)
-        .where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(("active", "rules")))
-        .order_by(ScoreRun.id.desc())
-        .limit(1)
-    )
-    scores = (
-        select(LeadScore.lead_id, LeadScore.score, LeadScore.grade, LeadScore.probability)
-        .where(LeadScore.run_id == (run_id or -1))
-        .subquery()
-    )
-    overrides = (
-        select(GradeOverride.lead_id, GradeOverride.grade)
-        .where(GradeOverride.cleared_at.is_(None))
-        .subquery()
-    )
-    grade = func.coalesce(overrides.c.grade, scores.c.grade)
-    ranked = func.coalesce(scores.c.score, -1.0)
-    statement = (
-        select(Lead, scores.c.score, scores.c.grade, scores.c.probability, overrides.c.grade)
-        .outerjoin(scores, scores.c.lead_id == Lead.id)
-        .outerjoin(overrides, overrides.c.lead_id == Lead.id)
-        .where(*_conditions(filters, grade, scores.c.score))
-    )
-    position = _decode(cursor, sort) if cursor else None
-    if sort == "score":
-        if position is not None:
-            last_score, last_id = position
-            statement = statement.where(
-                or_(ranked < last_score, and_(ranked == last_score, Lead.id > last_id))
-            )
-        statement = statement.order_by(ranked.desc(), Lead.id)
-    else:
-        if position is not None:
-            statement = statement.where(Lead.id < position[1])
-        statement = statement.order_by(Lead.id.desc())
-    found = session.execute(statement.limit(limit + 1)).all()
-    rows = [LeadRow(*row) for row in found[:limit]]
-    more = len(found) > limit and rows
-    next_cursor = _encode(rows[-1], sort) if more else None
+    if sort not in SORTS:
+        raise BadInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    listing = _Listing(session, sort)
+    statement = listing.select(Lead).where(*listing.conditions(filters))
+    if cursor:
+        statement = statement.where(listing.after(_decode(cursor, sort)))
+    found = session.execute(listing.ordered(statement).limit(limit + 1)).all()
+    rows = [LeadRow(*row[:-1]) for row in found[:limit]]
+    more = len(found) > limit
+    next_cursor = _encode(sort, found[limit - 1][-1], rows[-1].lead.id) if more else None
     return rows, next_cursor
 
 
-def _conditions(filters: LeadFilters, grade: Any, score: Any) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.grade:
-        conditions.append(grade == filters.grade.upper())
-    if filters.min_score is not None:
-        conditions.append(score >= filters.min_score)
-    if filters.max_score is not None:
-        conditions.append(score <= filters.max_score)
-    if filters.source:
-        conditions.append(
-            Lead.id.in_(
-                select(BronzeRecord.lead_id).where(BronzeRecord.source == filters.source.lower())
-            )
-        )
-    if filters.created_after is not None:
-        conditions.append(Lead.created_at >= filters.created_after)
-    if filters.created_before is not None:
-        conditions.append(Lead.created_at < filters.created_before)
-    if filters.search:
-        pattern = f"%{filters.search.lower()}%"
-        conditions.append(
-            or_(
-                func.lower(Lead.full_name).like(pattern),
-                Lead.email.like(pattern),
-                func.lower(Lead.company_name).like(pattern),
-                func.lower(Lead.job_title).like(pattern),
-            )
-        )
-    return conditions
+def export_rows(
+    session: Session, *, filters: LeadFilters, sort: Sort = "score"
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Every lead of the selection in the list's order, as plain columns: every silver field,
+    then fit, engagement, probability, score, the grade served, the computed grade, a
+    person's grade, the reasons, the model version and when it was scored."""
+    if sort not in SORTS:
+        raise BadInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    listing = _Listing(session, sort)
+    fields = [c for c in Lead.__table__.columns if c.name not in _INTERNAL_FIELDS]
+    statement = listing.select(*fields).where(*listing.conditions(filters))
+    found = session.execute(listing.ordered(statement)).all()
+    names = [c.name for c in fields] + list(SCORE_COLUMNS)
+    return names, [tuple(row[:-1]) for row in found]
 
 
-def _encode(row: LeadRow, sort: Sort) -> str:
-    place = {"sort": sort, "score": row.score if row.score is not None else -1.0, "id": row.lead.id}
+# Kept out of exports: how leadrank matches and merges, not facts about the lead.
+_INTERNAL_FIELDS = frozenset({"match_block", "provenance", "enrichment"})
+# What follows the lead's own fields in a listing row, in LeadRow's order.
+SCORE_COLUMNS = (
+    "score",
+    "computed_grade",
+    "probability",
+    "override_grade",
+    "fit",
+    "engagement",
+    "reasons",
+    "model_version",
+    "scored_at",
+)
+
+
+class _Listing:
+    """The served scores and overrides joined to leads, and the order of one sort."""
+
+    def __init__(self, session: Session, sort: Sort) -> None:
+        run_id = served_run_id(session)
+        self.scores = (
+            select(
+                LeadScore.lead_id,
+                LeadScore.score,
+                LeadScore.grade,
+                LeadScore.probability,
+                LeadScore.fit,
+                LeadScore.engagement,
+                LeadScore.reasons,
+                ScoreRun.model_version,
+                ScoreRun.as_of,
+            )
+            .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
+            .where(LeadScore.run_id == (run_id or -1))
+            .subquery()
+        )
+        self.overrides = (
+            select(GradeOverride.lead_id, GradeOverride.grade)
+            .where(GradeOverride.cleared_at.is_(None))
+            .subquery()
+        )
+        self.sort = sort
+        self.key = _sort_key(sort, self.scores)
+
+    def select(self, *leads: Any) -> Select[Any]:
+        """Leads (the ORM class or its columns) with their score columns and the sort key."""
+        s = self.scores.c
+        columns = (
+            s.score,
+            s.grade,
+            s.probability,
+            self.overrides.c.grade,
+            s.fit,
+            s.engagement,
+            s.reasons,
+            s.model_version,
+            s.as_of,
+        )
+        return (
+            select(*leads, *columns, self.key.label("sort_key"))
+            .outerjoin(self.scores, s.lead_id == Lead.id)
+            .outerjoin(self.overrides, self.overrides.c.lead_id == Lead.id)
+        )
+
+    def conditions(self, filters: LeadFilters) -> list[Any]:
+        """The WHERE clauses of `filters`."""
+        grade = func.coalesce(self.overrides.c.grade, self.scores.c.grade)
+        score = self.scores.c.score
+        conditions: list[Any] = []
+        if filters.grades:
+            conditions.append(grade.in_([g.upper() for g in filters.grades]))
+        if filters.min_score is not None:
+            conditions.append(score >= filters.min_score)
+        if filters.max_score is not None:
+            conditions.append(score <= filters.max_score)
+        if filters.source:
+            conditions.append(
+                Lead.id.in_(
+                    select(BronzeRecord.lead_id).where(
+                        BronzeRecord.source == filters.source.lower()
+                    )
+                )
+            )
+        if filters.country:
+            conditions.append(Lead.country_code == filters.country.upper())
+        if filters.seniority:
+            conditions.append(Lead.seniority == filters.seniority.lower())
+        if filters.created_after is not None:
+            conditions.append(Lead.created_at >= filters.created_after)
+        if filters.created_before is not None:
+            conditions.append(Lead.created_at < filters.created_before)
+        if filters.search:
+            pattern = f"%{filters.search.lower()}%"
+            conditions.append(
+                or_(
+                    func.lower(Lead.full_name).like(pattern),
+                    Lead.email.like(pattern),
+                    func.lower(Lead.company_name).like(pattern),
+                    func.lower(Lead.job_title).like(pattern),
+                )
+            )
+        return conditions
+
+    def ordered(self, statement: Select[Any]) -> Select[Any]:
+        """The statement in this sort's order; ties go by lead id."""
+        if self.sort == "created":
+            return statement.order_by(Lead.id.desc())
+        if self.sort in _ASCENDING:
+            return statement.order_by(self.key, Lead.id)
+        return statement.order_by(self.key.desc(), Lead.id)
+
+    def after(self, place: tuple[Any, int]) -> ColumnElement[bool]:
+        """The rows that come after the row at `place` (its sort key and id)."""
+        value, lead_id = place
+        if self.sort == "created":
+            return Lead.id < lead_id
+        beyond = self.key > value if self.sort in _ASCENDING else self.key < value
+        return or_(beyond, and_(self.key == value, Lead.id > lead_id))
+
+
+_ASCENDING = frozenset({"name"})
+
+
+def _sort_key(sort: Sort, scores: Any) -> ColumnElement[Any]:
+    """What a sort orders by; a lead with no value comes last in the numeric orders."""
+    keys: dict[str, Any] = {
+        "score": func.coalesce(scores.c.score, -1.0),
+        "fit": func.coalesce(scores.c.fit, -1.0),
+        "engagement": func.coalesce(scores.c.engagement, -1.0),
+        "quality": func.coalesce(Lead.quality_score, -1.0),
+        "created": Lead.id,
+        "updated": Lead.updated_at,
+        "name": func.coalesce(func.lower(Lead.full_name), ""),
+    }
+    key: ColumnElement[Any] = keys[sort]
+    return key
+
+
+def _encode(sort: Sort, key: Any, lead_id: int) -> str:
+    value = key.isoformat() if isinstance(key, datetime) else key
+    place = {"sort": sort, "key": value, "id": lead_id}
     return base64.urlsafe_b64encode(json.dumps(place).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: Sort) -> tuple[float, int]:
+def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         place = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if place["sort"] != sort:
             raise ValueError("a cursor of another order")
-        return float(place["score"]), int(place["id"])
+        key = place["key"]
+        if sort == "updated":
+            key = datetime.fromisoformat(key)
+        elif sort == "name":
+            key = str(key)
+        else:
+            key = float(key)
+        return key, int(place["id"])
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise BadInput("this cursor is not one a page of this list gave; start again") from exc

@@ -1,20 +1,40 @@
-"""`leadrank clean`, `leadrank leads list/show/override` and `leadrank stats`: thin commands."""
+"""`leadrank clean`, `leadrank leads list/export/show/override` and `leadrank stats`: thin
+commands."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
-from leadrank.kit.console import console, progress_bar, system_user
+from leadrank.kit.console import (
+    NUMBER,
+    Column,
+    console,
+    fitted_table,
+    percent,
+    progress_bar,
+    system_user,
+)
 from leadrank.leads import reviews, service
+from leadrank.leads.browse import (
+    MAX_PAGE,
+    SORTS,
+    LeadFilters,
+    Sort,
+    browse_leads,
+    parse_grades,
+    served_run_id,
+)
 from leadrank.leads.clean_file import clean_file
+from leadrank.leads.export import export_leads
 from leadrank.leads.fields import EMAIL_FLAGS, LEAD_COLUMNS
 from leadrank.leads.grade_overrides import clear_override, set_override
 from leadrank.leads.repository import account_of_company, current_overrides, scores_of_lead
@@ -47,45 +67,132 @@ def clean(
         )
 
 
+SearchOption = Annotated[
+    str | None, typer.Option("--search", "-q", help="Text in name, email, company or title")
+]
+SourceOption = Annotated[str | None, typer.Option("--source", "-s", help="Where leads came from")]
+CountryOption = Annotated[str | None, typer.Option("--country", help="ISO alpha-2 code")]
+SeniorityOption = Annotated[
+    str | None, typer.Option("--seniority", help="c_level, vp, director, manager, ic")
+]
+GradeOption = Annotated[
+    str | None, typer.Option("--grade", "-g", help="Grades served, e.g. A or A,B")
+]
+MinScoreOption = Annotated[
+    float | None, typer.Option("--min-score", min=0, max=100, help="Lowest score 0-100")
+]
+SortOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sort",
+        help=f"{', '.join(SORTS)} (default: score, best first, once leads are scored; "
+        "else quality)",
+    ),
+]
+
+
+def _filters(
+    search: str | None,
+    source: str | None,
+    country: str | None,
+    seniority: str | None,
+    grade: str | None,
+    min_score: float | None,
+) -> LeadFilters:
+    return LeadFilters(
+        grades=parse_grades(grade),
+        min_score=min_score,
+        source=source,
+        search=search,
+        country=country,
+        seniority=seniority,
+    )
+
+
+def _sort(session: Session, sort: str | None) -> Sort:
+    """The sort asked for, else score once the workspace is scored, else quality."""
+    chosen = sort or ("score" if served_run_id(session) is not None else "quality")
+    if chosen not in SORTS:
+        raise BadInput(f"unknown sort {chosen!r}; use one of {', '.join(SORTS)}")
+    return cast(Sort, chosen)
+
+
 @leads_app.command("list")
 def list_command(
-    search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in name, email, company or title")
-    ] = None,
-    source: Annotated[str | None, typer.Option("--source", "-s")] = None,
-    country: Annotated[str | None, typer.Option("--country", help="ISO alpha-2 code")] = None,
-    seniority: Annotated[
-        str | None, typer.Option("--seniority", help="c_level, vp, director, manager, ic")
-    ] = None,
-    sort: Annotated[str, typer.Option("--sort", help="quality, created or name")] = "quality",
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+    search: SearchOption = None,
+    source: SourceOption = None,
+    country: CountryOption = None,
+    seniority: SeniorityOption = None,
+    grade: GradeOption = None,
+    min_score: MinScoreOption = None,
+    sort: SortOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_PAGE)] = 20,
 ) -> None:
-    """List leads, best quality first."""
+    """List leads with their grade, score, chance and top reason: who to work first."""
+    filters = _filters(search, source, country, seniority, grade, min_score)
     with workspace_session() as session:
-        leads = service.list_leads(
-            session,
-            search=search,
-            source=source,
-            country=country,
-            seniority=seniority,
-            sort=sort,
-            limit=limit,
-        )
-    table = Table()
-    for column in ("id", "name", "email", "title", "seniority", "company", "country", "quality"):
-        table.add_column(column, overflow="fold")
-    for lead in leads:
-        table.add_row(
-            str(lead.id),
-            lead.full_name or "",
-            lead.email or "",
+        order = _sort(session, sort)
+        rows, _ = browse_leads(session, filters=filters, sort=order, limit=limit)
+    if not rows:
+        console.print("no leads match")
+        return
+    scored = any(row.score is not None for row in rows)
+    columns = [Column("id", **NUMBER)]
+    if scored:
+        columns += [Column("grade", fixed=True), Column("score", **NUMBER)]
+        columns += [Column("chance", **NUMBER)]
+    else:
+        columns += [Column("quality", **NUMBER)]
+    columns += [Column("name", share=3), Column("title", share=3, drop=2)]
+    columns += [Column("company", share=3, drop=1)]
+    if scored:
+        columns += [Column("why", share=5)]
+    cells = []
+    for row in rows:
+        lead = row.lead
+        who = [
+            lead.full_name or lead.email or "",
             lead.job_title or "",
-            lead.seniority or "",
             lead.company_name or lead.company_domain or "",
-            lead.country_code or "",
-            f"{lead.quality_score:.2f}" if lead.quality_score is not None else "",
-        )
-    console.print(table if leads else "no leads match")
+        ]
+        if scored:
+            score = f"{row.score:.1f}" if row.score is not None else ""
+            line = [row.grade or "", score, percent(row.probability), *who, row.top_reason or ""]
+        else:
+            quality = f"{lead.quality_score:.2f}" if lead.quality_score is not None else ""
+            line = [quality, *who]
+        cells.append([str(lead.id), *line])
+    console.print(fitted_table(columns, cells, width=console.width))
+
+
+@leads_app.command("export")
+def export_command(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where to write: .csv .tsv .xlsx .parquet .jsonl .json"
+        ),
+    ],
+    search: SearchOption = None,
+    source: SourceOption = None,
+    country: CountryOption = None,
+    seniority: SeniorityOption = None,
+    grade: GradeOption = None,
+    min_score: MinScoreOption = None,
+    sort: SortOption = None,
+) -> None:
+    """Write the leads `leads list` would show (all of them, not a page) with every field,
+    fit, engagement, chance, score, grade, reasons, model version and when they were scored."""
+    filters = _filters(search, source, country, seniority, grade, min_score)
+    with workspace_session() as session:
+        report = export_leads(session, filters=filters, sort=_sort(session, sort), path=output)
+    console.print(f"{report.rows:,} leads -> {report.path}{_grade_counts(report.grades)}")
+
+
+def _grade_counts(grades: dict[str, int]) -> str:
+    if not grades:
+        return ""
+    return "; grades " + "  ".join(f"{g} {grades.get(g, 0):,}" for g in "ABCDE")
 
 
 @leads_app.command("show")

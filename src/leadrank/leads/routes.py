@@ -12,7 +12,14 @@ from fastapi import Path as PathParam
 from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, READERS, DbSession
 from leadrank.leads import service
-from leadrank.leads.browse import MAX_PAGE, LeadFilters, LeadRow, Sort, browse_leads
+from leadrank.leads.browse import (
+    MAX_PAGE,
+    LeadFilters,
+    LeadRow,
+    Sort,
+    browse_leads,
+    parse_grades,
+)
 from leadrank.leads.repository import current_overrides, scores_of_lead
 from leadrank.leads.schemas import (
     CompanyPublic,
@@ -36,10 +43,15 @@ EVENTS_SHOWN = 200
 @router.get("", summary="List leads", responses=error_responses(400))
 def list_leads(
     session: DbSession,
-    grade: Annotated[str | None, Query(pattern="^[A-Ea-e]$")] = None,
+    grade: Annotated[
+        str | None,
+        Query(pattern="^[A-Ea-e](,[A-Ea-e])*$", description="Grades served, e.g. A or A,B"),
+    ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
+    seniority: Annotated[str | None, Query(max_length=16, pattern=NO_NUL)] = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     q: Annotated[
@@ -50,8 +62,19 @@ def list_leads(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL)] = None,
 ) -> LeadPage:
-    """Leads with their latest served score and grade, best first (or newest first)."""
-    filters = LeadFilters(grade, min_score, max_score, source, created_after, created_before, q)
+    """Leads with their latest served score, grade and reasons, best first (or in another
+    order: fit, engagement, quality, created, updated, name)."""
+    filters = LeadFilters(
+        grades=parse_grades(grade),
+        min_score=min_score,
+        max_score=max_score,
+        source=source,
+        created_after=created_after,
+        created_before=created_before,
+        search=q,
+        country=country,
+        seniority=seniority,
+    )
     rows, next_cursor = browse_leads(
         session, filters=filters, sort=sort, limit=limit, cursor=cursor
     )
@@ -68,13 +91,18 @@ def get_lead(
     lead = detail.lead
     history = [(s, run) for s, run in scores_of_lead(session, lead.id) if run.stage != "shadow"]
     override = current_overrides(session, [lead.id]).get(lead.id)
-    latest = history[0][0] if history else None
+    latest, run = history[0] if history else (None, None)
     row = LeadRow(
         lead,
         latest.score if latest else None,
         latest.grade if latest else None,
         latest.probability if latest else None,
         override.grade if override else None,
+        latest.fit if latest else None,
+        latest.engagement if latest else None,
+        latest.reasons if latest else None,
+        run.model_version if run else None,
+        run.as_of if run else None,
     )
     company = detail.company
     return LeadDetailPublic(
@@ -146,4 +174,9 @@ def _public(row: LeadRow) -> LeadPublic:
         grade=row.grade,
         computed_grade=row.computed_grade,
         probability=row.probability,
+        fit=row.fit,
+        engagement=row.engagement,
+        reasons=row.reasons,
+        model_version=row.model_version,
+        scored_at=row.scored_at,
     )

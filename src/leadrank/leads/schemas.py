@@ -51,6 +51,11 @@ class LeadPublic(BaseModel):
     grade: str | None  # a person's override when there is one, else the computed grade
     computed_grade: str | None
     probability: float | None
+    fit: float | None
+    engagement: float | None
+    reasons: dict[str, list[str]] | None  # {"positive": [...], "negative": [...]}
+    model_version: str | None  # the run the score comes from: "converted:v3" or "rules"
+    scored_at: datetime | None
 
 
 class LeadPage(BaseModel):

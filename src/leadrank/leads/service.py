@@ -1,54 +1,18 @@
-"""Reading silver: lead lists, one lead with its history, and workspace statistics."""
+"""Reading silver: one lead with its history, and workspace statistics (lists are in
+`browse`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import desc, func, or_, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session
 
-from leadrank.errors import BadInput, NotFound
+from leadrank.errors import NotFound
 from leadrank.leads import repository
 from leadrank.leads.identity import bounded_key
 from leadrank.orm import BronzeRecord, Company, Event, Import, Lead, LeadKey, LeadMerge
-
-SORTS = {"quality": desc(Lead.quality_score), "created": desc(Lead.id), "name": Lead.full_name}
-
-
-def list_leads(
-    session: Session,
-    *,
-    search: str | None = None,
-    source: str | None = None,
-    country: str | None = None,
-    seniority: str | None = None,
-    sort: str = "quality",
-    limit: int = 20,
-) -> list[Lead]:
-    """Leads matching the filters, best quality first by default."""
-    if sort not in SORTS:
-        raise BadInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-    statement = select(Lead)
-    if search:
-        pattern = f"%{search.lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(Lead.full_name).like(pattern),
-                Lead.email.like(pattern),
-                func.lower(Lead.company_name).like(pattern),
-                func.lower(Lead.job_title).like(pattern),
-            )
-        )
-    if source:
-        statement = statement.where(
-            Lead.id.in_(select(BronzeRecord.lead_id).where(BronzeRecord.source == source.lower()))
-        )
-    if country:
-        statement = statement.where(Lead.country_code == country.upper())
-    if seniority:
-        statement = statement.where(Lead.seniority == seniority.lower())
-    return list(session.scalars(statement.order_by(SORTS[sort], Lead.id).limit(limit)))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
 from leadrank.grades import Blend, GradeScale
 from leadrank.kit.console import console, err_console, progress_bar, system_user
+from leadrank.leads.browse import LeadFilters
+from leadrank.leads.export import export_leads
 from leadrank.scoring import icp_store
 from leadrank.scoring.fit_file import apply_profile_to_file
 from leadrank.scoring.icp import load_profile
@@ -239,7 +241,8 @@ def score(
         ),
     ] = None,
 ) -> None:
-    """Score a table (--data, -o) with a model, or every lead of the workspace."""
+    """Score a table (--data, -o) with a model, or every lead of the workspace (-o writes
+    them, best first)."""
     settings = get_settings()
     scale = GradeScale.parse(grades) if grades else settings.grade_thresholds
     if data is not None:
@@ -266,10 +269,10 @@ def score(
             f"{report.mean_probability:.3f}; grades {grades}"
         )
         return
-    if model is not None or output is not None:
+    if model is not None:
         raise BadInput(
-            "--model and --output go with --data FILE; the workspace is scored by its active "
-            "model (see `leadrank models promote`)"
+            "--model goes with --data FILE; the workspace is scored by its active model "
+            "(see `leadrank models promote`)"
         )
     from leadrank.scoring.score_run import score_workspace
 
@@ -287,3 +290,7 @@ def score(
             f"{run.leads:,} leads scored by {run.model_version} ({run.stage}) in "
             f"{run.seconds:.1f} s; grades {grades}; {run.accounts:,} accounts"
         )
+    if output is not None:
+        with workspace_session(settings) as session:
+            written = export_leads(session, filters=LeadFilters(), sort="score", path=output)
+        console.print(f"{written.rows:,} scored leads, best first -> {output}")
