@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from leadrank import __version__
 from leadrank.api import health
 from leadrank.api.access_log import AccessLog
+from leadrank.api.docs import install_docs
 from leadrank.api.errors import install_error_handlers
 from leadrank.api.middleware import RequestContext
 from leadrank.auth.guard import Guard
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         version=__version__,
         summary="Self-hosted B2B lead scoring and enrichment",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, with no CDN
+        redoc_url=None,
         telemetry={
             "tracing": settings.api_opentelemetry,
             "metrics": settings.api_opentelemetry,
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         },
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(scoring_routes.router)
     app.include_router(ingest_routes.router)
