@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
+from leadrank import __version__
 from tests.conftest import FIXTURES, CliResult, Workspace
 
 Cli = Callable[..., CliResult]
@@ -24,6 +27,41 @@ def test_help_lists_the_commands(cli: Cli) -> None:
     assert result.exit_code == 0
     for command in ("init", "ingest", "clean", "quarantine", "leads", "stats", "sample", "demo"):
         assert command in result.stdout
+
+
+def test_each_listed_command_is_the_one_it_names(cli: Cli) -> None:
+    from leadrank.cli.main import COMMANDS
+
+    listed = cli("--help").stdout
+    for name, entry in COMMANDS.items():
+        command = entry.load(name)
+        first = " ".join((command.help or "").strip().split("\n\n")[0].split())
+        assert first == entry.help, f"{name}: the line in cli/main.py differs from its help"
+        assert re.search(rf"\b{name}\b", listed), name
+        assert cli(name, "--help").exit_code == 0, name
+    typo = cli("ingst")
+    assert typo.exit_code == 2 and "Did you mean 'ingest'" in typo.stderr
+
+
+def test_help_and_version_load_no_domain() -> None:
+    """`leadrank --help` and `--version` import the command line alone: no domain, no
+    database, no dataframes (they start in a tenth of a second, not in one)."""
+    probe = (
+        "import sys\n"
+        "from leadrank.cli.main import app\n"
+        "for args in (['--help'], ['--version']):\n"
+        "    try:\n"
+        "        app(args, prog_name='leadrank')\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code == 0, done.code\n"
+        "heavy = ('sqlalchemy', 'polars', 'pydantic_settings', 'numpy', 'lightgbm', 'fastapi')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+        "    or (m.startswith('leadrank.') and m.split('.')[1] not in ('cli', 'errors'))))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert f"leadrank {__version__}" in ran.stdout and "Usage: leadrank" in ran.stdout
+    assert "LOADED []" in ran.stdout, ran.stdout[-500:]
 
 
 def test_init_creates_the_default_sqlite_workspace(cli: Cli, tmp_path: Path) -> None:

@@ -1,34 +1,114 @@
-"""The `leadrank` command line: one Typer app assembling each domain's thin commands."""
+"""The `leadrank` command line: one Typer app assembling each domain's thin commands.
+
+The domains' commands are listed here with their one-line help and imported only when one of
+them runs (`cli/lazy.py`); a test keeps these lines equal to the commands' own help.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+from typing import Annotated
 
-import psycopg
 import typer
-from sqlalchemy.exc import DBAPIError
 
-from leadrank.auth.cli import keys_app
-from leadrank.cli.demo import demo
-from leadrank.cli.serve import serve
-from leadrank.config import get_settings
-from leadrank.connectors.cli import connectors_app
-from leadrank.db.migrate import current_revision
-from leadrank.db.workspace_db import open_workspace
-from leadrank.enrichment.cli import enrich_app
+from leadrank import __version__
+from leadrank.cli.lazy import Lazy, LazyGroup
 from leadrank.errors import AppError
-from leadrank.ingest.cli import ingest, quarantine
-from leadrank.jobs.cli import jobs_app, worker
-from leadrank.kit.console import console, err_console
-from leadrank.leads.cli import clean, leads_app, override_command, stats
-from leadrank.matching.cli import dedupe
-from leadrank.sample.cli import sample
-from leadrank.scoring.cli import accounts_app, icp_app, score
-from leadrank.training.cli import evaluate, models_app, train
+
+# name -> where the command lives and the line `leadrank --help` shows, in the order shown.
+COMMANDS: dict[str, Lazy] = {
+    "ingest": Lazy(
+        "leadrank.ingest.cli:ingest",
+        "Load lead or event files (CSV, TSV, JSON, JSONL, Parquet, Excel) into the workspace.",
+    ),
+    "clean": Lazy(
+        "leadrank.leads.cli:clean",
+        "Clean a lead list file: normalised columns, quality_score and issues per row (no "
+        "workspace).",
+    ),
+    "dedupe": Lazy(
+        "leadrank.matching.cli:dedupe",
+        "Find the rows that describe the same person or company: adds cluster_id and "
+        "match_score (no workspace).",
+    ),
+    "quarantine": Lazy(
+        "leadrank.ingest.cli:quarantine",
+        "List the records that could not become leads or events, with their reasons.",
+    ),
+    "leads": Lazy("leadrank.leads.cli:leads_app", "Browse the leads in the workspace."),
+    "accounts": Lazy(
+        "leadrank.scoring.cli:accounts_app",
+        "Companies scored from their leads (after `leadrank score`).",
+    ),
+    "keys": Lazy(
+        "leadrank.auth.cli:keys_app", "API keys for `leadrank serve`: roles and rate limits."
+    ),
+    "icp": Lazy(
+        "leadrank.scoring.cli:icp_app", "Ideal customer profiles: fit rules and hard filters."
+    ),
+    "train": Lazy(
+        "leadrank.training.cli:train",
+        "Train, evaluate and register a model: on a table (--data, --target) or on the "
+        "workspace's leads and events (--label).",
+    ),
+    "score": Lazy(
+        "leadrank.scoring.cli:score",
+        "Score a table (--data, -o) with a model, or every lead of the workspace (-o writes "
+        "them, best first).",
+    ),
+    "evaluate": Lazy(
+        "leadrank.training.cli:evaluate",
+        "Print a model's held-out metrics (or its metrics on a new labelled table) and write "
+        "the HTML report with ROC, calibration and lift charts.",
+    ),
+    "models": Lazy(
+        "leadrank.training.cli:models_app", "The model registry: versions, stages, promotion."
+    ),
+    "stats": Lazy(
+        "leadrank.leads.cli:stats",
+        "Summarise the workspace: layers, imports, quality, lead mix and events.",
+    ),
+    "sample": Lazy(
+        "leadrank.sample.cli:sample",
+        "Write sample lead files from several vendors plus campaign, web and deal events.",
+    ),
+    "demo": Lazy(
+        "leadrank.cli.demo:demo",
+        "Generate a messy sample workspace, ingest it, learn from its outcomes, score every "
+        "lead and show the 20 to work first with their reasons.",
+    ),
+    "serve": Lazy(
+        "leadrank.cli.serve:serve",
+        "Serve the REST API (OpenAPI at /docs): scoring, leads, imports, models, jobs, health "
+        "and metrics.",
+    ),
+    "jobs": Lazy(
+        "leadrank.jobs.cli:jobs_app", "Background jobs: imports, enrichment, scoring and training."
+    ),
+    "enrich": Lazy(
+        "leadrank.enrichment.cli:enrich_app",
+        "Enrichment: fill in leads and companies from offline rules and vendors.",
+    ),
+    "connectors": Lazy(
+        "leadrank.connectors.cli:connectors_app", "Pull leads and activity from vendor APIs."
+    ),
+    "worker": Lazy(
+        "leadrank.jobs.cli:worker",
+        "Run queued jobs (imports, enrichment, scoring, training) until interrupted.",
+    ),
+}
+
+
+class LeadrankGroup(LazyGroup):
+    """`leadrank`'s own group, with the domains' commands."""
+
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="leadrank",
+    cls=LeadrankGroup,
     help="Self-hosted B2B lead scoring and enrichment: clean, de-duplicate, enrich and score leads.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -36,38 +116,37 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"leadrank {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Self-hosted B2B lead scoring and enrichment: clean, de-duplicate, enrich and score leads."""
+
+
 @app.command()
 def init() -> None:
     """Create or upgrade the workspace database (commands that need it do this themselves)."""
-    settings = get_settings()
-    with open_workspace(settings) as engine:
+    from leadrank.config import get_settings
+    from leadrank.db.migrate import current_revision
+    from leadrank.db.workspace_db import open_workspace
+    from leadrank.kit.console import console
+
+    with open_workspace(get_settings()) as engine:
         console.print(
             f"workspace ready at {engine.url.render_as_string(hide_password=True)} "
             f"(schema {current_revision(engine)})"
         )
-
-
-app.command()(ingest)
-app.command()(clean)
-app.command()(dedupe)
-app.command()(quarantine)
-leads_app.command("override")(override_command)
-app.add_typer(leads_app, name="leads")
-app.add_typer(accounts_app, name="accounts")
-app.add_typer(keys_app, name="keys")
-app.add_typer(icp_app, name="icp")
-app.command()(train)
-app.command()(score)
-app.command()(evaluate)
-app.add_typer(models_app, name="models")
-app.command()(stats)
-app.command()(sample)
-app.command()(demo)
-app.command()(serve)
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(enrich_app, name="enrich")
-app.add_typer(connectors_app, name="connectors")
-app.command()(worker)
 
 
 def main() -> None:
@@ -75,16 +154,33 @@ def main() -> None:
     try:
         app()  # exits by itself; usage errors are rendered by Typer with exit code 2
     except AppError as exc:
-        err_console.print(f"error: {exc.message}", markup=False)
-        sys.exit(1)
-    except (DBAPIError, sqlite3.Error, psycopg.Error) as exc:
-        # The transaction was rolled back: say what the database refused, in one line.
-        cause = exc.orig if isinstance(exc, DBAPIError) else exc
-        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        err_console.print(
-            f"error: database: {first} (its transaction was rolled back)", markup=False
-        )
-        sys.exit(1)
+        _fail(f"error: {exc.message}")
     except KeyboardInterrupt:
-        err_console.print("interrupted: the unfinished file was rolled back")
-        sys.exit(130)
+        _fail("interrupted: the unfinished file was rolled back", code=130)
+    except Exception as exc:
+        database = _database_error(exc)
+        if database is None:
+            raise
+        # The transaction was rolled back: say what the database refused, in one line.
+        first = (str(database).strip().splitlines() or [type(database).__name__])[0]
+        _fail(f"error: database: {first} (its transaction was rolled back)")
+
+
+def _database_error(exc: Exception) -> BaseException | None:
+    """The database's own error behind `exc`, if it is one (SQLAlchemy and psycopg are looked
+    up only if a command loaded them)."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        orig: BaseException | None = exc.orig
+        return orig
+    psycopg = sys.modules.get("psycopg")
+    if isinstance(exc, sqlite3.Error) or (psycopg is not None and isinstance(exc, psycopg.Error)):
+        return exc
+    return None
+
+
+def _fail(message: str, *, code: int = 1) -> None:
+    from leadrank.kit.console import err_console
+
+    err_console.print(message, markup=False)
+    sys.exit(code)

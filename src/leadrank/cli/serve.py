@@ -28,8 +28,10 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs): scoring, leads, imports, models, jobs, health and
-    metrics; queued jobs run here too unless LEADRANK_RUN_JOBS=false. API keys are required
-    once one exists; until then it listens on this machine only."""
+    metrics.
+
+    Queued jobs run here too unless LEADRANK_RUN_JOBS=false. API keys are required once one
+    exists; until then it listens on this machine only."""
     from leadrank.api.workers import run as run_workers  # the web stack loads only here
 
     settings = get_settings()

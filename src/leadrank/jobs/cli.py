@@ -91,9 +91,11 @@ def worker(
         bool, typer.Option("--exit-when-idle", help="Stop once no job is due")
     ] = False,
 ) -> None:
-    """Run queued jobs (imports, enrichment, scoring, training) until interrupted; any number of
-    workers on any number of machines share the queue. On PostgreSQL, procrastinate runs them
-    and the periodic schedules (enrichment refresh, rescoring, retraining, retention)."""
+    """Run queued jobs (imports, enrichment, scoring, training) until interrupted.
+
+    Any number of workers on any number of machines share the queue. On PostgreSQL,
+    procrastinate runs them and the periodic schedules (enrichment refresh, rescoring,
+    retraining, retention)."""
     settings = get_settings()
     with open_workspace(settings) as engine:
         if not settings.is_sqlite:

@@ -408,6 +408,7 @@ def render_stats(data: service.WorkspaceStats) -> None:
         console.print(table)
 
 
+@leads_app.command("override")
 def override_command(
     ref: Annotated[str, typer.Argument(help="Lead id or email")],
     grade: Annotated[str | None, typer.Option("--grade", "-g", help="A, B, C, D or E")] = None,
