@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
-from leadrank.ingest.service import ingest_file
+from leadrank.ingest.service import chunk_size, ingest_file
 from leadrank.orm import BronzeRecord, Company, Import, Lead, LeadKey
 from tests.conftest import FIXTURES, Workspace
 
@@ -234,6 +234,43 @@ def test_chunks_give_the_same_result_as_one_pass(workspace: Workspace, tmp_path:
             select(BronzeRecord.row_number).order_by(BronzeRecord.row_number)
         ).all()
     assert numbers == list(range(1, 2501))
+
+
+def test_progress_moves_as_chunks_are_written(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [
+        f"P{i},Q{i},Engineer,Co{i % 7},p{i}@co{i % 7}.com,,,10,IT,,,,US,,id-{i},\n"
+        for i in range(2500)
+    ]
+    path = write(tmp_path / "big.csv", APOLLO_HEADER + "".join(rows))
+    seen: list[tuple[int, int, int]] = []
+    with session_scope(workspace.engine) as session:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            leads = session.scalar(select(func.count()).select_from(Lead))
+            seen.append((done, total, int(leads or 0)))
+
+        ingest_file(
+            session, path=path, source="apollo", kind="leads", chunk_rows=1000, progress=progress
+        )
+    assert [(done, total) for done, total, _ in seen] == [
+        (0, 2500),
+        (1000, 2500),
+        (2000, 2500),
+        (2500, 2500),
+    ]
+    assert [leads for *_, leads in seen] == [0, 1000, 2000, 2500], "reported once written"
+
+
+@pytest.mark.parametrize(
+    ("rows", "chunk_rows", "chunks"),
+    [(10, 100_000, 1), (25_000, 100_000, 1), (20_000, 5_000, 4), (56_000, 100_000, 3),
+     (200_000, 100_000, 5), (1_000_000, 100_000, 10)],
+)  # fmt: skip
+def test_files_go_in_a_few_chunks_never_over_the_limit(
+    rows: int, chunk_rows: int, chunks: int
+) -> None:
+    size = chunk_size(rows, chunk_rows)
+    assert size <= chunk_rows and -(-rows // size) == chunks
 
 
 def test_parquet_and_excel_ingest(workspace: Workspace, tmp_path: Path) -> None:

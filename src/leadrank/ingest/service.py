@@ -182,25 +182,26 @@ def ingest_table(
         report=report,
     )
     seen: set[str] = set()
-    done = 0
+    step = chunk_size(table.height, chunk_rows)
+    progress("ingest", 0, table.height)
     # Cleaning needs no database, so the next chunk is cleaned in a worker thread while this
     # one is merged and written; Polars and SQLite release the GIL for most of that work.
+    # Progress counts the rows of the chunks written, so the bar moves as the work is done.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadrank-clean") as pool:
-        in_flight: tuple[pl.DataFrame, Future[pl.DataFrame]] | None = None
-        for start in range(0, table.height, chunk_rows):
-            frame = table.frame.slice(start, chunk_rows)
-            payloads = table.payload_slice(start, chunk_rows)
+        in_flight: _InFlight | None = None
+        for start in range(0, table.height, step):
+            frame = table.frame.slice(start, step)
+            payloads = table.payload_slice(start, step)
             chunk = _new_records(
                 session, frame, payloads, start, source=source, kind=kind, seen=seen, report=report
             )
-            queued = (chunk, pool.submit(loader.prepare, chunk)) if chunk.height else None
+            cleaning = pool.submit(loader.prepare, chunk) if chunk.height else None
+            queued = (chunk, cleaning, start + frame.height)
             if in_flight is not None:
-                loader.load(in_flight[0], in_flight[1].result())
+                _load(loader, in_flight, progress, table.height)
             in_flight = queued
-            done += frame.height
-            progress("ingest", done, table.height)
         if in_flight is not None:
-            loader.load(in_flight[0], in_flight[1].result())
+            _load(loader, in_flight, progress, table.height)
 
     if not dry_run:
         record.status = "done"
@@ -291,3 +292,29 @@ class _ChunkLoader:
             dry_run=self.dry_run,
             report=self.report,
         )
+
+
+# Files up to this many rows go in one chunk: below it, more chunks cost more than the
+# progress they show.
+ONE_CHUNK_ROWS = 25_000
+
+
+def chunk_size(rows: int, chunk_rows: int) -> int:
+    """Rows per chunk: at most `chunk_rows` (it bounds memory), and a file of more than
+    ONE_CHUNK_ROWS rows goes in a few even chunks, so its progress moves."""
+    if rows <= ONE_CHUNK_ROWS:
+        return max(min(rows, chunk_rows), 1)
+    chunks = max(-(-rows // chunk_rows), min(-(-rows // ONE_CHUNK_ROWS), 5))
+    return -(-rows // chunks)
+
+
+# A chunk of new records, its cleaning under way (None: nothing new), and the row it ends at.
+_InFlight = tuple[pl.DataFrame, "Future[pl.DataFrame] | None", int]
+
+
+def _load(loader: _ChunkLoader, in_flight: _InFlight, progress: Progress, total: int) -> None:
+    """Merge and write a cleaned chunk, then say how far the file has got."""
+    chunk, cleaning, end = in_flight
+    if cleaning is not None:
+        loader.load(chunk, cleaning.result())
+    progress("ingest", end, total)
