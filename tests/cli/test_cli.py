@@ -163,8 +163,11 @@ def test_sample_and_demo(cli: Cli, workspace: Workspace, tmp_path: Path) -> None
     assert "no model yet" in demo.stdout and "the 20 leads to work first" in demo.stdout
     again = cli("demo", "--leads", "300", "--out", str(tmp_path / "d"))
     assert again.exit_code == 0
-    lines = [line for line in again.stdout.splitlines() if "already there" in line]
-    assert lines and all(" new        0 " in line for line in lines)  # same sample, nothing new
+    ingested = again.stdout.split("2. ingest")[1].split("3. enrich")[0]
+    rows = [
+        line.split() for line in ingested.splitlines() if re.match(r"\S+\.(csv|tsv|jsonl) ", line)
+    ]
+    assert len(rows) >= 5 and all(row[1] == "0" for row in rows)  # same sample, nothing new
 
 
 def test_ingest_says_which_key_fields_it_found_no_column_for(

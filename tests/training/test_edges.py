@@ -82,4 +82,4 @@ def test_model_names_stay_inside_the_data_directory(cli: Cli, tmp_path: Path) ->
     assert escaped.exit_code == 1 and "lower-case letters" in escaped.stderr
     assert not (tmp_path.parent / "escaped").exists()
     workspace_only = cli("score", "--model", "converted")
-    assert workspace_only.exit_code == 1 and "go with --data" in workspace_only.stderr
+    assert workspace_only.exit_code == 1 and "--model goes with --data" in workspace_only.stderr

@@ -13,10 +13,12 @@ from leadrank.db.engine import session_scope
 from leadrank.db.workspace_db import open_workspace
 from leadrank.errors import BadInput
 from leadrank.ingest.service import ingest_file
-from leadrank.kit.console import console, progress_bar
+from leadrank.kit.console import NUMBER, Column, console, fitted_table, percent, progress_bar
 from leadrank.leads import service
 from leadrank.leads.cli import render_stats
 from leadrank.leads.repository import current_overrides
+from leadrank.orm import Lead
+from leadrank.orm.scoring import GradeOverride, LeadScore
 from leadrank.sample.cli import render_manifest, write_sample
 from leadrank.scoring.repository import served_run, top_accounts, top_scores
 from leadrank.training import registry
@@ -45,6 +47,7 @@ def demo(
         ordered = sorted(
             manifest.files, key=lambda f: f.kind != "leads"
         )  # leads before their events
+        ingested: list[list[str]] = []
         for item in ordered:
             path = out / item.name
             with progress_bar(item.name) as progress, session_scope(engine) as session:
@@ -56,19 +59,34 @@ def demo(
                     chunk_rows=settings.ingest_chunk_rows,
                     progress=progress,
                 )
-            line = (
-                f"{item.name:24} new {report.rows_new:>8,}  already there {report.rows_duplicate:>8,}  "
-                f"quarantined {report.rows_quarantined:>6,}  "
+            leads = item.kind == "leads"
+            ingested.append(
+                [
+                    item.name,
+                    f"{report.rows_new:,}",
+                    f"{report.rows_duplicate:,}",
+                    f"{report.rows_quarantined:,}",
+                    f"{report.leads_created:,}" if leads else "",
+                    f"{report.leads_updated:,}" if leads else "",
+                    f"{report.leads_merged:,}" if leads else "",
+                    f"{report.pairs_to_review:,}" if leads else "",
+                    f"{report.companies_created:,}" if leads else "",
+                    f"{report.events_created:,}" if not leads else "",
+                ]
             )
-            if item.kind == "events":
-                line += f"events +{report.events_created:,}"
-            else:
-                line += (
-                    f"leads +{report.leads_created:,} ~{report.leads_updated:,} "
-                    f"near-duplicates merged {report.leads_merged:,}, to review "
-                    f"{report.pairs_to_review:,}  companies +{report.companies_created:,}"
-                )
-            console.print(line)
+        columns = [
+            Column("file", share=1),
+            Column("new", **NUMBER),
+            Column("already there", **NUMBER, drop=3),
+            Column("quarantined", **NUMBER),
+            Column("leads +", **NUMBER),
+            Column("updated", **NUMBER, drop=4),
+            Column("merged", **NUMBER, drop=2),
+            Column("to review", **NUMBER, drop=1),
+            Column("companies +", **NUMBER, drop=5),
+            Column("events +", **NUMBER),
+        ]
+        console.print(fitted_table(columns, ingested, width=console.width))
 
         console.rule("3. enrich (offline: no vendor key is used in the demo)")
         enrich_offline(engine, settings)
@@ -94,27 +112,37 @@ def demo(
             best = top_scores(session, run, limit=20)
             overrides = current_overrides(session, [lead.id for _, lead in best])
             console.rule("6. the 20 leads to work first")
-            for score, lead in best:
-                person = overrides.get(lead.id)  # a person's grade is the one served
-                reasons = (
-                    score.reasons.get("positive", [])[:2] + score.reasons.get("negative", [])[:1]
-                )
-                console.print(
-                    f"  {person.grade + '*' if person else score.grade} {score.score:5.1f}  "
-                    f"p={score.probability or 0:.2f}  "
-                    f"{(lead.full_name or '')[:24]:24} {(lead.job_title or '')[:26]:26} "
-                    f"{(lead.company_name or lead.company_domain or '')[:24]}",
-                    markup=False,
-                )
-                console.print(f"      {'; '.join(reasons)}", markup=False)
+            leads_columns = [
+                Column("id", **NUMBER),
+                Column("grade", fixed=True),
+                Column("score", **NUMBER),
+                Column("chance", **NUMBER),
+                Column("name", share=2),
+                Column("title", share=2, drop=2),
+                Column("company", share=2, drop=1),
+                Column("why", share=4),
+            ]
+            console.print(
+                fitted_table(leads_columns, _lead_lines(best, overrides), width=console.width)
+            )
+            console.print("(* a person's grade; `leadrank leads show <id>` gives every reason)")
             console.rule("7. the 5 accounts to work first")
-            for account, company in top_accounts(session, run, limit=5):
-                console.print(
-                    f"  {account.grade} {account.score:5.1f}  "
-                    f"{(company.name or company.domain or '')[:30]:30} "
-                    + "; ".join(account.reasons.get("summary", [])),
-                    markup=False,
-                )
+            accounts = [
+                [
+                    account.grade,
+                    f"{account.score:.1f}",
+                    company.name or company.domain or "",
+                    "; ".join(account.reasons.get("summary", [])),
+                ]
+                for account, company in top_accounts(session, run, limit=5)
+            ]
+            account_columns = [
+                Column("grade", fixed=True),
+                Column("score", **NUMBER),
+                Column("company", share=1),
+                Column("why", share=3),
+            ]
+            console.print(fitted_table(account_columns, accounts, width=console.width))
     if model_report is not None:
         console.print(f"\nmodel report (ROC, calibration, lift): {model_report}")
     console.print(
@@ -166,3 +194,27 @@ def learn(engine: Engine, data_dir: Path) -> Path | None:
     )
     render_training(trained.result, trained.target)
     return trained.report
+
+
+def _lead_lines(
+    best: list[tuple[LeadScore, Lead]], overrides: dict[int, GradeOverride]
+) -> list[list[str]]:
+    """The demo's best leads as table rows: a person's grade (marked *) before the computed
+    one, the chance in percent, and the two strongest reasons for and the first against."""
+    lines = []
+    for score, lead in best:
+        person = overrides.get(lead.id)
+        reasons = score.reasons.get("positive", [])[:2] + score.reasons.get("negative", [])[:1]
+        lines.append(
+            [
+                str(lead.id),
+                person.grade + "*" if person else score.grade,
+                f"{score.score:.1f}",
+                percent(score.probability),
+                lead.full_name or lead.email or "",
+                lead.job_title or "",
+                lead.company_name or lead.company_domain or "",
+                "; ".join(reasons),
+            ]
+        )
+    return lines

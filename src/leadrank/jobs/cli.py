@@ -9,13 +9,12 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leadrank.config import get_settings
 from leadrank.db.workspace_db import open_workspace, workspace_session
 from leadrank.jobs import service
 from leadrank.jobs.runner import JobRunner
-from leadrank.kit.console import console, err_console
+from leadrank.kit.console import NUMBER, Column, console, err_console, fitted_table
 
 jobs_app = typer.Typer(
     help="Background jobs: imports, enrichment, scoring and training.", no_args_is_help=True
@@ -43,20 +42,28 @@ def list_command(
         raise typer.BadParameter(f"use one of {', '.join(service.STATUSES)}", param_hint="--status")
     with workspace_session() as session:
         jobs = service.list_jobs(session, status=status, limit=limit)
-    table = Table()
-    for column in ("id", "task", "status", "tries", "created", "finished", "error"):
-        table.add_column(column)
-    for job in jobs:
-        table.add_row(
+    columns = [
+        Column("id", **NUMBER),
+        Column("task", fixed=True),
+        Column("status", fixed=True),
+        Column("tries", **NUMBER),
+        Column("created", fixed=True),
+        Column("finished", fixed=True, drop=1),
+        Column("error", share=1),
+    ]
+    rows = [
+        [
             str(job.id),
             job.task,
             job.status,
             str(job.attempts),
             f"{job.created_at:%Y-%m-%d %H:%M:%S}",
             f"{job.finished_at:%Y-%m-%d %H:%M:%S}" if job.finished_at else "",
-            (job.error or "")[:80],
-        )
-    console.print(table if jobs else "no jobs")
+            " ".join((job.error or "").split()),
+        ]
+        for job in jobs
+    ]
+    console.print(fitted_table(columns, rows, width=console.width) if jobs else "no jobs")
 
 
 @jobs_app.command("show")

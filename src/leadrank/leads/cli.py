@@ -376,23 +376,21 @@ def render_stats(data: service.WorkspaceStats) -> None:
     if data.events:
         console.print("events: " + mix(list(data.events)))
     if data.imports:
-        table = Table(title="imports")
-        for column in (
-            "id",
-            "source",
-            "file",
-            "kind",
-            "status",
-            "read",
-            "new",
-            "dupes",
-            "quarantined",
-            "leads +",
-            "events +",
-        ):
-            table.add_column(column)
-        for imp in data.imports:
-            table.add_row(
+        columns = [
+            Column("id", **NUMBER),
+            Column("source", drop=3),
+            Column("file", share=2),
+            Column("kind", drop=4),
+            Column("status", fixed=True),
+            Column("read", **NUMBER),
+            Column("new", **NUMBER),
+            Column("dupes", **NUMBER, drop=2),
+            Column("quarantined", **NUMBER),
+            Column("leads +", **NUMBER),
+            Column("events +", **NUMBER, drop=1),
+        ]
+        rows = [
+            [
                 str(imp.id),
                 imp.source,
                 Path(imp.file_name).name,
@@ -404,8 +402,11 @@ def render_stats(data: service.WorkspaceStats) -> None:
                 f"{imp.rows_quarantined:,}",
                 f"{imp.leads_created:,}",
                 f"{imp.events_created:,}",
-            )
-        console.print(table)
+            ]
+            for imp in data.imports
+        ]
+        console.print("imports")
+        console.print(fitted_table(columns, rows, width=console.width))
 
 
 @leads_app.command("override")

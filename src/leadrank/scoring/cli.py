@@ -13,7 +13,15 @@ from leadrank.config import get_settings
 from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
 from leadrank.grades import Blend, GradeScale
-from leadrank.kit.console import console, err_console, progress_bar, system_user
+from leadrank.kit.console import (
+    NUMBER,
+    Column,
+    console,
+    err_console,
+    fitted_table,
+    progress_bar,
+    system_user,
+)
 from leadrank.leads.browse import LeadFilters
 from leadrank.leads.export import export_leads
 from leadrank.scoring import icp_store
@@ -191,20 +199,29 @@ def accounts_list_command(
     with workspace_session() as session:
         run = served_run(session)
         rows = top_accounts(session, run, limit=limit, grade=grade.upper() if grade else None)
-    table = Table()
-    for column in ("grade", "score", "company", "domain", "leads", "why"):
-        table.add_column(column)
-    for account, company in rows:
-        table.add_row(
+    columns = [
+        Column("grade", fixed=True),
+        Column("score", **NUMBER),
+        Column("company", share=2),
+        Column("domain", share=2, drop=1),
+        Column("leads", **NUMBER),
+        Column("why", share=4),
+    ]
+    cells = [
+        [
             account.grade,
             f"{account.score:.1f}",
             company.name or "",
             company.domain or "",
             str(account.leads),
             "; ".join(account.reasons.get("summary", [])),
-        )
+        ]
+        for account, company in rows
+    ]
     console.print(f"accounts scored by {run.model_version} ({run.as_of:%Y-%m-%d %H:%M})")
-    console.print(table if rows else "no account matches")
+    console.print(
+        fitted_table(columns, cells, width=console.width) if rows else "no account matches"
+    )
 
 
 def score(

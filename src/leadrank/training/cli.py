@@ -12,7 +12,7 @@ from rich.table import Table
 from leadrank.config import get_settings
 from leadrank.db.workspace_db import workspace_session
 from leadrank.errors import BadInput
-from leadrank.kit.console import console, err_console
+from leadrank.kit.console import NUMBER, Column, console, err_console, fitted_table
 from leadrank.training import registry
 
 if TYPE_CHECKING:
@@ -122,11 +122,22 @@ def render_training(result: TrainResult, target: str) -> None:
     for warning in result.warnings:
         err_console.print(f"warning: {warning}", markup=False)
     console.print(f"predicting {target}")
-    for tried in result.tried:
-        console.print(
-            f"  {tried.candidate.label:36} CV ROC-AUC {tried.auc:.3f}  log-loss "
-            f"{tried.log_loss:.4f}  ({tried.seconds:.1f} s)"
-        )
+    columns = [
+        Column("learner compared", share=1),
+        Column("CV ROC-AUC", **NUMBER),
+        Column("log-loss", **NUMBER),
+        Column("seconds", **NUMBER),
+    ]
+    rows = [
+        [
+            tried.candidate.label,
+            f"{tried.auc:.3f}",
+            f"{tried.log_loss:.4f}",
+            f"{tried.seconds:.1f}",
+        ]
+        for tried in result.tried
+    ]
+    console.print(fitted_table(columns, rows, width=console.width))
     meta = result.bundle.metadata
     console.print(f"chosen: {meta['learner']}, calibrated; held out: {result.split}")
     for line in result.evaluation.summary_lines():
@@ -186,20 +197,18 @@ def models_list(name: Annotated[str | None, typer.Argument(help="Only this model
     """Every model version with its stage and headline metrics."""
     with workspace_session() as session:
         found = registry.list_models(session, name=name)
-        table = Table()
-        for column in (
-            "model",
-            "stage",
-            "kind",
-            "algorithm",
-            "ROC-AUC",
-            "Brier",
-            "created",
-            "predicts",
-        ):
-            table.add_column(column)
-        for m in found:
-            table.add_row(
+        columns = [
+            Column("model", share=2),
+            Column("stage", fixed=True),
+            Column("kind", fixed=True, drop=2),
+            Column("algorithm", drop=3),
+            Column("ROC-AUC", **NUMBER),
+            Column("Brier", **NUMBER),
+            Column("created", fixed=True, drop=1),
+            Column("predicts", share=3),
+        ]
+        rows = [
+            [
                 registry.label(m),
                 m.stage,
                 m.kind,
@@ -208,8 +217,11 @@ def models_list(name: Annotated[str | None, typer.Argument(help="Only this model
                 _metric(m.metrics.get("brier")),
                 m.created_at.strftime("%Y-%m-%d %H:%M"),
                 m.target,
-            )
-    console.print(table if found else "no models yet: `leadrank train --help`")
+            ]
+            for m in found
+        ]
+    shown = fitted_table(columns, rows, width=console.width)
+    console.print(shown if found else "no models yet: `leadrank train --help`")
 
 
 @models_app.command("show")
