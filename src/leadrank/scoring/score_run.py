@@ -173,7 +173,8 @@ def _store(
             .alias("negative"),
             json_compact_object(rules, profile_fields(rules)).alias("features"),
         )
-        combined = mix.combined(fit, engaged, None)
+        combined = pl.col("rules_standing")
+        frame = frame.with_columns(rules_standing(frame, mix))
     else:
         frame = pl.concat([rules, model_part], how="horizontal")
         combined = mix.combined(fit, engaged, pl.col("model_score"))
@@ -209,6 +210,21 @@ def _store(
         time.monotonic() - shared.started,
         accounts.height,
     )
+
+
+def rules_standing(rules: pl.DataFrame, blend: Blend) -> pl.Series:
+    """With no model, each lead's standing among the workspace's leads on the fit/engagement
+    blend (0-100), as a model's score is its standing on probability: the grades spread over
+    A-E whatever the profile's points add up to. Leads the hard filters rule out are not
+    ranked (they score 0)."""
+    blended = rules.select(
+        blend.combined(pl.col("fit_score"), pl.col("engagement_score"), None)
+    ).to_series()
+    qualified = ~rules.get_column("disqualified").fill_null(False)
+    standing = np.zeros(rules.height)
+    ranked = blended.filter(qualified).to_numpy()
+    standing[qualified.to_numpy()] = workspace_percentile(ranked)
+    return pl.Series("rules_standing", standing, dtype=pl.Float64)
 
 
 def workspace_percentile(probability: np.ndarray) -> np.ndarray:
