@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,7 +40,12 @@ from leadrank.leads import routes as lead_routes
 from leadrank.monitoring import metrics as prometheus
 from leadrank.scoring import icp_routes
 from leadrank.scoring.online import routes as scoring_routes
-from leadrank.scoring.online.build import build_online_scoring
+from leadrank.scoring.online.build import (
+    OnlineScoring,
+    Served,
+    build_online_scoring,
+    what_to_serve,
+)
 from leadrank.scoring.online.lane import ScoringLane
 from leadrank.training import routes as model_routes
 
@@ -88,25 +94,29 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         with session_scope(engine) as session:
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
         app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
-        scoring = build_online_scoring(engine, settings)
-        app.state.api_model = scoring.model
-        app.state.api_scorer = scoring.scorer
-        prometheus.served_model(scoring.model.version if scoring.model else None)
+        _serve(app, build_online_scoring(engine, settings))
         runner = JobRunner(engine, settings) if settings.run_jobs else None
         # What start-up built lives as long as the process: keep it out of every collection.
         gc.freeze()
         if runner is not None:
             runner.start()
         flusher = asyncio.create_task(_flush_every_second(access_log))
+        follower = (
+            asyncio.create_task(_follow_what_to_serve(app, engine, settings))
+            if settings.api_model_check_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
             flusher.cancel()
+            if follower is not None:
+                follower.cancel()
             prometheus.flush()
             access_log.flush()
             if runner is not None:
                 runner.stop()
-            scoring.close()
+            app.state.online_scoring.close()
             engine.dispose()
 
     app = LeadrankApi(
@@ -165,6 +175,50 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
     app.around = around
     app.front = around(ScoringLane(app.stack, state=app.state, routes=scoring_routes.router.routes))
     return app
+
+
+def _serve(app: FastAPI, scoring: OnlineScoring) -> None:
+    """Answer scoring requests with `scoring` from now on."""
+    app.state.online_scoring = scoring
+    app.state.api_model = scoring.model
+    app.state.api_scorer = scoring.scorer  # one reference swap: requests see one or the other
+    prometheus.served_model(scoring.model.version if scoring.model else None)
+
+
+async def _follow_what_to_serve(app: FastAPI, engine: Engine, settings: Settings) -> None:
+    """Every few seconds, look for a newly active model (or profile) and serve it: trained,
+    promoted or rolled back, it reaches every API process without a restart. The new scorer is
+    built beside the old one, which answers until the swap."""
+    failed: Served | None = None  # what could not be built, not tried again until it changes
+    while True:
+        await asyncio.sleep(settings.api_model_check_seconds)
+        try:
+            wanted = await asyncio.to_thread(_what_to_serve, engine, settings)
+        except Exception as exc:  # the database away for a moment: keep serving what we have
+            log.warning("could not look for a newer model", error=type(exc).__name__)
+            continue
+        if wanted in (app.state.online_scoring.served, failed):
+            continue
+        try:
+            built = await asyncio.to_thread(build_online_scoring, engine, settings)
+        except Exception:
+            log.exception("the model to serve could not be loaded; the previous one serves")
+            failed = wanted
+            continue
+        previous = app.state.online_scoring
+        _serve(app, built)
+        previous.close()
+        failed = None
+        log.info(
+            "now serving",
+            model=built.model.version if built.model else "rules",
+            previous=previous.model.version if previous.model else "rules",
+        )
+
+
+def _what_to_serve(engine: Engine, settings: Settings) -> Served:
+    with session_scope(engine) as session:
+        return what_to_serve(session, settings)
 
 
 async def _flush_every_second(access_log: AccessLog) -> None:

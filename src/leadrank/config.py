@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         default=True,
         description="Serve the built-in demo model while no model of that name is active.",
     )
+    api_model_check_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "How often each API process looks for a newly active model (or profile) to serve; "
+            "0: only at start."
+        ),
+    )
     api_max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )

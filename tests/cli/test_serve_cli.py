@@ -17,14 +17,19 @@ import httpx
 from leadrank.db.engine import session_scope
 from leadrank.orm.scoring import ModelVersion
 from tests.conftest import CliResult, Workspace
-from tests.server import free_port
+from tests.server import free_port, register_api_model
 
 
 def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -> None:
     if workspace.backend != "sqlite":
         return  # the same process on PostgreSQL adds nothing here
     port = free_port()
-    env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url, "LEADRANK_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "LEADRANK_DATABASE_URL": workspace.url,
+        "LEADRANK_DATA_DIR": str(tmp_path),
+        "LEADRANK_API_MODEL_CHECK_SECONDS": "0.5",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "leadrank.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -56,6 +61,16 @@ def test_serve_answers_and_stops_cleanly(workspace: Workspace, tmp_path: Path) -
             assert time.monotonic() < deadline, f"{counted} of 6 requests counted"
             time.sleep(0.2)
         assert counted == 6
+        # A model trained now is served by both workers within seconds, without a restart:
+        # each new connection goes to the next worker, so six in a row cover both.
+        register_api_model(workspace, tmp_path)
+        deadline, in_a_row = time.monotonic() + 30, 0
+        while in_a_row < 6:
+            assert time.monotonic() < deadline, "a worker kept serving the demo model"
+            answer = httpx.post(f"{url}/api/v1/score", json={"leads": [{"form_fills": 2}]})
+            fresh = answer.status_code == 200 and answer.json()["model_version"] == "api-leads:v1"
+            in_a_row = in_a_row + 1 if fresh else 0
+            time.sleep(0.05)
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)

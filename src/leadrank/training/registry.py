@@ -120,6 +120,12 @@ def find(session: Session, reference: str) -> ModelVersion:
     return found
 
 
+def active_version_id(session: Session, *, name: str) -> int | None:
+    """The id of a name's active version, read without its artifact (cheap enough to poll)."""
+    query = select(ModelVersion.id).where(ModelVersion.name == name, ModelVersion.stage == "active")
+    return session.scalar(query.limit(1))
+
+
 def active_model(session: Session, *, kind: str | None = None) -> ModelVersion | None:
     """The most recently activated model (of a kind), or None: scoring then uses rules alone."""
     query = select(ModelVersion).where(ModelVersion.stage == "active")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -162,3 +163,36 @@ def test_with_no_model_the_rules_score(start_server: Callable[..., Server]) -> N
     # A disposable address fails the built-in profile's hard filter: score 0.
     assert cold["score_100"] == 0 and cold["grade"] == "E"
     assert any("disposable" in r.lower() for r in cold["reasons"]["negative"])
+
+
+def _served_within(server: Server, version: str, seconds: float = 20.0) -> bool:
+    """Whether scoring answers name `version` before `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = _score(server, {"leads": [EAGER]})
+        if answer.status_code == 200 and answer.json()["model_version"] == version:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_model_trained_promoted_or_rolled_back_is_served_without_a_restart(
+    workspace: Workspace, start_server: Callable[..., Server], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from leadrank.db.engine import session_scope
+    from leadrank.training import registry
+
+    server = start_server(api_model_check_seconds=0.2)
+    assert _score(server, {"leads": [EAGER]}).json()["model_version"] == "demo:v1"
+    register_api_model(workspace, tmp_path)  # the first version of the name is active at once
+    assert _served_within(server, "api-leads:v1")
+    assert server.client.get("/api/v1/health").json()["model_version"] == "api-leads:v1"
+    register_api_model(workspace, tmp_path, seed=2)  # a shadow: not served until promoted
+    time.sleep(1.0)
+    assert _score(server, {"leads": [EAGER]}).json()["model_version"] == "api-leads:v1"
+    with session_scope(workspace.engine) as session:
+        registry.promote(session, reference="api-leads")
+    assert _served_within(server, "api-leads:v2")
+    with session_scope(workspace.engine) as session:
+        registry.rollback(session, name="api-leads")
+    assert _served_within(server, "api-leads:v1")
