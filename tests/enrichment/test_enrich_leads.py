@@ -210,3 +210,47 @@ def test_the_cli_enriches_and_shows_providers(
     assert wrong.exit_code == 1 and "unknown field group firmographics" in wrong.stderr
     missing = cli("enrich", "leads", "999")
     assert missing.exit_code == 1 and "no lead 999" in missing.stderr
+
+
+def test_enriched_leads_get_their_quality_issues_and_rescore(
+    workspace: Workspace, cli: Callable[..., CliResult]
+) -> None:
+    from leadrank.enrichment.setup import enrich_with_settings
+    from leadrank.orm import Job
+
+    ids = _ingest(workspace)
+    bob_id = ids["bob@gmail.com"]
+    with session_scope(workspace.engine) as session:
+        before = session.get(Lead, bob_id)
+        assert before is not None and "title_missing" in before.issues
+        quality = before.quality_score
+    vendor = FakeProvider(
+        "apollo", directory={"bob@gmail.com": {"person": {"job_title": "Sales Manager"}}}
+    )
+    providers = {"builtin": BuiltinProvider(), "apollo": vendor}
+    report = enrich_with_settings(
+        workspace.engine, get_settings(), lead_ids=[bob_id], groups=["person"], providers=providers
+    )
+    assert report.changed == [bob_id] and report.rescore_job is not None
+    with session_scope(workspace.engine) as session:
+        bob = session.get(Lead, bob_id)
+        queued = session.get(Job, report.rescore_job)
+    assert bob is not None and bob.job_title == "Sales Manager"
+    assert "title_missing" not in bob.issues, "the issue the title settles is gone"
+    assert bob.quality_score is not None and quality is not None and bob.quality_score > quality
+    assert queued is not None and queued.task == "score_leads" and queued.status == "queued"
+
+    for _ in range(2):  # the second run may read the new title (seniority); the third finds nothing
+        again = enrich_with_settings(
+            workspace.engine,
+            get_settings(),
+            lead_ids=[bob_id],
+            groups=["person"],
+            providers=providers,
+        )
+    assert again.changed == [] and again.rescore_job is None, "nothing new: no rescore"
+
+    shown = cli("leads", "show", str(bob_id))
+    assert shown.exit_code == 0, shown.stderr
+    line = next(line for line in shown.stdout.splitlines() if "Sales Manager" in line)
+    assert "apollo, enriched 20" in line, line

@@ -166,6 +166,7 @@ def enrich_offline(engine: Engine, settings: Settings) -> None:
             groups=enrichment.parse_groups(None),
             providers={"builtin": BuiltinProvider()},
             progress=lambda done, total: update("leads", done, total),
+            rescore="never",  # the demo scores right after
         )
     console.print(
         f"{report.leads:,} leads: {report.fields['filled']:,} fields filled, "

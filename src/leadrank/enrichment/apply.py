@@ -55,6 +55,7 @@ class Applier:
         self.rank = {source: position for position, source in enumerate(precedence)}
         self.now = now
         self.counts: Counter[str] = Counter()  # filled | replaced | kept | same
+        self.changed: set[int] = set()  # leads whose own or company's values changed
         self._changed: dict[
             tuple[str, int], tuple[Lead | Company, dict[str, Any], dict[str, Any]]
         ] = {}
@@ -78,7 +79,8 @@ class Applier:
                 column, target = LEAD_COLUMNS.get(name), lead
             if column == "domain":
                 column = None  # a company's domain is its identity (imports match on it): noted
-            self._put(target, column, name, value, provider=provider, confidence=confidence)
+            if self._put(target, column, name, value, provider=provider, confidence=confidence):
+                self.changed.add(lead.id)
 
     def _put(
         self,
@@ -89,17 +91,18 @@ class Applier:
         *,
         provider: str,
         confidence: float,
-    ) -> None:
+    ) -> bool:
+        """Write one value if it may be written; whether it was."""
         enrichment, attributes = self._documents(target)
         key = column or f"attributes.{name}"
         current = getattr(target, column) if column else attributes.get(name)
         if current == value:
             self.counts["same"] += 1
-            return
+            return False
         empty = current is None or current == ""
         if not empty and not self._outranks(provider, _source(enrichment.get(key), current)):
             self.counts["kept"] += 1
-            return
+            return False
         self.counts["filled" if empty else "replaced"] += 1
         if column:
             setattr(target, column, value)
@@ -112,6 +115,7 @@ class Applier:
             "value": value,
         }
         enrichment[key] = stamp if empty else {**stamp, "replaced": current}
+        return True
 
     def _documents(self, target: Lead | Company) -> tuple[dict[str, Any], dict[str, Any]]:
         """The target's enrichment record and attributes, read once, written by `finish`."""

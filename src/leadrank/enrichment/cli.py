@@ -14,6 +14,7 @@ from leadrank.db.workspace_db import open_workspace
 from leadrank.enrichment import health, service
 from leadrank.enrichment.setup import enrich_with_settings
 from leadrank.enrichment.waterfall import Waterfall
+from leadrank.jobs.cli import say_queued
 from leadrank.kit.console import console, progress_bar
 
 enrich_app = typer.Typer(
@@ -60,6 +61,7 @@ def leads_command(
             threads=threads,
             on_start=announce,
             progress=lambda done, total: update("leads", done, total),
+            requested_by="cli",
         )
     fields = report.fields
     console.print(
@@ -74,6 +76,10 @@ def leads_command(
         console.print(
             "credits spent: " + ", ".join(f"{p} {c:g}" for p, c in sorted(report.cost.items()))
         )
+    if report.changed:
+        console.print(f"{len(report.changed):,} leads changed: their quality and issues follow")
+    if report.rescore_job is not None:
+        say_queued({report.rescore_job: "score_leads"})
     if report.unfinished:
         console.print(
             f"{len(report.unfinished):,} leads had a provider that could not answer now; "

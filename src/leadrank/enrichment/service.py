@@ -26,6 +26,7 @@ from leadrank.enrichment.providers.base import GROUPS, EnrichmentQuery, FieldGro
 from leadrank.enrichment.waterfall import UNFINISHED, Attempt, GroupAnswer, Waterfall
 from leadrank.errors import BadInput
 from leadrank.kit.logs import mask_text
+from leadrank.leads.quality import refresh_quality
 from leadrank.orm import Company, EnrichmentAttempt, Lead
 
 CHUNK = 50  # leads asked about between two writes
@@ -44,6 +45,8 @@ class EnrichReport:
     attempts: Counter[str] = field(default_factory=Counter)  # by status
     cost: dict[str, float] = field(default_factory=dict)  # credits by provider
     unfinished: list[int] = field(default_factory=list)  # leads worth asking again later
+    changed: list[int] = field(default_factory=list)  # leads whose values enrichment changed
+    rescore_job: int | None = None  # the rescore this run queued
 
 
 def parse_groups(names: Sequence[str] | None) -> list[FieldGroup]:
@@ -191,6 +194,7 @@ def _write(
     for provider, cost in chunk.cost.items():
         report.cost[provider] = report.cost.get(provider, 0.0) + cost
     report.unfinished.extend(chunk.unfinished)
+    report.changed.extend(chunk.changed)
 
 
 def _write_once(
@@ -232,6 +236,10 @@ def _write_once(
             if any(answer.unfinished for answer in answers):
                 chunk.unfinished.append(lead_id)
         applier.finish()
+        # Their quality and issues follow what they now hold ("title_missing" goes once a
+        # title is found), in the transaction that wrote the values.
+        chunk.changed = sorted(applier.changed)
+        refresh_quality(session, lead_ids=chunk.changed)
     chunk.fields.update(applier.counts)
     return chunk
 

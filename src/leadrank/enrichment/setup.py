@@ -5,11 +5,13 @@ the job, the demo and the benchmark start one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import httpx
 from sqlalchemy import Engine
 
 from leadrank.config import Settings
+from leadrank.db.engine import session_scope
 from leadrank.enrichment.cache import AnswerCache
 from leadrank.enrichment.gate import ProviderGate
 from leadrank.enrichment.providers.base import FieldGroup, Provider
@@ -22,6 +24,12 @@ from leadrank.enrichment.providers.registry import (
 from leadrank.enrichment.service import EnrichReport, enrich_leads
 from leadrank.enrichment.waterfall import Waterfall
 from leadrank.enrichment.windows import DatabaseWindow, RateWindow, RedisWindow
+from leadrank.ingest import follow_up
+from leadrank.orm import Job
+
+# When a run queues a rescore of the workspace (with LEADRANK_AUTO_SCORE on): when it changed a
+# lead's values, always (new leads await their first score), or never (the caller scores).
+Rescore = Literal["changed", "always", "never"]
 
 
 def build_gate(engine: Engine, settings: Settings) -> ProviderGate:
@@ -67,13 +75,16 @@ def enrich_with_settings(
     timeout: float = TIMEOUT_SECONDS,
     on_start: Callable[[Waterfall], None] = lambda waterfall: None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    rescore: Rescore = "changed",
+    requested_by: str | None = None,
 ) -> EnrichReport:
-    """Enrich these leads through the workspace's waterfall and precedence; `on_start` sees
+    """Enrich these leads through the workspace's waterfall and precedence, then queue the
+    workspace's rescore as `rescore` says (its job in `report.rescore_job`); `on_start` sees
     the waterfall before the first lead."""
     with http_client(timeout=timeout) as client:
         waterfall = build_waterfall(engine, settings, client, providers=providers)
         on_start(waterfall)
-        return enrich_leads(
+        report = enrich_leads(
             engine,
             waterfall,
             lead_ids=lead_ids,
@@ -82,3 +93,14 @@ def enrich_with_settings(
             threads=threads,
             progress=progress,
         )
+    wanted = rescore == "always" or (rescore == "changed" and bool(report.changed))
+    if wanted and settings.auto_score:
+        report.rescore_job = _queue_rescore(engine, requested_by)
+    return report
+
+
+def _queue_rescore(engine: Engine, requested_by: str | None) -> int:
+    """The workspace's rescore, queued (or the one already waiting); its job id."""
+    with session_scope(engine, writes=True) as session:
+        job: Job = follow_up.rescore(session, requested_by=requested_by or "enrichment")
+        return job.id

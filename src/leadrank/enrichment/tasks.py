@@ -8,10 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from leadrank.db.engine import session_scope
 from leadrank.enrichment import service
 from leadrank.enrichment.setup import enrich_with_settings
-from leadrank.ingest import follow_up
 from leadrank.jobs.tasks import Retry, Task, TaskContext
 
 
@@ -25,22 +23,23 @@ def _enrich(context: TaskContext) -> dict[str, Any]:
         lead_ids=context.arguments.get("lead_ids") or (),
         refresh_after=None if refresh_days is None else timedelta(days=float(refresh_days)),
     )
+    # New leads (then_score) await their first score even when nothing was found for them.
     report = enrich_with_settings(
         engine,
         context.settings,
         lead_ids=ids,
         groups=groups,
         progress=lambda done, total: context.progress("enrich", done, total),
+        rescore="always" if context.arguments.get("then_score") else "changed",
     )
-    if context.arguments.get("then_score") and context.settings.auto_score:
-        with session_scope(engine, writes=True) as session:
-            follow_up.rescore(session, requested_by="enrichment")
     return {
         "leads": report.leads,
         "fields": dict(report.fields),
         "attempts": dict(report.attempts),
         "cost": report.cost,
         "unfinished": report.unfinished,
+        "changed": len(report.changed),
+        "rescore_job": report.rescore_job,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -222,8 +222,8 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         if value is None:
             continue
         origin = (lead.provenance or {}).get(name)
-        where = ""
-        if origin:
+        where = enriched_by((lead.enrichment or {}).get(name), value) or ""
+        if origin and not where:
             imp = detail.imports.get(origin[0])
             where = (
                 f"{imp.source} {Path(imp.file_name).name} row {origin[1]}"
@@ -240,8 +240,13 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         c = detail.company
         console.print(
             f"company {c.id}: {c.name or ''} {c.domain or ''} industry={c.industry} "
-            f"employees={c.employees} revenue={c.revenue}"
+            f"employees={c.employees} revenue={c.revenue}",
+            markup=False,
         )
+        for column in ("name", "industry", "employees", "revenue", "country_code", "linkedin_url"):
+            source = enriched_by((c.enrichment or {}).get(column), getattr(c, column))
+            if source:
+                console.print(f"  company {column}: {source}", markup=False)
     console.print(
         f"records ({len(detail.records)}): "
         + ", ".join(f"{r.source}:{r.file_name}#{r.row_number}" for r in detail.records)
@@ -260,7 +265,7 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         )
     for position, (score, run) in enumerate(served[:4]):
         probability = (
-            f", probability {score.probability:.2f}" if score.probability is not None else ""
+            f", chance {percent(score.probability)}" if score.probability is not None else ""
         )
         console.print(
             f"{'score' if position == 0 else '  earlier'} {score.score:.1f} grade {score.grade}"
@@ -435,3 +440,15 @@ def override_command(
             f"lead {lead.id}: grade {override.grade} set by {override.set_by} ({override.reason})",
             markup=False,
         )
+
+
+def enriched_by(entry: Any, value: Any) -> str | None:
+    """ "apollo, enriched 2026-12-06 04:10": who set a value there by enrichment and when,
+    while it still holds that value (None: it came from an import, or a later one changed it)."""
+    if not isinstance(entry, dict) or entry.get("value") != value or "provider" not in entry:
+        return None
+    try:
+        at = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return f"{entry['provider']}, enriched"
+    return f"{entry['provider']}, enriched {at:%Y-%m-%d %H:%M}"

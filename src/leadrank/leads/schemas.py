@@ -94,7 +94,9 @@ class LeadDetailPublic(LeadPublic):
     lead_status: str | None
     issues: list[str]
     attributes: dict[str, Any]
-    provenance: dict[str, Any]
+    provenance: dict[str, Any]  # field -> [import id, row number] of the record it came from
+    # field -> {provider, at, confidence} for the values enrichment set that are still there
+    enriched: dict[str, dict[str, Any]]
     company: CompanyPublic | None
     events: list[EventPublic]
     scores: list[ScorePublic]
