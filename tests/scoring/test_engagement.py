@@ -67,3 +67,38 @@ def test_events_after_the_point_in_time_do_not_count() -> None:
 def test_decay_and_window_together_are_refused() -> None:
     with pytest.raises(ValidationError, match="not both"):
         EngagementConfig(half_life_days=30, window_days=14)
+
+
+def test_a_profile_section_is_laid_over_the_defaults() -> None:
+    from leadrank.errors import BadInput
+    from leadrank.scoring.icp import parse_profile
+
+    base = {"name": "p", "rules": [{"field": "seniority", "op": "exists", "points": 10}]}
+    plain = parse_profile(base, source="p")
+    assert plain.engagement == EngagementConfig()
+    assert scores(events((1, "demo_request", 1)))[1]["engagement_score"] == 0.0, "unknown: 0"
+
+    section = {
+        "points": {"demo_request": 40, "page_view": 0},
+        "type_caps": {"demo_request": 50},
+        "window_days": 90,
+        "full_score_points": 80,
+    }
+    profile = parse_profile({**base, "engagement": section}, source="p")
+    config = profile.engagement
+    assert config.points["demo_request"] == 40 and config.points["page_view"] == 0
+    assert config.points["meeting_booked"] == EngagementConfig().points["meeting_booked"]
+    assert config.type_caps["email_opened"] == EngagementConfig().type_caps["email_opened"]
+    assert (config.window_days, config.half_life_days) == (90, None), "a window alone: no decay"
+    got = score_engagement(
+        events((1, "demo_request", 30), (1, "page_view", 1), (1, "demo_request", 200)),
+        config=config,
+        as_of=NOW,
+    ).to_dicts()[0]
+    assert got["engagement_score"] == pytest.approx(40 / 80 * 100)
+    assert got["engagement_reasons"] == ["demo request x1, latest 30 days ago (+40.0)"]
+
+    with pytest.raises(BadInput, match="engagement"):
+        parse_profile({**base, "engagement": {"half_life_days": 7, "window_days": 30}}, source="p")
+    with pytest.raises(BadInput, match="engagement"):
+        parse_profile({**base, "engagement": {"full_score_points": -5}}, source="p")

@@ -85,3 +85,25 @@ def test_profiles_and_rules(
     )
     assert bad_rule.status_code == 422 and bad_rule.json()["error"]["path"].startswith("$")
     assert client.get("/api/v1/icp/profiles/nobody", headers=reader).status_code == 404
+
+
+def test_a_profile_carries_its_engagement_section(
+    cli: Callable[..., CliResult], start_server: Callable[..., Server], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = _key(cli, "admin")
+    client = start_server().client
+    custom = {**PROFILE, "name": "with-demos", "engagement": {"points": {"demo_request": 40}}}
+    saved = client.post("/api/v1/icp/profiles", headers=admin, json=custom)
+    assert saved.status_code in (200, 201), saved.text
+    assert client.post("/api/v1/icp/profiles/with-demos/activate", headers=admin).status_code == 200
+    active = client.get("/api/v1/icp/active", headers=admin).json()
+    assert active["name"] == "with-demos"
+    points = active["document"]["engagement"]["points"]
+    assert points["demo_request"] == 40 and points["meeting_booked"] == 30, "over the defaults"
+    shown = cli("icp", "show")
+    assert shown.exit_code == 0, shown.stderr
+    line = next(line for line in shown.stdout.splitlines() if line.startswith("demo_request"))
+    assert "+40" in line
+    wrong = {**PROFILE, "name": "bad", "engagement": {"window_days": 30, "half_life_days": 9}}
+    refused = client.post("/api/v1/icp/profiles", headers=admin, json=wrong)
+    assert refused.status_code in (400, 422) and "engagement" in refused.text

@@ -46,3 +46,39 @@ def test_rules_only_scores_use_every_grade(workspace: Workspace, tmp_path: Path)
     with session_scope(workspace.engine) as session:
         fit_only = score_workspace(session, blend=Blend(fit=1.0, engagement=0.0))[0]
     assert set(fit_only.grades) >= {"A", "E"}
+
+
+def test_the_profile_engagement_scores_custom_event_types(workspace: Workspace) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from leadrank.ingest.service import ingest_records
+    from leadrank.orm import Lead
+    from leadrank.orm.scoring import LeadScore
+    from leadrank.scoring.icp import load_profile, parse_profile
+
+    people = [{"email": f"p{i}@acme-{i}.com", "first_name": f"P{i}"} for i in range(3)]
+    when = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    events = [{"email": "p0@acme-0.com", "event_type": "Demo Request", "occurred_at": when}]
+    with session_scope(workspace.engine) as session:
+        ingest_records(session, records=people, source="crm", kind="leads", name="people")
+    with session_scope(workspace.engine) as session:
+        ingest_records(session, records=events, source="web", kind="events", name="events")
+
+    def engagement_of_p0(profile: object) -> float:
+        with session_scope(workspace.engine) as session:
+            (run,) = score_workspace(session, profile=profile)  # type: ignore[arg-type]
+            lead = session.scalar(select(Lead.id).where(Lead.email == "p0@acme-0.com"))
+            stored = session.scalar(
+                select(LeadScore.engagement).where(
+                    LeadScore.run_id == run.run_id, LeadScore.lead_id == lead
+                )
+            )
+        return float(stored or 0.0)
+
+    default = load_profile(None)
+    assert engagement_of_p0(default) == 0.0, "a custom type earns nothing by default"
+    document = default.model_dump()
+    document["engagement"] = {"points": {"demo_request": 40}}
+    assert engagement_of_p0(parse_profile(document, source="test")) > 50.0

@@ -25,6 +25,7 @@ from leadrank.kit.console import (
 from leadrank.leads.browse import LeadFilters
 from leadrank.leads.export import export_leads
 from leadrank.scoring import icp_store
+from leadrank.scoring.engagement import EngagementConfig
 from leadrank.scoring.fit_file import apply_profile_to_file
 from leadrank.scoring.icp import load_profile
 from leadrank.scoring.repository import served_run, top_accounts
@@ -86,6 +87,25 @@ def show_command(
             f"(else disqualified: {condition.described()})"
         )
     console.print(f"a lead scores 100 at {loaded.most_points():g} points")
+    render_engagement(loaded.engagement)
+
+
+def render_engagement(config: EngagementConfig) -> None:
+    """The engagement section: points and caps per event type, the decay, the full score."""
+    decay = (
+        f"counted within {config.window_days:g} days"
+        if config.window_days is not None
+        else f"halved every {config.half_life_days:g} days"
+    )
+    console.print(
+        f"engagement: events {decay}; {config.full_score_points:g} points make 100", markup=False
+    )
+    columns = [Column("event type", share=1), Column("points", **NUMBER), Column("cap", **NUMBER)]
+    rows = [
+        [kind, f"{points:+g}", f"{config.type_caps[kind]:g}" if kind in config.type_caps else ""]
+        for kind, points in sorted(config.points.items(), key=lambda item: -item[1])
+    ]
+    console.print(fitted_table(columns, rows, width=console.width))
 
 
 @icp_app.command("save")

@@ -8,6 +8,7 @@ function serves today's scores and point-in-time training features.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,6 +40,23 @@ class EngagementConfig(BaseModel):
     window_days: float | None = Field(default=None, gt=0)
     full_score_points: float = Field(default=60, gt=0)  # points that make engagement 100
 
+    @classmethod
+    def over_defaults(cls, section: Any) -> Any:
+        """A profile's `engagement:` section laid over the defaults: the points and caps it
+        names are added to (or replace) the default ones, a type set to 0 earns nothing, and a
+        window given alone turns the default half-life off."""
+        if not isinstance(section, dict):
+            return section
+        defaults = cls()
+        merged: dict[str, Any] = {**section}
+        for name in ("points", "type_caps"):
+            given = section.get(name)
+            if isinstance(given, dict):
+                merged[name] = {**getattr(defaults, name), **given}
+        if section.get("window_days") is not None and "half_life_days" not in section:
+            merged["half_life_days"] = None
+        return merged
+
     @model_validator(mode="after")
     def _decay_or_window(self) -> EngagementConfig:
         if self.window_days is not None and self.half_life_days is not None:
@@ -61,9 +79,11 @@ def score_engagement(
         config.points, default=0.0, return_dtype=pl.Float64
     )
     known = events.filter(pl.col("occurred_at") <= as_of).with_columns(
-        (points * weight).alias("_points"), age_days.alias("_age")
+        (points * weight).alias("_points"), age_days.alias("_age"), weight.alias("_weight")
     )
-    by_type = known.group_by("lead_id", "event_type").agg(
+    # A reason counts the events that add to the score (not those outside the window).
+    counted = known.filter(pl.col("_weight") > 0)
+    by_type = counted.group_by("lead_id", "event_type").agg(
         pl.col("_points").sum(), pl.len().alias("_count"), pl.col("_age").min().alias("_newest")
     )
     caps = pl.col("event_type").replace_strict(

@@ -17,9 +17,17 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from leadrank.errors import BadInput
+from leadrank.scoring.engagement import EngagementConfig
 
 Operator = Literal[
     "eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "exists", "between"
@@ -98,6 +106,13 @@ class Profile(BaseModel):
     groups: dict[str, Group] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     filters: list[Condition] = Field(default_factory=list)
+    # How events make the engagement score; what the section leaves out keeps its default.
+    engagement: EngagementConfig = Field(default_factory=EngagementConfig)
+
+    @field_validator("engagement", mode="before")
+    @classmethod
+    def _engagement_over_defaults(cls, section: Any) -> Any:
+        return EngagementConfig.over_defaults(section)
 
     @model_validator(mode="after")
     def _groups_are_declared(self) -> Profile:

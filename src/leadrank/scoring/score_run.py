@@ -80,8 +80,9 @@ def score_workspace(
     now = as_of or datetime.now(UTC)
     leads, events = workspace_frames(session)
     active = registry.active_model(session, kind="workspace")
+    profile = profile or load_profile(None)
     rules = rule_scores(
-        leads, events, profile or load_profile(None), engagement, now, reasons=active is None
+        leads, events, profile, engagement or profile.engagement, now, reasons=active is None
     )
     shared = _Pass(
         session=session,
