@@ -50,3 +50,16 @@ def test_behaviour_columns_read_as_words() -> None:
     assert column_label("seniority") == "Seniority"
     assert column_label("Lead Source") == "Lead Source"
     assert column_label("age_days") == "Age (days)"
+
+
+def test_a_moderate_gap_between_filled_and_empty_is_reported_and_kept() -> None:
+    rng = np.random.default_rng(5)
+    rows = 2_000
+    y = (rng.random(rows) < 0.4).astype(np.int8)
+    filled = rng.random(rows) < np.where(y == 1, 0.9, 0.6)  # a 30-point gap
+    frame = pl.DataFrame(
+        {"occupation": np.where(filled, rng.choice(["student", "working"], size=rows), None)}
+    )
+    found = find_leaks(frame, y, infer_plan(frame))
+    assert [(s.column, s.exclude) for s in found] == [("occupation", False)]
+    assert "filled for 9" in found[0].evidence and "after contact" in found[0].evidence

@@ -2,7 +2,9 @@
 
 The outcome follows what B2B teams see: seniority, a mid-sized company and a buying
 department help, engagement (visits, form fills, downloads, a recent campaign touch) helps
-most, and existing customers buy again. Fields go missing as they do in real exports.
+most, and existing customers buy again. Fields go missing as they do in real exports: any field
+now and then, and all the activity of a lead nobody has tracked yet, which happens more to
+leads that engage little, so an empty lead is never a good one.
 
 `python -m leadrank.sample.api_leads DIR` trains the demo model on them and writes it to DIR;
 the model in `leadrank/scoring/online/demo_model` was made so, and a test keeps it honest.
@@ -69,6 +71,15 @@ REGIONS = {
     "Middle East & Africa": -0.2,
 }
 MISSING = 0.08  # share of each field left empty
+ACTIVITY = (
+    "email_engagement_score",
+    "website_sessions",
+    "pages_viewed",
+    "time_on_site",
+    "form_fills",
+    "content_downloads",
+    "campaign_touchpoints",
+)
 
 
 def sample_api_leads(
@@ -106,8 +117,10 @@ def sample_api_leads(
     )
     converted = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
 
-    def kept(values: npt.NDArray[np.generic]) -> list[object]:
-        gone = rng.random(rows) < MISSING
+    untracked = rng.random(rows) < 0.35 / (1 + np.exp(1.5 * engaged))
+
+    def kept(values: npt.NDArray[np.generic], activity: bool = False) -> list[object]:
+        gone = (rng.random(rows) < MISSING) | (untracked if activity else False)
         return [None if g else v.item() for v, g in zip(values, gone, strict=True)]
 
     titles = [
@@ -132,7 +145,11 @@ def sample_api_leads(
         "account_employees": kept(employees),
         "existing_customer": kept(customer),
     }
-    interactions = kept(days)
+    for name in ACTIVITY:  # an untracked lead reports none of its activity
+        columns[name] = [
+            None if gone else value for value, gone in zip(columns[name], untracked, strict=True)
+        ]
+    interactions = kept(days, activity=True)
     columns["last_campaign_interaction"] = [
         None if d is None else REFERENCE - timedelta(days=float(d))  # type: ignore[arg-type]
         for d in interactions

@@ -1,5 +1,6 @@
 """Scoring a table with a trained model: calibrated probability, confidence, and the top
-reasons for and against, all from one pass over the features."""
+reasons for and against, all from one pass over the features; what the lead does not have
+earns it nothing (`unknown`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 
 from leadrank.normalize.values import blank_to_null
 from leadrank.scoring.reasons import model_reasons
+from leadrank.scoring.unknown import unknown_cells, without_unknown_credit
 from leadrank.training.bundle import Matrix, ModelBundle
 from leadrank.training.fit import column_contributions
 
@@ -46,6 +48,7 @@ def _score_batch(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
     features = bundle.matrix(frame)
     raw, per_feature = bundle.raw_and_contributions(features)
     columns, contributions = column_contributions(bundle, features, per_feature)
+    raw, contributions = without_unknown_credit(raw, contributions, unknown_cells(frame, columns))
     reasons = model_reasons(columns, contributions, frame, raw=raw, calibration=bundle.calibration)
     return ModelScores(
         bundle.calibration.apply(raw),

@@ -3,7 +3,7 @@
 Three signals, each reported with its evidence:
 - a column that alone predicts the target almost perfectly (out-of-fold AUC of its values);
 - a column that is filled for one outcome and empty for the other, as fields that sales fill in
-  after contact are;
+  after contact are (a smaller gap is reported too, and kept: it is often a real signal);
 - a column whose name says it records the sales process itself (status, stage, outcome, tags,
   lead quality, last activity). Weaker names (scores, ratings, indexes from other systems) are
   only warned about.
@@ -27,6 +27,7 @@ from leadrank.training.groups import Groups, row_groups
 
 ALONE_AUC = 0.9  # one column this good on its own is an answer, not a predictor
 PRESENCE_GAP = 0.5  # filled for 80% of one outcome and 30% of the other, or worse
+PRESENCE_HINT = 0.25  # a smaller gap is reported, and kept: it is often a real signal
 FOLDS = 5
 BINS = 20
 # A status, stage or quality of the lead or deal (not "Email Status" or a data quality score).
@@ -89,6 +90,8 @@ def find_leaks(
                 f"{present[y == 0].mean():.0%} of negatives, as if filled in after the outcome"
             )
             suspects.append(LeakSuspect(name, evidence, exclude=True))
+        elif abs(gap) >= PRESENCE_HINT and name not in trusted_names:
+            suspects.append(LeakSuspect(name, _presence_hint(present, y), exclude=False))
         elif name in trusted_names:
             continue
         elif _PROCESS_NAME.search(_spaced(name)):
@@ -98,6 +101,20 @@ def find_leaks(
             evidence = f"is named like an assessment made by a team or tool (AUC alone {auc:.2f})"
             suspects.append(LeakSuspect(name, evidence, exclude=False))
     return suspects
+
+
+def _presence_hint(present: npt.NDArray[np.bool_], y: npt.NDArray[np.int8]) -> str:
+    """Why an empty-or-not gap is worth a look, said in the direction it goes."""
+    positives, negatives = present[y == 1].mean(), present[y == 0].mean()
+    if positives > negatives:
+        return (
+            f"is filled for {positives:.0%} of positives but {negatives:.0%} of negatives, "
+            "as a field filled in after contact would be"
+        )
+    return (
+        f"is empty for {1 - positives:.0%} of positives but {1 - negatives:.0%} of negatives; "
+        "empty values earn no points when leads are scored"
+    )
 
 
 def _spaced(name: str) -> str:

@@ -196,3 +196,12 @@ def test_a_model_trained_promoted_or_rolled_back_is_served_without_a_restart(
     with session_scope(workspace.engine) as session:
         registry.rollback(session, name="api-leads")
     assert _served_within(server, "api-leads:v1")
+
+
+def test_knowing_less_about_a_lead_never_scores_it_higher(api: Server) -> None:
+    empty, one_fact, eager = _score(api, {"leads": [{}, {"form_fills": 2}, EAGER]}).json()["scores"]
+    assert empty["grade"] == "E", empty
+    assert one_fact["grade"] != "A", one_fact
+    assert eager["grade"] in ("A", "B") and eager["score_100"] > one_fact["score_100"]
+    for scored in (empty, one_fact, eager):
+        assert not [r for r in scored["reasons"]["positive"] if "missing" in r], scored

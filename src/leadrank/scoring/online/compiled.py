@@ -35,6 +35,7 @@ from leadrank.scoring.reasons import (
     signed_points,
     top_pushes,
 )
+from leadrank.scoring.unknown import always_known, without_unknown_credit
 from leadrank.training.bundle import Matrix
 from leadrank.training.fit import column_contributions
 
@@ -107,6 +108,22 @@ class CompiledScorer:
         ]
         self._texts: dict[tuple[int, Any, float], str] = {}
 
+    def unknown(self, values: dict[str, list[Any]], rows: int) -> list[list[bool] | None]:
+        """Per model column, which rows have no value for it (None: activity, always known);
+        the same cells `unknown_cells` finds in the frame `api_frame` builds."""
+        out: list[list[bool] | None] = []
+        for name in self.columns:
+            column = values.get(name)
+            if always_known(name):
+                out.append(None)
+            elif not column:
+                out.append([True] * rows)
+            elif self.kinds.get(name) == "text":
+                out.append([_tidy(value) is None for value in column])
+            else:
+                out.append([value is None for value in column])
+        return out
+
     def feature_columns(self, values: dict[str, list[Any]], rows: int) -> list[list[float]]:
         """Each of the model's features over the rows, in its order."""
         out: list[list[float]] = []
@@ -171,6 +188,11 @@ class CompiledScorer:
         features = self.matrix(values, rows)
         raw, per_feature = self.bundle.raw_and_contributions(features)
         _, contributions = column_contributions(self.bundle, features, per_feature)
+        unknown = np.zeros((rows, len(self.columns)), dtype=np.bool_)
+        for col, missing in enumerate(self.unknown(values, rows)):
+            if missing is not None:
+                unknown[:, col] = missing
+        raw, contributions = without_unknown_credit(raw, contributions, unknown)
         calibration = self.bundle.calibration
         probability = calibration.apply(raw)
         pushes = []
@@ -199,16 +221,25 @@ class CompiledScorer:
         )
         slope, shift = self.bundle.calibration.slope, self.bundle.calibration.shift
         owners = self.feature_owner
+        unknown = [
+            (col, missing) for col, missing in enumerate(self.unknown(values, rows)) if missing
+        ]
         probabilities: list[float] = []
         pushes: list[Push] = [[], []]
         for row, features in enumerate(matrix):
             raw, per_feature = linear.row_contributions(features)
             if owners is None:
-                contributions = per_feature
+                contributions = list(per_feature)
             else:
                 contributions = [0.0] * len(self.columns)
                 for position, owner in enumerate(owners):
                     contributions[owner] += per_feature[position]
+            credit = 0.0  # what unknown cells would add: taken out, as without_unknown_credit
+            for col, missing in unknown:
+                if missing[row] and contributions[col] > 0:
+                    credit += contributions[col]
+                    contributions[col] = 0.0
+            raw -= credit
             probability = 1 / (1 + math.exp(-(slope * raw + shift)))
             probabilities.append(probability)
             top = min(TOP, len(contributions))

@@ -1,0 +1,54 @@
+"""Missing data earns no points: a lead must not rank higher for what is not known about it.
+
+A model may have learnt that an empty field goes with a better outcome (a median filled in for
+it, or a field that happened to be empty for some buyers). At scoring, a column whose value the
+lead does not have keeps what it takes away, but what it would add is removed from the raw
+score before calibration, so an empty lead ranks low and is never "missing (+5)". Activity
+counts are always known (no event is an answer), so they are left as they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from leadrank.normalize.values import blank_to_null
+from leadrank.training.bundle import Matrix
+
+# Columns built from the lead's events and age: never unknown.
+_ALWAYS_KNOWN_PREFIXES = ("ev_",)
+_ALWAYS_KNOWN = frozenset({"age_days"})
+
+
+def always_known(column: str) -> bool:
+    """Whether a column is about activity or age, which a lead always has."""
+    return column in _ALWAYS_KNOWN or column.startswith(_ALWAYS_KNOWN_PREFIXES)
+
+
+def unknown_cells(frame: pl.DataFrame, columns: list[str]) -> npt.NDArray[np.bool_]:
+    """Per row and model column: True where the lead has no value (an absent column, an empty
+    cell, or a placeholder such as "N/A")."""
+    out = np.zeros((frame.height, len(columns)), dtype=np.bool_)
+    for position, name in enumerate(columns):
+        if always_known(name):
+            continue
+        if name not in frame.columns:
+            out[:, position] = True
+            continue
+        column = pl.col(name)
+        empty = (
+            blank_to_null(column).is_null() if frame.schema[name] == pl.String else column.is_null()
+        )
+        out[:, position] = frame.select(empty).to_series().to_numpy()
+    return out
+
+
+def without_unknown_credit(
+    raw: Matrix, contributions: Matrix, unknown: npt.NDArray[np.bool_]
+) -> tuple[Matrix, Matrix]:
+    """The raw scores and contributions with the positive part of unknown cells taken out."""
+    credit = np.where(unknown & (contributions > 0), contributions, 0.0)
+    if not credit.any():
+        return raw, contributions
+    return raw - credit.sum(axis=1), contributions - credit
