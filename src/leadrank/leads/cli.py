@@ -275,6 +275,11 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         if position == 0:
             for reason in score.reasons.get("positive", []) + score.reasons.get("negative", []):
                 console.print(f"  {reason}", markup=False)
+            for part, value in (("fit", score.fit), ("engagement", score.engagement)):
+                beside = score.reasons.get(part, [])
+                if beside and run.model_version != "rules":
+                    level = f"{value:.0f}" if value is not None else "?"
+                    console.print(f"  {part} {level}: {'; '.join(beside)}", markup=False)
     if detail.events:
         console.print(f"events ({len(detail.events)}):")
         for event in detail.events[-15:]:

@@ -48,8 +48,11 @@ def _score_batch(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
     features = bundle.matrix(frame)
     raw, per_feature = bundle.raw_and_contributions(features)
     columns, contributions = column_contributions(bundle, features, per_feature)
-    raw, contributions = without_unknown_credit(raw, contributions, unknown_cells(frame, columns))
-    reasons = model_reasons(columns, contributions, frame, raw=raw, calibration=bundle.calibration)
+    unknown = unknown_cells(frame, columns)
+    raw, contributions = without_unknown_credit(raw, contributions, unknown)
+    reasons = model_reasons(
+        columns, contributions, frame, raw=raw, calibration=bundle.calibration, unknown=unknown
+    )
     return ModelScores(
         bundle.calibration.apply(raw),
         confidence(bundle, frame, columns),

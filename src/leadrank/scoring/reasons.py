@@ -4,6 +4,11 @@ A column's points are how much the probability would fall (or rise) if that colu
 at its training average: 100 * (p - p without its contribution). That is exact for one column at
 a time, readable ("Seniority is VP (+12)"), and never recomputed from anything but the model.
 
+Every lead gets reasons: pushes of at least MIN_POINTS, and its own ALWAYS strongest pushes
+however small they are in points (when the outcome is rare, a whole lead's chance is a fraction
+of a point: "Seniority is vp (+0.04)"). A column the lead has no value for is never a reason:
+what it does to the score is said apart ("not known: revenue, employees").
+
 Only the cells that end up in a reason are formatted: on a million leads with 80 columns that is
 six million cells instead of eighty million.
 """
@@ -23,7 +28,8 @@ from leadrank.normalize.values import blank_to_null
 from leadrank.training.bundle import Calibration, Matrix
 
 TOP = 3
-MIN_POINTS = 0.5  # smaller pushes are noise, not reasons
+MIN_POINTS = 0.5  # smaller pushes are reasons only when they are among a lead's strongest
+ALWAYS = 2  # a lead's strongest pushes, either way, are always among its reasons
 VALUE_CHARS = 40
 _WINDOW = re.compile(r"^ev_(.+?)_(count|days_since_last|days_since_first|active_days)(?:_(\d+)d)?$")
 
@@ -62,12 +68,16 @@ def model_reasons(
     *,
     raw: Matrix,
     calibration: Calibration,
+    unknown: npt.NDArray[np.bool_] | None = None,
 ) -> Reasons:
     """The top positive and negative reasons of each row. `source` holds the input columns
-    (any type; absent ones read as missing)."""
+    (any type; absent ones read as missing); `unknown` cells are not reasons."""
     rows = contributions.shape[0]
     probability = calibration.apply(raw)
-    sides = [_side(contributions, raw, probability, calibration, sign=sign) for sign in (1, -1)]
+    sides = [
+        _side(contributions, raw, probability, calibration, sign=sign, unknown=unknown)
+        for sign in (1, -1)
+    ]
     cited = pl.concat(sides).sort("col")
     bounds = np.searchsorted(cited.get_column("col").to_numpy(), np.arange(len(columns) + 1))
     values = [
@@ -81,8 +91,9 @@ def model_reasons(
         pl.col("col")
         .replace_strict(list(range(len(labels))), labels, return_dtype=pl.String)
         .alias("label"),
-    ).with_columns(
-        pl.format("{} is {} ({})", "label", "value", _signed(pl.col("points"))).alias("text")
+    )
+    texts = texts.with_columns(
+        pl.format("{} is {} ({})", "label", "value", _signed_texts(texts)).alias("text")
     )
     listed = []
     for side in (1, -1):
@@ -123,15 +134,24 @@ class Pushes:
 
 
 def top_pushes(
-    contributions: Matrix, raw: Matrix, probability: Matrix, calibration: Calibration, *, sign: int
+    contributions: Matrix,
+    raw: Matrix,
+    probability: Matrix,
+    calibration: Calibration,
+    *,
+    sign: int,
+    unknown: npt.NDArray[np.bool_] | None = None,
 ) -> Pushes:
     """Per row, the TOP columns that pushed its probability most in direction `sign`, in
-    points of probability, keeping only those of at least MIN_POINTS."""
+    points of probability (rounded by `shown_points`): those of at least MIN_POINTS, and the
+    row's ALWAYS strongest pushes whatever their size. `unknown` cells are never chosen."""
     rows, width = contributions.shape
     top = min(TOP, width)
     if top == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Pushes(empty, empty, empty, np.zeros(0))
+    if unknown is not None:
+        contributions = np.where(unknown, 0.0, contributions)
     signed = -sign * contributions
     chosen = (
         np.argpartition(signed, top - 1, axis=1)[:, :top]
@@ -142,20 +162,49 @@ def top_pushes(
     chosen = np.take_along_axis(chosen, order, axis=1)
     pushed = np.take_along_axis(contributions, chosen, axis=1)
     points = 100 * (probability[:, None] - calibration.apply(raw[:, None] - pushed))
-    keep = (sign * points >= MIN_POINTS).ravel()
+    strongest = _strongest(contributions)
+    among = (chosen[:, :, None] == strongest[:, None, :]).any(axis=2)
+    keep = ((sign * points >= MIN_POINTS) | (among & (sign * pushed > 0))).ravel()
     return Pushes(
         np.repeat(np.arange(rows, dtype=np.int64), top)[keep],
         np.tile(np.arange(top, dtype=np.int64), rows)[keep],
         chosen.ravel().astype(np.int64)[keep],
-        np.round(points.ravel()[keep]),
+        shown_points(points.ravel()[keep]),
+    )
+
+
+def _strongest(contributions: Matrix) -> npt.NDArray[np.int64]:
+    """Per row, the columns of its ALWAYS largest pushes either way."""
+    width = contributions.shape[1]
+    if width <= ALWAYS:
+        return np.tile(np.arange(width), (contributions.shape[0], 1))
+    size = -np.abs(contributions)
+    return np.argpartition(size, ALWAYS - 1, axis=1)[:, :ALWAYS]
+
+
+def shown_points(points: npt.ArrayLike) -> Matrix:
+    """Points as reasons show them: whole from about one point up, then tenths, then
+    hundredths, so a rare outcome's small pushes still read as numbers."""
+    points = np.asarray(points, dtype=np.float64)
+    size = np.abs(points)
+    return np.where(
+        size >= 0.95,
+        np.round(points),
+        np.where(size >= 0.095, np.round(points, 1), np.round(points, 2)),
     )
 
 
 def _side(
-    contributions: Matrix, raw: Matrix, probability: Matrix, calibration: Calibration, *, sign: int
+    contributions: Matrix,
+    raw: Matrix,
+    probability: Matrix,
+    calibration: Calibration,
+    *,
+    sign: int,
+    unknown: npt.NDArray[np.bool_] | None,
 ) -> pl.DataFrame:
     """`top_pushes` as a frame: row, rank, col, points, side."""
-    pushes = top_pushes(contributions, raw, probability, calibration, sign=sign)
+    pushes = top_pushes(contributions, raw, probability, calibration, sign=sign, unknown=unknown)
     return pl.DataFrame(
         {
             "row": pushes.row,
@@ -174,10 +223,18 @@ def _side(
     )
 
 
-def signed_points(points: float) -> str:
-    """ "+12" / "-8" from rounded points, as `_signed` writes them."""
-    whole = int(points)
-    return f"+{whole}" if points >= 0 else str(whole)
+def signed_points(points: float, sign: int = 0) -> str:
+    """ "+12", "-8", "+0.4", "+0.03", or "+<0.01" from points `shown_points` rounded; `sign`
+    (+1 or -1) says which way a push too small to show went."""
+    size = abs(points)
+    way = "-" if (sign < 0 if size < 0.005 else points < 0) else "+"
+    if size >= 0.95:
+        return f"{way}{round(size)}"
+    if size >= 0.095:
+        return f"{way}{size:.1f}"
+    if size >= 0.005:
+        return f"{way}{size:.2f}"
+    return f"{way}<0.01"
 
 
 def shown_values(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
@@ -201,7 +258,15 @@ def shown_values(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
     return frame.select(shown.alias("value")).to_series()
 
 
-def _signed(points: pl.Expr) -> pl.Expr:
-    """ "+12" / "-8" from a rounded float."""
-    whole = points.cast(pl.Int64).cast(pl.String)
-    return pl.when(points >= 0).then(pl.lit("+") + whole).otherwise(whole)
+def _signed_texts(cited: pl.DataFrame) -> pl.Expr:
+    """Each push's points as `signed_points` writes them: a few distinct values, each
+    formatted once."""
+    key = pl.col("side") * (pl.col("points").abs() + 1_000.0)
+    pairs = cited.select(key.alias("key"), "points", "side").unique("key")
+    texts = {
+        k: signed_points(p, int(s))
+        for k, p, s in zip(pairs["key"], pairs["points"], pairs["side"], strict=True)
+    }
+    if not texts:
+        return pl.lit("", dtype=pl.String)
+    return key.replace_strict(texts, return_dtype=pl.String)

@@ -35,6 +35,7 @@ from leadrank.scoring.repository import (
 from leadrank.training import registry
 
 TOP = 3
+NOTHING_KNOWN = "nothing known yet that the profile rewards, and no activity"
 
 
 @dataclass
@@ -81,9 +82,7 @@ def score_workspace(
     leads, events = workspace_frames(session)
     active = registry.active_model(session, kind="workspace")
     profile = profile or load_profile(None)
-    rules = rule_scores(
-        leads, events, profile, engagement or profile.engagement, now, reasons=active is None
-    )
+    rules = rule_scores(leads, events, profile, engagement or profile.engagement, now)
     shared = _Pass(
         session=session,
         rules=rules,
@@ -136,12 +135,10 @@ def rule_scores(
     profile: Profile,
     engagement: EngagementConfig | None,
     now: datetime,
-    *,
-    reasons: bool = True,
 ) -> pl.DataFrame:
-    """Per lead (in `leads` order): fit and engagement, with their reasons when the rules are
-    what will explain the score."""
-    fit = score_fit(leads, profile, reasons=reasons)
+    """Per lead (in `leads` order): fit and engagement with their reasons (the score's own
+    when no model serves, kept beside the model's when one does)."""
+    fit = score_fit(leads, profile, reasons=True)
     engaged = score_engagement(events, config=engagement or EngagementConfig(), as_of=now)
     fields = [f for f in profile.fields if f in leads.columns]
     return (
@@ -181,6 +178,17 @@ def _store(
         combined = mix.combined(fit, engaged, pl.col("model_score"))
     # A lead the ICP's hard filters rule out scores 0 whatever the model says.
     combined = pl.when(pl.col("disqualified")).then(0.0).otherwise(combined)
+    # Every score says why: a lead nothing speaks for or against is told so.
+    silent = (pl.col("positive").list.len() + pl.col("negative").list.len()) == 0
+    frame = frame.with_columns(
+        pl.when(silent)
+        .then(pl.concat_list(pl.lit(NOTHING_KNOWN)))
+        .otherwise(pl.col("negative"))
+        .alias("negative"),
+        # Fit and engagement keep their own reasons beside the model's.
+        pl.col("fit_reasons").list.head(TOP).alias("fit"),
+        pl.col("engagement_reasons").list.head(TOP).alias("engagement"),
+    )
     stored = frame.select(
         "lead_id",
         fit.alias("fit"),
@@ -189,7 +197,9 @@ def _store(
         combined.alias("score"),
         shared.grades.grade(combined).alias("grade"),
         pl.col("confidence").round(2),
-        pl.struct("positive", "negative").struct.json_encode().alias("reasons"),
+        pl.struct("positive", "negative", "fit", "engagement")
+        .struct.json_encode()
+        .alias("reasons"),
         "features",
     )
     save_scores(shared.session, run, stored)

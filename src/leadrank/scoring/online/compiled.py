@@ -28,10 +28,12 @@ from leadrank.normalize.values import PLACEHOLDERS
 from leadrank.scoring.online.lead_table import COLUMN_TYPES
 from leadrank.scoring.online.served_model import ApiModel
 from leadrank.scoring.reasons import (
+    ALWAYS,
     MIN_POINTS,
     TOP,
     VALUE_CHARS,
     column_label,
+    shown_points,
     signed_points,
     top_pushes,
 )
@@ -106,7 +108,7 @@ class CompiledScorer:
             else None
             for i, c in enumerate(self.columns)
         ]
-        self._texts: dict[tuple[int, Any, float], str] = {}
+        self._texts: dict[tuple[int, Any, float, int], str] = {}
 
     def unknown(self, values: dict[str, list[Any]], rows: int) -> list[list[bool] | None]:
         """Per model column, which rows have no value for it (None: activity, always known);
@@ -155,20 +157,21 @@ class CompiledScorer:
         if len(known) > CACHE_SIZE:
             known.clear()
         labels, keyed, show = self.labels, self.keyed, self.show
-        for found in pushes:
+        for sign, found in zip((1, -1), pushes, strict=True):
             texts: list[list[str]] = [[] for _ in range(rows)]
             for row, col, points in found:
                 value = columns[col][row]
                 how = keyed[col]
                 if how is _BY_VALUE:
-                    key: tuple[int, Any, float] | None = (col, value, points)
+                    key: tuple[int, Any, float, int] | None = (col, value, points, sign)
                 elif how is _BY_TENTHS and value is not None and (tenths := round(value * 10)):
-                    key = (col, tenths, points)
+                    key = (col, tenths, points, sign)
                 else:
                     key = None
                 text = None if key is None else known.get(key)
                 if text is None:
-                    text = f"{labels[col]} is {show[col](value)} ({signed_points(points)})"
+                    shown = signed_points(points, sign)
+                    text = f"{labels[col]} is {show[col](value)} ({shown})"
                     if key is not None:
                         known[key] = text
                 texts[row].append(text)
@@ -197,7 +200,9 @@ class CompiledScorer:
         probability = calibration.apply(raw)
         pushes = []
         for sign in (1, -1):
-            found = top_pushes(contributions, raw, probability, calibration, sign=sign)
+            found = top_pushes(
+                contributions, raw, probability, calibration, sign=sign, unknown=unknown
+            )
             pushes.append(
                 list(
                     zip(found.row.tolist(), found.col.tolist(), found.points.tolist(), strict=True)
@@ -240,16 +245,22 @@ class CompiledScorer:
                     credit += contributions[col]
                     contributions[col] = 0.0
             raw -= credit
+            for col, missing in unknown:  # never a reason, as top_pushes leaves them out
+                if missing[row]:
+                    contributions[col] = 0.0
             probability = 1 / (1 + math.exp(-(slope * raw + shift)))
             probabilities.append(probability)
             top = min(TOP, len(contributions))
+            by_size = sorted(range(len(contributions)), key=lambda c: -abs(contributions[c]))
+            strongest = set(by_size[:ALWAYS])
             for side, sign in enumerate((1, -1)):
                 order = sorted(range(len(contributions)), key=lambda c: -sign * contributions[c])
                 for col in order[:top]:
                     left = 1 / (1 + math.exp(-(slope * (raw - contributions[col]) + shift)))
                     points = 100 * (probability - left)
-                    if sign * points >= MIN_POINTS:
-                        pushes[side].append((row, col, float(round(points))))
+                    always = col in strongest and sign * contributions[col] > 0
+                    if sign * points >= MIN_POINTS or always:
+                        pushes[side].append((row, col, float(shown_points(points))))
         return np.asarray(probabilities, dtype=np.float64), pushes
 
     def _confidence(
