@@ -26,3 +26,12 @@ def test_values_read_as_a_person_reads_them() -> None:
         "0 days ago",
     ]
     assert shown_values(frame, "absent", rows).to_list() == ["missing"] * 3
+
+
+def test_small_pushes_still_read_as_numbers() -> None:
+    from leadrank.scoring.reasons import shown_points, signed_points
+
+    assert shown_points([12.4, 0.44, 0.044, -0.004, -3.6]).tolist() == [12.0, 0.4, 0.04, -0.0, -4.0]
+    assert [
+        signed_points(p, s) for p, s in ((12.0, 1), (0.4, 1), (0.04, 1), (-0.0, -1), (-4.0, -1))
+    ] == ["+12", "+0.4", "+0.04", "-<0.01", "-4"]

@@ -105,6 +105,16 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
         grades = runs[0].grades
         assert 0.07 <= grades.get("A", 0) / runs[0].leads <= 0.13
         assert all(r.endswith(")") and "(+" in r for r in score.reasons["positive"])
+        # Every score says why, an A or B twice over, and never by what is not known.
+        run_id = runs[0].run_id
+        every = session.execute(
+            select(LeadScore.grade, LeadScore.reasons).where(LeadScore.run_id == run_id)
+        ).all()
+        told = [(grade, r["positive"] + r["negative"], r) for grade, r in every]
+        assert all(said for _, said, _ in told), "every lead has a reason"
+        assert all(len(said) >= 2 for grade, said, _ in told if grade in "AB")
+        assert not any("missing" in x for _, _, r in told for x in r["positive"])
+        assert all({"fit", "engagement"} <= set(r) for _, _, r in told), "kept beside the model's"
         # The values the reasons cite are stored with the score, never recomputed.
         assert score.features and all(
             any(
