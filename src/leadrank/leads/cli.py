@@ -275,6 +275,9 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
         if position == 0:
             for reason in score.reasons.get("positive", []) + score.reasons.get("negative", []):
                 console.print(f"  {reason}", markup=False)
+            unknown = score.reasons.get("not_known", [])
+            if unknown:
+                console.print(f"  not known: {', '.join(unknown)}", markup=False)
             for part, value in (("fit", score.fit), ("engagement", score.engagement)):
                 beside = score.reasons.get(part, [])
                 if beside and run.model_version != "rules":

@@ -52,13 +52,13 @@ def worklist_frame(names: list[str], rows: list[tuple[Any, ...]]) -> pl.DataFram
         record["grade"] = record["override_grade"] or record["computed_grade"]
         record["reasons_for"] = list(reasons.get("positive", []))
         record["reasons_against"] = list(reasons.get("negative", []))
+        record["not_known"] = list(reasons.get("not_known", []))
         for name in _OBJECT_COLUMNS:
             record[name] = json.dumps(record[name], ensure_ascii=False, sort_keys=True)
     lead_fields = [n for n in names if n not in SCORE_COLUMNS]
     order = [*lead_fields, *_SCORED_ORDER]
-    schema = {
-        n: pl.List(pl.String) for n in ("reasons_for", "reasons_against", "issues", "sources")
-    }
+    lists = ("reasons_for", "reasons_against", "not_known", "issues", "sources")
+    schema = {n: pl.List(pl.String) for n in lists}
     if not records:
         return pl.DataFrame({n: [] for n in order}).cast(
             {n: t for n, t in schema.items() if n in order}
@@ -76,6 +76,7 @@ _SCORED_ORDER = (
     "override_grade",
     "reasons_for",
     "reasons_against",
+    "not_known",
     "model_version",
     "scored_at",
 )

@@ -11,7 +11,7 @@ import polars as pl
 
 from leadrank.normalize.values import blank_to_null
 from leadrank.scoring.reasons import model_reasons
-from leadrank.scoring.unknown import unknown_cells, without_unknown_credit
+from leadrank.scoring.unknown import not_known, unknown_cells, without_unknown_credit
 from leadrank.training.bundle import Matrix, ModelBundle
 from leadrank.training.fit import column_contributions
 
@@ -27,6 +27,7 @@ class ModelScores:
     positive: pl.Series  # list of text
     negative: pl.Series
     cited: pl.Series  # JSON text
+    not_known: pl.Series  # list of text: what the model relies on that the lead lacks
 
 
 def score_frame(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
@@ -41,6 +42,7 @@ def score_frame(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
         pl.concat([p.positive for p in parts]),
         pl.concat([p.negative for p in parts]),
         pl.concat([p.cited for p in parts]),
+        pl.concat([p.not_known for p in parts]),
     )
 
 
@@ -59,6 +61,11 @@ def _score_batch(bundle: ModelBundle, frame: pl.DataFrame) -> ModelScores:
         reasons.positive,
         reasons.negative,
         reasons.cited,
+        pl.Series(
+            "not_known",
+            not_known(unknown, columns, dict(bundle.metadata.get("importances") or [])),
+            dtype=pl.List(pl.String),
+        ),
     )
 
 

@@ -26,12 +26,14 @@ from leadrank.scoring.accounts import roll_up
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.icp import Profile, load_profile, score_fit
 from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.reasons import column_label
 from leadrank.scoring.repository import (
     company_of_leads,
     save_account_scores,
     save_scores,
     start_run,
 )
+from leadrank.scoring.unknown import NOT_KNOWN
 from leadrank.training import registry
 
 TOP = 3
@@ -120,6 +122,7 @@ def score_workspace(
                 "confidence": scores.confidence,
                 "positive": scores.positive,
                 "negative": scores.negative,
+                "not_known": scores.not_known,
             }
         ).with_columns(features=scores.cited)
         summary = _store(shared, model, stage, model_part)
@@ -170,6 +173,7 @@ def _store(
             .list.head(TOP)
             .alias("negative"),
             json_compact_object(rules, profile_fields(rules)).alias("features"),
+            _unknown_fields(rules, profile_fields(rules)).alias("not_known"),
         )
         combined = pl.col("rules_standing")
         frame = frame.with_columns(rules_standing(frame, mix))
@@ -267,6 +271,14 @@ def profile_fields(rules: pl.DataFrame) -> list[str]:
     """The lead fields the rules read (the columns between lead_id and the fit score)."""
     columns = rules.columns
     return columns[1 : columns.index("fit_score")]
+
+
+def _unknown_fields(rules: pl.DataFrame, fields: list[str]) -> pl.Expr:
+    """The profile's fields the lead has no value for, as readable labels."""
+    if not fields:
+        return pl.lit([], dtype=pl.List(pl.String))
+    named = [pl.when(pl.col(f).is_null()).then(pl.lit(column_label(f))) for f in fields]
+    return pl.concat_list(named).list.drop_nulls().list.head(NOT_KNOWN)
 
 
 def _filled_share(rules: pl.DataFrame, fields: list[str]) -> pl.Expr:

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import polars as pl
 
 from leadrank.normalize.values import blank_to_null
+from leadrank.scoring.reasons import column_label
 from leadrank.training.bundle import Matrix
 
 # Columns built from the lead's events and age: never unknown.
@@ -52,3 +53,22 @@ def without_unknown_credit(
     if not credit.any():
         return raw, contributions
     return raw - credit.sum(axis=1), contributions - credit
+
+
+NOT_KNOWN = 5  # the most a score lists of what is not known about the lead
+
+
+def not_known(
+    unknown: npt.NDArray[np.bool_], columns: list[str], weights: dict[str, float]
+) -> list[list[str]]:
+    """Per row, the columns the model relies on that the lead has no value for, the weightiest
+    first, as readable labels: said apart from the reasons ("not known: Account revenue")."""
+    ranked = sorted(
+        (i for i, c in enumerate(columns) if weights.get(c, 0) > 0 and not always_known(c)),
+        key=lambda i: -weights[columns[i]],
+    )
+    labels = [column_label(columns[i]) for i in ranked]
+    if not ranked:
+        return [[] for _ in range(unknown.shape[0])]
+    picked = unknown[:, ranked]
+    return [[labels[j] for j in np.flatnonzero(row)[:NOT_KNOWN]] for row in picked]

@@ -73,6 +73,7 @@ def _compare(model: ApiModel, leads: list[ApiLead], compiled: CompiledScorer | N
     assert fast.features_used == slow.features_used
     assert fast.positive == slow.positive
     assert fast.negative == slow.negative
+    assert fast.not_known == slow.not_known
 
 
 def test_generated_leads_score_the_same_both_ways() -> None:

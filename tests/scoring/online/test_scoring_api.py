@@ -205,3 +205,7 @@ def test_knowing_less_about_a_lead_never_scores_it_higher(api: Server) -> None:
     assert eager["grade"] in ("A", "B") and eager["score_100"] > one_fact["score_100"]
     for scored in (empty, one_fact, eager):
         assert not [r for r in scored["reasons"]["positive"] if "missing" in r], scored
+    assert "Seniority level" in empty["reasons"]["not_known"], "what is not known is said apart"
+    assert "Seniority level" in one_fact["reasons"]["not_known"]
+    assert "Seniority level" not in eager["reasons"]["not_known"]
+    assert len(empty["reasons"]["not_known"]) > len(eager["reasons"]["not_known"])

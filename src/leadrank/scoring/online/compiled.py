@@ -37,7 +37,7 @@ from leadrank.scoring.reasons import (
     signed_points,
     top_pushes,
 )
-from leadrank.scoring.unknown import always_known, without_unknown_credit
+from leadrank.scoring.unknown import always_known, not_known, without_unknown_credit
 from leadrank.training.bundle import Matrix
 from leadrank.training.fit import column_contributions
 
@@ -67,6 +67,7 @@ class Scored:
     features_used: list[int]
     positive: list[list[str]]
     negative: list[list[str]]
+    not_known: list[list[str]]
 
 
 class CompiledScorer:
@@ -84,6 +85,7 @@ class CompiledScorer:
         self.columns = list(dict.fromkeys(owner[f] for f in self.bundle.feature_names))
         self.labels = [column_label(c) for c in self.columns]
         weights = dict(self.bundle.metadata.get("importances") or [])
+        self.weights = {c: float(w) for c, w in weights.items()}
         self.weighted = [(c, float(weights[c])) for c in self.columns if weights.get(c, 0) > 0]
         self.total_weight = sum(w for _, w in self.weighted)
         # Each feature's column, when some column yields several features (text, dates).
@@ -182,6 +184,7 @@ class CompiledScorer:
             self._features_used(values, rows, present),
             sides[0],
             sides[1],
+            self._not_known(values, rows),
         )
 
     def _pushes_in_numpy(
@@ -262,6 +265,14 @@ class CompiledScorer:
                     if sign * points >= MIN_POINTS or always:
                         pushes[side].append((row, col, float(shown_points(points))))
         return np.asarray(probabilities, dtype=np.float64), pushes
+
+    def _not_known(self, values: dict[str, list[Any]], rows: int) -> list[list[str]]:
+        """What the model relies on that each lead did not say, as `not_known` lists it."""
+        unknown = np.zeros((rows, len(self.columns)), dtype=np.bool_)
+        for col, missing in enumerate(self.unknown(values, rows)):
+            if missing is not None:
+                unknown[:, col] = missing
+        return not_known(unknown, self.columns, self.weights)
 
     def _confidence(
         self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]

@@ -68,11 +68,11 @@ class ApiScorer:
                 grade,
                 confidence[c],
                 n,
-                Reasons(pos, neg),
+                Reasons(pos, neg, unknown),
                 per_lead,
                 lead.id,
             )
-            for lead, value, grade, p, c, n, pos, neg in zip(
+            for lead, value, grade, p, c, n, pos, neg, unknown in zip(
                 leads,
                 hundreds,
                 model.grades.grades(hundreds),
@@ -81,6 +81,7 @@ class ApiScorer:
                 scored.features_used,
                 scored.positive,
                 scored.negative,
+                scored.not_known,
                 strict=True,
             )
         ]
@@ -96,6 +97,7 @@ def _through_polars(model: ApiModel, values: dict[str, list[Any]]) -> Scored:
         _features_used(frame, model.input_columns),
         scores.positive.to_list(),
         scores.negative.to_list(),
+        scores.not_known.to_list(),
     )
 
 

@@ -67,10 +67,12 @@ class ScoreRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Reasons(msgspec.Struct):
-    """The top reasons for and against, in words with their points."""
+    """The top reasons for and against, in words with their points, and what the model relies
+    on that the lead did not say (never a reason: it earns no points)."""
 
     positive: list[str]
     negative: list[str]
+    not_known: list[str] = msgspec.field(default_factory=list)
 
 
 class LeadScore(msgspec.Struct):
