@@ -109,6 +109,7 @@ def test_a_complete_lead() -> None:
         "revenue": 30e6,
         "lead_source": "Webinar",
         "lead_status": "Open",
+        "owner": None,
         "created_at": datetime(2026, 3, 4, 10, 20, 30, tzinfo=UTC),
         "quality_score": 1.0,
         "issues": [],

@@ -133,3 +133,9 @@ def test_every_sort_pages_through_every_lead_once_in_its_order(
 
 def _cursor(api: Server) -> str:
     return api.client.get("/api/v1/leads", params={"limit": 1}).json()["next_cursor"]
+
+
+def test_leads_filter_by_owner(scored: Workspace, api: Server) -> None:
+    owned = _walk(api, owner="ANA RUIZ")
+    assert owned and {lead["owner"] for lead in owned} == {"Ana Ruiz"}
+    assert _walk(api, owner="nobody here") == []

@@ -115,3 +115,25 @@ def test_score_writes_the_scored_workspace(
     assert frame["grade"].null_count() == 0
     refused = cli("score", "--model", "x")
     assert refused.exit_code == 1 and "--model goes with --data" in refused.stderr
+
+
+def test_the_owner_comes_in_from_the_crm_and_filters_the_list(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "Email,First Name,Last Name,Job Title,Contact owner\n"
+        "ann@initech.com,Ann,Lee,CTO,Ana Ruiz\n"
+        "bob@acme.io,Bob,Stone,VP Sales,ben okafor\n"
+        "cy@acme.io,Cy,Young,Engineer,\n"
+    )
+    assert cli("ingest", str(path), "--source", "hubspot").exit_code == 0
+    mine = cli("leads", "list", "--owner", "ana ruiz")
+    assert mine.exit_code == 0, mine.stderr
+    assert "Ann" in mine.stdout and "Bob" not in mine.stdout and "Cy" not in mine.stdout
+    exported = tmp_path / "ben.csv"
+    assert cli("leads", "export", "-o", str(exported), "--owner", "Ben Okafor").exit_code == 0
+    frame = pl.read_csv(exported)
+    assert frame["email"].to_list() == ["bob@acme.io"] and frame["owner"].to_list() == [
+        "ben okafor"
+    ]

@@ -1,5 +1,5 @@
 """The worklist: leads with their latest served score, filtered on grade, score, source,
-country, seniority, dates and words, in one of several orders, a page at a time with an opaque
+country, seniority, owner, dates and words, in one of several orders, a page at a time with an opaque
 cursor (stable while leads are added) or whole for an export. The API, `leadrank leads list`
 and `leadrank leads export` all read it here."""
 
@@ -38,6 +38,7 @@ class LeadFilters:
     search: str | None = None
     country: str | None = None
     seniority: str | None = None
+    owner: str | None = None  # who works the lead, any case
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,8 @@ class _Listing:
             conditions.append(Lead.country_code == filters.country.upper())
         if filters.seniority:
             conditions.append(Lead.seniority == filters.seniority.lower())
+        if filters.owner:
+            conditions.append(func.lower(Lead.owner) == filters.owner.strip().lower())
         if filters.created_after is not None:
             conditions.append(Lead.created_at >= filters.created_after)
         if filters.created_before is not None:

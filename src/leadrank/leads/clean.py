@@ -50,7 +50,15 @@ ISSUES: tuple[str, ...] = (
     "revenue_unparsed",
     "created_at_invalid",
 )
-_TEXT_FIELDS = ("company_name", "city", "state", "industry", "lead_source", "lead_status")
+_TEXT_FIELDS = (
+    "company_name",
+    "city",
+    "state",
+    "industry",
+    "lead_source",
+    "lead_status",
+    "owner",
+)
 
 
 def _inputs(frame: pl.DataFrame, height: int) -> pl.DataFrame:

@@ -78,6 +78,7 @@ SeniorityOption = Annotated[
 GradeOption = Annotated[
     str | None, typer.Option("--grade", "-g", help="Grades served, e.g. A or A,B")
 ]
+OwnerOption = Annotated[str | None, typer.Option("--owner", help="Who works the lead (any case)")]
 MinScoreOption = Annotated[
     float | None, typer.Option("--min-score", min=0, max=100, help="Lowest score 0-100")
 ]
@@ -98,6 +99,7 @@ def _filters(
     seniority: str | None,
     grade: str | None,
     min_score: float | None,
+    owner: str | None,
 ) -> LeadFilters:
     return LeadFilters(
         grades=parse_grades(grade),
@@ -106,6 +108,7 @@ def _filters(
         search=search,
         country=country,
         seniority=seniority,
+        owner=owner,
     )
 
 
@@ -125,11 +128,12 @@ def list_command(
     seniority: SeniorityOption = None,
     grade: GradeOption = None,
     min_score: MinScoreOption = None,
+    owner: OwnerOption = None,
     sort: SortOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_PAGE)] = 20,
 ) -> None:
     """List leads with their grade, score, chance and top reason: who to work first."""
-    filters = _filters(search, source, country, seniority, grade, min_score)
+    filters = _filters(search, source, country, seniority, grade, min_score, owner)
     with workspace_session() as session:
         order = _sort(session, sort)
         rows, _ = browse_leads(session, filters=filters, sort=order, limit=limit)
@@ -179,11 +183,12 @@ def export_command(
     seniority: SeniorityOption = None,
     grade: GradeOption = None,
     min_score: MinScoreOption = None,
+    owner: OwnerOption = None,
     sort: SortOption = None,
 ) -> None:
     """Write the leads `leads list` would show (all of them, not a page) with every field,
     fit, engagement, chance, score, grade, reasons, model version and when they were scored."""
-    filters = _filters(search, source, country, seniority, grade, min_score)
+    filters = _filters(search, source, country, seniority, grade, min_score, owner)
     with workspace_session() as session:
         report = export_leads(session, filters=filters, sort=_sort(session, sort), path=output)
     console.print(f"{report.rows:,} leads -> {report.path}{_grade_counts(report.grades)}")

@@ -27,6 +27,7 @@ LEAD_INPUT_FIELDS: tuple[str, ...] = (
     "revenue",
     "lead_source",
     "lead_status",
+    "owner",  # who in the team works the lead (a CRM's contact or lead owner)
     "created_at",
 )
 
@@ -61,6 +62,7 @@ CLEAN_FIELDS: tuple[str, ...] = (
     "revenue",
     "lead_source",
     "lead_status",
+    "owner",
     "created_at",
     "quality_score",
     "issues",
@@ -119,6 +121,7 @@ LEAD_COLUMNS: dict[str, str] = {
     "company_domain": "company_domain",
     "lead_source": "lead_source",
     "lead_status": "lead_status",
+    "owner": "owner",
     "created_at": "source_created_at",
 }
 COMPANY_COLUMNS: dict[str, str] = {

@@ -56,6 +56,10 @@ LEAD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "revenue": ("annualrevenue", "revenue", "companyrevenue", "estimatedrevenue", "revenuerange"),
     "lead_source": ("leadsource", "source", "originalsource", "channel"),
     "lead_status": ("leadstatus", "status"),
+    "owner": (
+        "owner", "leadowner", "contactowner", "recordowner", "accountowner", "ownername",
+        "hubspotowner", "salesrep", "salesowner", "assignedto", "assignee",
+    ),
     "created_at": (
         "createdate", "createdat", "createddate", "datecreated", "creationdate", "created",
     ),

@@ -53,6 +53,9 @@ def list_leads(
     source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
     seniority: Annotated[str | None, Query(max_length=16, pattern=NO_NUL)] = None,
+    owner: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Who works the lead")
+    ] = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     q: Annotated[
@@ -75,6 +78,7 @@ def list_leads(
         search=q,
         country=country,
         seniority=seniority,
+        owner=owner,
     )
     rows, next_cursor = browse_leads(
         session, filters=filters, sort=sort, limit=limit, cursor=cursor
@@ -170,6 +174,7 @@ def _public(row: LeadRow) -> LeadPublic:
         company_domain=lead.company_domain,
         country_code=lead.country_code,
         lead_source=lead.lead_source,
+        owner=lead.owner,
         quality_score=lead.quality_score,
         created_at=lead.created_at,
         score=row.score,

@@ -45,6 +45,7 @@ class LeadPublic(BaseModel):
     company_domain: str | None
     country_code: str | None
     lead_source: str | None
+    owner: str | None  # who in the team works the lead
     quality_score: float | None
     created_at: datetime
     score: float | None

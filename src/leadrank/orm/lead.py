@@ -44,6 +44,7 @@ class Lead(Base):
     company_domain: Mapped[str | None] = mapped_column(String(253))
     lead_source: Mapped[str | None] = mapped_column(Text)
     lead_status: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(Text)  # who in the team works the lead
     source_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     quality_score: Mapped[float | None] = mapped_column(Float)
     issues: Mapped[list[str]] = mapped_column(EncodedJson)

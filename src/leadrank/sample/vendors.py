@@ -40,6 +40,7 @@ LEAD_STATUSES = (
     "New", "Open", "In Progress", "Open Deal", "Unqualified", "Attempted to Contact",
     "Connected", "Bad Timing",
 )  # fmt: skip
+OWNERS = ("Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Levi", "")  # "": nobody yet
 LIFECYCLE_STAGES = (
     "Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity",
     "Customer", "Other",
@@ -189,6 +190,8 @@ def hubspot_contacts(rng: Rng, people: People, companies: Companies, who: IntArr
                 LIFECYCLE_STAGES, pick(rng, who.size, (0.15, 0.45, 0.15, 0.1, 0.05, 0.03, 0.07))
             ),
             "Notes": strings(NOTES, rng.integers(0, len(NOTES), who.size)),
+            # From the person, not from the generator, so the other columns stay as they were.
+            "Contact owner": strings(OWNERS, who % len(OWNERS)),
         }
     )
     frame = messy.blanks(
