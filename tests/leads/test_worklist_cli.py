@@ -33,7 +33,8 @@ def test_the_list_ranks_filters_and_fits_80_columns(
     listed = cli("leads", "list", "-n", "15")
     assert listed.exit_code == 0, listed.stderr
     header = listed.stdout.splitlines()[0].split()
-    assert header[:4] == ["id", "grade", "score", "chance"] and header[-1] == "why"
+    assert header[:3] == ["id", "grade", "score"] and header[-1] == "why"
+    assert "chance" not in header, "the rules give no chance to show"
     assert _ids(listed.stdout) == [row.lead.id for row in best], "best first by default"
     top = best[0]
     line = next(
@@ -61,7 +62,7 @@ def test_the_list_ranks_filters_and_fits_80_columns(
     lines = [line for line in narrow.stdout.splitlines() if line.strip()]
     assert len(lines) == 2 + 15, "one line a lead: nothing wraps"
     assert all(len(line) <= 80 for line in lines)
-    assert narrow.stdout.splitlines()[0].split()[:4] == ["id", "grade", "score", "chance"]
+    assert narrow.stdout.splitlines()[0].split()[:3] == ["id", "grade", "score"]
 
     refused = cli("leads", "list", "--grade", "Z")
     assert refused.exit_code == 1 and "grades" in refused.stderr

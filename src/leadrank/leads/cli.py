@@ -141,10 +141,11 @@ def list_command(
         console.print("no leads match")
         return
     scored = any(row.score is not None for row in rows)
+    chances = any(row.probability is not None for row in rows)  # none when the rules score
     columns = [Column("id", **NUMBER)]
     if scored:
         columns += [Column("grade", fixed=True), Column("score", **NUMBER)]
-        columns += [Column("chance", **NUMBER)]
+        columns += [Column("chance", **NUMBER)] if chances else []
     else:
         columns += [Column("quality", **NUMBER)]
     columns += [Column("name", share=3), Column("title", share=3, drop=2)]
@@ -161,7 +162,8 @@ def list_command(
         ]
         if scored:
             score = f"{row.score:.1f}" if row.score is not None else ""
-            line = [row.grade or "", score, percent(row.probability), *who, row.top_reason or ""]
+            chance = [percent(row.probability)] if chances else []
+            line = [row.grade or "", score, *chance, *who, row.top_reason or ""]
         else:
             quality = f"{lead.quality_score:.2f}" if lead.quality_score is not None else ""
             line = [quality, *who]
@@ -197,7 +199,7 @@ def export_command(
 def _grade_counts(grades: dict[str, int]) -> str:
     if not grades:
         return ""
-    return "; grades " + "  ".join(f"{g} {grades.get(g, 0):,}" for g in "ABCDE")
+    return "; grades " + "  ".join(f"{g} {grades[g]:,}" for g in "ABCDE" if grades.get(g))
 
 
 @leads_app.command("show")
