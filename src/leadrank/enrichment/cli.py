@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
@@ -15,7 +14,7 @@ from leadrank.enrichment import health, service
 from leadrank.enrichment.setup import enrich_with_settings
 from leadrank.enrichment.waterfall import Waterfall
 from leadrank.jobs.cli import say_queued
-from leadrank.kit.console import console, progress_bar
+from leadrank.kit.console import NUMBER, Column, console, fitted_table, progress_bar
 
 enrich_app = typer.Typer(
     help="Enrichment: fill in leads and companies from offline rules and vendors.",
@@ -93,12 +92,18 @@ def providers_command() -> None:
     settings = get_settings()
     with open_workspace(settings) as engine, session_scope(engine) as session:
         providers = health.provider_health(session, settings=settings)
-    table = Table()
-    for column in ("provider", "key", "breaker", "failures", "credits today", "last 24 h"):
-        table.add_column(column)
+    columns = [
+        Column("provider", fixed=True),
+        Column("key", fixed=True),
+        Column("breaker", fixed=True),
+        Column("failures", **NUMBER),
+        Column("credits today", **NUMBER),
+        Column("last 24 h", share=1),
+    ]
+    rows = []
     for p in providers:
         key = "offline" if p.daily_budget is None else ("set" if p.configured else "not set")
         credits = "" if p.daily_budget is None else f"{p.credits_today:g} / {p.daily_budget:g}"
         counts = ", ".join(f"{n} {status}" for status, n in sorted(p.attempts_24h.items()))
-        table.add_row(p.provider, key, p.breaker, str(p.failures), credits, counts)
-    console.print(table)
+        rows.append([p.provider, key, p.breaker, str(p.failures), credits, counts])
+    console.print(fitted_table(columns, rows, width=console.width))

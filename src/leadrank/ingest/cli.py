@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leadrank.config import get_settings
 from leadrank.db.engine import session_scope
@@ -17,7 +16,7 @@ from leadrank.ingest.follow_up import after_ingest
 from leadrank.ingest.render import render_report
 from leadrank.ingest.service import MAX_SOURCE_CHARS, ingest_file
 from leadrank.jobs.cli import say_queued
-from leadrank.kit.console import console, progress_bar
+from leadrank.kit.console import NUMBER, Column, console, fitted_table, progress_bar
 
 KIND_WORDS = ("leads", "events")
 
@@ -99,19 +98,27 @@ def quarantine(
     if not summary.total:
         console.print("Quarantine is empty: every record became a lead or an event.")
         return
-    table = Table(title=f"Quarantine: {summary.total} record(s)")
-    for column in ("id", "source", "file", "row", "reasons", "record"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
+    columns = [
+        Column("id", **NUMBER),
+        Column("source", drop=2),
+        Column("file", drop=1),
+        Column("row", **NUMBER),
+        Column("reasons", share=3),
+        Column("record", share=2),
+    ]
+    cells = [
+        [
             str(row.id),
             row.source,
             row.file_name,
             str(row.row_number),
-            "\n".join(row.reasons),
-            row.preview,
-        )
-    console.print(table)
+            "; ".join(row.reasons),
+            " ".join(row.preview.split()),
+        ]
+        for row in rows
+    ]
+    console.print(f"Quarantine: {summary.total} record(s)")
+    console.print(fitted_table(columns, cells, width=console.width))
     reasons = ", ".join(f"{reason} ({count})" for reason, count in summary.reasons.most_common())
     console.print(f"reasons: {reasons}")
     if summary.total > len(rows):
