@@ -209,3 +209,4 @@ def test_knowing_less_about_a_lead_never_scores_it_higher(api: Server) -> None:
     assert "Seniority level" in one_fact["reasons"]["not_known"]
     assert "Seniority level" not in eager["reasons"]["not_known"]
     assert len(empty["reasons"]["not_known"]) > len(eager["reasons"]["not_known"])
+    assert all(s["reasons"]["positive"] or s["reasons"]["negative"] for s in (empty, one_fact))

@@ -27,6 +27,7 @@ from leadrank.scoring.online.schemas import (
     ScoreRequest,
     ScoreResponse,
     answer,
+    said,
 )
 from leadrank.scoring.online.served_model import ApiModel
 
@@ -68,7 +69,7 @@ class ApiScorer:
                 grade,
                 confidence[c],
                 n,
-                Reasons(pos, neg, unknown),
+                Reasons(pos, said(pos, neg), unknown),
                 per_lead,
                 lead.id,
             )

@@ -29,6 +29,7 @@ from leadrank.scoring.online.schemas import (
     ScoreRequest,
     ScoreResponse,
     answer,
+    said,
 )
 
 RULES_VERSION = "rules"
@@ -84,7 +85,9 @@ class RulesScorer:
             weighed = [(text, points * fit_scale) for text, points in map(_split, fit_reasons)]
             weighed += [(text, points * activity_scale) for text, points in activity]
             ranked = sorted((w for w in weighed if abs(w[1]) >= 0.5), key=lambda w: -abs(w[1]))
-            said = [f"{text} ({points:+.0f})" for text, points in ranked]
+            told = [f"{text} ({points:+.0f})" for text, points in ranked]
+            positive = [r for r in told if "(+" in r][:3]
+            negative = (ruled_out + [r for r in told if "(-" in r])[:3]
             results.append(
                 LeadScore(
                     score=GRADE_POINTS[grade],
@@ -93,10 +96,7 @@ class RulesScorer:
                     grade=grade,
                     confidence=round(_filled(lead) / len(CORE_FIELDS), 2),
                     features_used=_filled(lead),
-                    reasons=Reasons(
-                        positive=[r for r in said if "(+" in r][:3],
-                        negative=(ruled_out + [r for r in said if "(-" in r])[:3],
-                    ),
+                    reasons=Reasons(positive=positive, negative=said(positive, negative)),
                     prediction_time_ms=per_lead,
                     id=lead.id,
                 )

@@ -66,6 +66,15 @@ class ScoreRequest(msgspec.Struct, forbid_unknown_fields=True):
     request_id: Label | None = None
 
 
+# What a score says when nothing it knows speaks for or against the lead.
+NOTHING_SAID = "nothing known about this lead moves its score"
+
+
+def said(positive: list[str], negative: list[str]) -> list[str]:
+    """The reasons against, or NOTHING_SAID when there is no reason either way."""
+    return negative if positive or negative else [NOTHING_SAID]
+
+
 class Reasons(msgspec.Struct):
     """The top reasons for and against, in words with their points, and what the model relies
     on that the lead did not say (never a reason: it earns no points)."""
