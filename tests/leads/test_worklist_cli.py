@@ -138,3 +138,27 @@ def test_the_owner_comes_in_from_the_crm_and_filters_the_list(
     assert frame["email"].to_list() == ["bob@acme.io"] and frame["owner"].to_list() == [
         "ben okafor"
     ]
+
+
+def test_search_words_match_only_themselves(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Email,First Name,Last Name,Company\n"
+        "ann@initech.com,Ann,Lee,100% Growth\n"
+        "bob@acme.io,Bob,Stone,Acme_Labs\n"
+        "cy@zeta.io,Cy,Young,Zeta\n"
+    )
+    assert cli("ingest", str(path), "--source", "crm").exit_code == 0
+    for words, found in (
+        ("%", ["Ann"]),
+        ("_", ["Bob"]),
+        ("100%", ["Ann"]),
+        ("n_l", []),
+        ("\\\\", []),
+    ):
+        listed = cli("leads", "list", "-q", words)
+        assert listed.exit_code == 0, listed.stderr
+        names = [n for n in ("Ann", "Bob", "Cy") if n in listed.stdout]
+        assert names == found, (words, listed.stdout)

@@ -225,13 +225,14 @@ class _Listing:
         if filters.created_before is not None:
             conditions.append(Lead.created_at < filters.created_before)
         if filters.search:
-            pattern = f"%{filters.search.lower()}%"
+            # The words as written: "%" and "_" match themselves, not anything.
+            pattern = f"%{_literal(filters.search.lower())}%"
             conditions.append(
                 or_(
-                    func.lower(Lead.full_name).like(pattern),
-                    Lead.email.like(pattern),
-                    func.lower(Lead.company_name).like(pattern),
-                    func.lower(Lead.job_title).like(pattern),
+                    func.lower(Lead.full_name).like(pattern, escape="\\"),
+                    Lead.email.like(pattern, escape="\\"),
+                    func.lower(Lead.company_name).like(pattern, escape="\\"),
+                    func.lower(Lead.job_title).like(pattern, escape="\\"),
                 )
             )
         return conditions
@@ -254,6 +255,11 @@ class _Listing:
 
 
 _ASCENDING = frozenset({"name"})
+
+
+def _literal(text: str) -> str:
+    """Text for a LIKE pattern that matches only itself (escaped with a backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _sort_key(sort: Sort, scores: Any) -> ColumnElement[Any]:
