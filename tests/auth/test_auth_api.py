@@ -89,3 +89,29 @@ def test_rate_buckets_refill_with_time_and_split_across_workers() -> None:
     guard._spend(key)
     with pytest.raises(RateLimited):
         guard._spend(key)
+
+
+def test_junk_keys_cost_no_memory_and_real_ones_are_bounded(
+    workspace: Workspace, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadrank.auth import guard as guard_module
+    from leadrank.errors import Unauthorized
+
+    keys = [cli("keys", "create", "--role", "scorer").stdout.split()[-1] for _ in range(4)]
+    guard = Guard(engine=workspace.engine)
+
+    def ask(key: str) -> Principal:
+        request = type(
+            "Request", (), {"headers": {"x-api-key": key}, "state": type("S", (), {})()}
+        )()
+        return guard.check(request, ("scorer",))  # type: ignore[arg-type]
+
+    for number in range(300):
+        with pytest.raises(Unauthorized):
+            ask(f"junk-{number}")
+    assert len(guard._known) == 0, "an unknown key is never remembered"
+    monkeypatch.setattr(guard_module, "CACHE_KEYS", 3)
+    for key in keys:
+        assert ask(key).role == "scorer"
+    assert len(guard._known) == 3, "the least recently used real key goes first"
+    assert ask(keys[0]).role == "scorer", "a key that went is looked up again"

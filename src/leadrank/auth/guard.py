@@ -12,6 +12,7 @@ import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from leadrank.db.engine import session_scope
 from leadrank.errors import Forbidden, RateLimited, Unauthorized
 
 CACHE_SECONDS = 30.0
+CACHE_KEYS = 10_000  # real keys remembered at most; the least recently used go first
 BURST_SECONDS = 10.0  # a key may spend this many seconds of its rate at once
 LOCAL = Principal("local", "admin", 0)  # auth turned off on this machine: no limit
 
@@ -40,7 +42,7 @@ class Guard:
     engine: Engine | None  # None: authentication is off
     workers: int = 1
     clock: Callable[[], float] = time.monotonic
-    _known: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
+    _known: OrderedDict[str, tuple[Principal, float]] = field(default_factory=OrderedDict)
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,15 +74,26 @@ class Guard:
         return principal
 
     def _principal(self, key: str) -> Principal | None:
+        """The key's principal: remembered for a while when it is a real key; an unknown key
+        is looked up every time and never remembered, so junk keys cost no memory."""
         digest = hashlib.sha256(key.encode()).hexdigest()
         now = self.clock()
-        known = self._known.get(digest)
-        if known is not None and known[1] > now:
-            return known[0]
+        with self._lock:
+            known = self._known.get(digest)
+            if known is not None and known[1] > now:
+                self._known.move_to_end(digest)
+                return known[0]
         assert self.engine is not None
         with session_scope(self.engine) as session:
             principal = verify(session, key)
-        self._known[digest] = (principal, now + CACHE_SECONDS)
+        with self._lock:
+            if principal is None:
+                self._known.pop(digest, None)  # revoked since it was remembered
+            else:
+                self._known[digest] = (principal, now + CACHE_SECONDS)
+                self._known.move_to_end(digest)
+                while len(self._known) > CACHE_KEYS:
+                    self._known.popitem(last=False)
         return principal
 
     def _spend(self, principal: Principal) -> None:
