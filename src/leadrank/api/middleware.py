@@ -1,7 +1,7 @@
 """Pure ASGI middleware, cheaper per request than Starlette's BaseHTTPMiddleware: every
 request gets an id (the caller's X-Request-ID when it is sane, else a new one) that its
-response, its logs and its errors carry, and a body larger than allowed is refused with 413
-before it is read into memory."""
+response, its logs and its errors carry, answers say `nosniff` (and, from the API, `no-store`),
+and a body larger than allowed is refused with 413 before it is read into memory."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from leadrank.monitoring.metrics import observe_request
 
 CLIENT_CLOSED = 499
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+# Every answer: browsers take its type as declared. Answers of the API, which carry leads and
+# their people: never stored by a browser or a proxy on the way.
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class RequestContext:
@@ -47,6 +51,14 @@ class RequestContext:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
+        extra = (
+            [header, _NOSNIFF, _NO_STORE]
+            if scope["path"].startswith("/api/")
+            else [
+                header,
+                _NOSNIFF,
+            ]
+        )
         # Until an answer starts: a client that left before it is counted as nginx does (499);
         # an exception with no answer sent is the server's (500).
         status = CLIENT_CLOSED
@@ -55,7 +67,9 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
+                headers = list(message.get("headers", []))
+                named = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in extra if h[0] not in named]
             await send(message)
 
         limit = self.larger_bodies.get(scope["path"], self.max_body_bytes)
