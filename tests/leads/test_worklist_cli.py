@@ -162,3 +162,21 @@ def test_search_words_match_only_themselves(
         assert listed.exit_code == 0, listed.stderr
         names = [n for n in ("Ann", "Bob", "Cy") if n in listed.stdout]
         assert names == found, (words, listed.stdout)
+
+
+def test_names_cannot_drive_the_terminal(
+    workspace: Workspace, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Email,First Name,Last Name,Company\n"
+        'ann@initech.com,"\x1b[31mAnn",Lee,[bold]Initech[/bold]\n'
+    )
+    assert cli("ingest", str(path), "--source", "crm").exit_code == 0
+    for args in (("leads", "list"), ("leads", "show", "ann@initech.com")):
+        shown = cli(*args)
+        assert shown.exit_code == 0, shown.stderr
+        assert "\x1b" not in shown.stdout, args
+        assert "\\x1b[31m" in shown.stdout.replace("\\\\", "\\"), args
+    listed = cli("leads", "list").stdout
+    assert "[bold]Initech[/bold]" in listed, "markup in data is shown as written"

@@ -4,6 +4,7 @@ command."""
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +22,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from leadrank.kit.progress import Progress as ProgressCallback
+
+# Control characters (an escape sequence in a lead's name would recolour or move the terminal).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -90,6 +95,7 @@ def fitted_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], *, wi
     at theirs when everything fits, else sharing the room left by weight and cut short with an
     ellipsis; when a word column would be cut too short, the columns with the highest `drop`
     rank go first (a wrapped table at 80 columns is unreadable)."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     shown = list(range(len(columns)))
     while True:
         widths = _widths(
@@ -112,8 +118,8 @@ def fitted_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], *, wi
             overflow="ellipsis",
             justify="right" if columns[i].right else "left",
         )
-    for row in rows:
-        table.add_row(*(row[i] for i in shown))
+    for row in rows:  # as plain text: no markup, no control characters
+        table.add_row(*(Text(row[i]) for i in shown))
     return table
 
 
@@ -142,3 +148,8 @@ def _widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int
             left -= natural[i]
             remaining.remove(i)
     return widths
+
+
+def printable(text: str) -> str:
+    """Text safe to print as it came from a file: control characters written out ("\\x1b")."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)

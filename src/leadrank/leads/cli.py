@@ -10,6 +10,7 @@ from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from leadrank.db.workspace_db import workspace_session
@@ -20,6 +21,7 @@ from leadrank.kit.console import (
     console,
     fitted_table,
     percent,
+    printable,
     progress_bar,
     system_user,
 )
@@ -216,9 +218,8 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
             else None
         )
     lead = detail.lead
-    console.print(
-        f"[bold]Lead {lead.id}: {lead.full_name or lead.email or '(no name)'}[/bold]  quality {lead.quality_score}"
-    )
+    who = printable(lead.full_name or lead.email or "(no name)")
+    console.print(Text(f"Lead {lead.id}: {who}", style="bold"), f" quality {lead.quality_score}")
     fields = Table(box=None, padding=(0, 2))
     for column in ("field", "value", "from"):
         fields.add_column(column)
@@ -237,7 +238,7 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
                 if imp
                 else f"import {origin[0]} row {origin[1]}"
             )
-        fields.add_row(name, str(value), where)
+        fields.add_row(name, Text(printable(str(value))), Text(printable(where)))
     console.print(fields)
     if lead.issues:
         console.print("issues: " + ", ".join(lead.issues))
