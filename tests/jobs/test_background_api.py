@@ -151,3 +151,29 @@ def test_uploads_and_training_refuse_what_cannot_work(
     assert again["finished_at"] > failed["finished_at"]
     done_already = client.post(f"/api/v1/jobs/{queued.json()['id'] + 50}/retry", headers=admin)
     assert done_already.status_code == 404
+
+
+def test_an_import_whose_job_a_runner_took_is_running(
+    workspace: Workspace, start_server: Callable[..., Server]
+) -> None:
+    from sqlalchemy import update
+
+    from leadrank.db.engine import session_scope
+    from leadrank.orm import Job
+
+    client = start_server(run_jobs=False).client  # nothing runs it here: a runner elsewhere does
+    sent = client.post(
+        "/api/v1/imports",
+        data={"source": "crm"},
+        files={"file": ("list.csv", b"Email,First Name\nann@initech.com,Ann\n")},
+    )
+    assert sent.status_code == 202, sent.text
+    made = sent.json()
+    assert made["status"] == "queued"
+    with session_scope(workspace.engine) as session:
+        session.execute(update(Job).where(Job.id == made["job_id"]).values(status="running"))
+    seen = client.get(f"/api/v1/imports/{made['id']}").json()
+    assert seen["status"] == "running", "its row says queued until the import commits"
+    running = client.get("/api/v1/imports", params={"status": "running"}).json()["items"]
+    assert [i["id"] for i in running] == [made["id"]] and running[0]["status"] == "running"
+    assert client.get("/api/v1/imports", params={"status": "queued"}).json()["items"] == []

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadrank.api.errors import error_responses
 from leadrank.deps import NO_NUL, READERS, DbSession, Writer
 from leadrank.ingest import quarantine
-from leadrank.ingest.uploads import get_import, list_imports, queue_upload
+from leadrank.ingest.uploads import get_import, import_status, list_imports, queue_upload
 from leadrank.kit.pages import next_before
 from leadrank.orm import Import
 
@@ -112,7 +112,7 @@ def upload(
         data_dir=request.app.state.settings.data_dir,
         requested_by=principal.prefix,
     )
-    return _public(record)
+    return _public(record, record.status)
 
 
 @router.get("", summary="List imports", dependencies=[READERS])
@@ -126,8 +126,8 @@ def imports(
     """Imports of files and API batches, newest first."""
     found = list_imports(session, source=source, status=status, before=before, limit=limit)
     return ImportPage(
-        items=[_public(record) for record in found],
-        next_before=next_before([record.id for record in found], limit),
+        items=[_public(record, now) for record, now in found],
+        next_before=next_before([record.id for record, _ in found], limit),
     )
 
 
@@ -142,7 +142,7 @@ def one_import(session: DbSession, import_id: ImportId) -> ImportDetail:
     record = get_import(session, import_id)
     summary = quarantine.summarise(session, import_id=record.id)
     return ImportDetail(
-        **_public(record).model_dump(),
+        **_public(record, import_status(session, record)).model_dump(),
         mapping=dict(record.mapping or {}),
         quarantine_reasons=dict(summary.reasons),
     )
@@ -174,5 +174,5 @@ def quarantined(
     )
 
 
-def _public(record: Import) -> ImportPublic:
-    return ImportPublic.model_validate(record)
+def _public(record: Import, status: str) -> ImportPublic:
+    return ImportPublic.model_validate(record).model_copy(update={"status": status})

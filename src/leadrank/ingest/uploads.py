@@ -7,9 +7,9 @@ import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, Select, and_, case, event, exists, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
@@ -18,7 +18,7 @@ from leadrank.jobs.defer import defer
 from leadrank.kit.pages import newest_first
 from leadrank.kit.readers import file_format
 from leadrank.kit.sql import get_or_404
-from leadrank.orm import Import
+from leadrank.orm import Import, Job
 
 UPLOADS_DIR = "uploads"
 
@@ -80,6 +80,18 @@ def get_import(session: Session, import_id: int) -> Import:
     return get_or_404(session, Import, import_id, name="import")
 
 
+def import_status(session: Session, record: Import) -> str:
+    """The import's status as its job tells it (see `_status`)."""
+    return str(session.scalar(select(_status()).where(Import.id == record.id)))
+
+
+def _status() -> ColumnElement[str]:
+    """An import's status as its job tells it: the row says "queued" until the import's
+    transaction commits, but its job says "running" as soon as a runner takes it."""
+    running = exists().where(Job.id == Import.job_id, Job.status == "running")
+    return case((and_(Import.status == "queued", running), "running"), else_=Import.status)
+
+
 def list_imports(
     session: Session,
     *,
@@ -87,11 +99,13 @@ def list_imports(
     status: str | None = None,
     before: int | None = None,
     limit: int = 50,
-) -> list[Import]:
-    """Imports, newest first; `before` (an import id) pages back through older ones."""
-    statement = select(Import)
+) -> list[tuple[Import, str]]:
+    """Imports with their status (see `_status`), newest first; `before` (an import id) pages
+    back through older ones."""
+    statement = cast("Select[Any]", select(Import, _status()))
     if source:
         statement = statement.where(Import.source == source.strip().lower())
     if status:
-        statement = statement.where(Import.status == status)
-    return list(session.scalars(newest_first(statement, Import.id, before=before, limit=limit)))
+        statement = statement.where(_status() == status)
+    found = session.execute(newest_first(statement, Import.id, before=before, limit=limit))
+    return [(record, str(now)) for record, now in found]
