@@ -188,3 +188,23 @@ def test_jsonl_numbers_keep_the_form_they_were_written_in(tmp_path: Path) -> Non
     frame = read_table(path).frame
     assert frame["id"].to_list() == ["123", "1.5"]
     assert frame["tiny"].to_list() == ["1e-07", "2"]
+
+
+def test_a_mostly_utf8_file_with_one_cp1252_line_keeps_every_accent(tmp_path: Path) -> None:
+    lines = ["Email,First Name,City"]
+    lines += [f"p{i}@acme.io,José,Zürich" for i in range(20)]
+    path = tmp_path / "mixed.csv"
+    body = ("\n".join(lines) + "\n").encode("utf-8") + "p99@acme.io,Renée,Besançon\n".encode(
+        "cp1252"
+    )
+    path.write_bytes(body)
+    table = read_table(path)
+    assert table.encoding == "utf-8 (some lines cp1252)"
+    assert set(table.frame["First Name"].to_list()) == {"José", "Renée"}
+    assert (
+        "Besançon" in table.frame["City"].to_list()
+        and "JosÃ©" not in table.frame["First Name"].to_list()
+    )
+    cp1252 = tmp_path / "old.csv"
+    cp1252.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    assert read_table(cp1252).encoding == "cp1252", "a whole cp1252 file is read as one"

@@ -141,6 +141,34 @@ def _with_header(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     return frame.rename(dict(zip(data_columns, names, strict=True)))
 
 
+def _mostly_utf8(data: bytes) -> bytes | None:
+    """A file whose accented lines are mostly UTF-8, with a few from an old export pasted in:
+    each line decoded as what it is (UTF-8, else cp1252, else latin-1), so "José" stays "José"
+    where decoding the whole file as cp1252 would write "JosÃ©". None when the accented lines
+    are mostly not UTF-8 (a cp1252 file)."""
+    lines = data.splitlines(keepends=True)
+    accented = [line for line in lines if not line.isascii()]
+    valid = sum(1 for line in accented if _is_utf8(line))
+    if not accented or valid * 2 <= len(accented):
+        return None
+    return b"".join(line if _is_utf8(line) else _legacy(line) for line in lines)
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _legacy(line: bytes) -> bytes:
+    try:
+        return line.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1").encode("utf-8")
+
+
 def _to_utf8(data: bytes) -> tuple[bytes, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:], "utf-8-sig"
@@ -149,6 +177,9 @@ def _to_utf8(data: bytes) -> tuple[bytes, str]:
         return data, "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        return mixed, "utf-8 (some lines cp1252)"
     # cp1252 is what spreadsheet exports call "latin-1"; true latin-1 decodes any byte.
     for encoding in ("cp1252", "latin-1"):
         try:
