@@ -159,3 +159,22 @@ def test_icp_commands(cli: Cli, tmp_path: Path) -> None:
     broken = cli("icp", "show", "--profile", str(profile))
     assert broken.exit_code == 1 and "not valid YAML" in broken.stderr
     assert cli("icp", "show", "--profile", str(tmp_path / "none.yaml")).exit_code == 1
+
+
+def test_numbers_that_are_not_numbers_are_refused() -> None:
+    from leadrank.errors import BadInput
+    from leadrank.scoring.icp import parse_profile
+
+    rule = {"field": "employees", "op": "gte", "value": 10, "points": 10}
+    for broken in (
+        {**rule, "points": float("nan")},
+        {**rule, "value": float("inf")},
+        {**rule, "op": "between", "value": [1, float("nan")]},
+    ):
+        with pytest.raises(BadInput):
+            parse_profile({"name": "p", "rules": [broken]}, source="p")
+    with pytest.raises(BadInput, match="engagement"):
+        parse_profile(
+            {"name": "p", "rules": [rule], "engagement": {"points": {"form_fill": float("nan")}}},
+            source="p",
+        )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class EngagementConfig(BaseModel):
     """How events become an engagement score."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     points: dict[str, float] = Field(
         default_factory=lambda: {

@@ -10,6 +10,7 @@ clipped to 0-100. Evaluation is columnar: one Polars expression per rule over th
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -50,7 +51,7 @@ _WORDS = {
 class Condition(BaseModel):
     """A test of one field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     field: str
     op: Operator
@@ -63,8 +64,14 @@ class Condition(BaseModel):
             raise ValueError("between takes a list of two bounds: [low, high]")
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f"{self.op} takes a list of values")
-        if self.op in ("gt", "gte", "lt", "lte") and not isinstance(self.value, int | float):
+        if self.op in ("gt", "gte", "lt", "lte") and not (
+            isinstance(self.value, int | float) and math.isfinite(self.value)
+        ):
             raise ValueError(f"{self.op} takes a number")
+        if self.op == "between" and not all(
+            isinstance(bound, int | float) and math.isfinite(bound) for bound in self.value
+        ):
+            raise ValueError("between takes two numbers: [low, high]")
         if self.op == "exists" and not isinstance(self.value, bool | None):
             raise ValueError("exists takes true or false")
         return self
@@ -91,7 +98,7 @@ class Rule(Condition):
 class Group(BaseModel):
     """A cap on the points a group of rules can add (and take away)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     cap: float = Field(gt=0)
 
@@ -99,7 +106,7 @@ class Group(BaseModel):
 class Profile(BaseModel):
     """An ideal customer profile."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str
     description: str | None = None
