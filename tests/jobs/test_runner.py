@@ -192,3 +192,45 @@ def test_two_claims_never_take_the_same_job(workspace: Workspace, tmp_path: Path
 
 def test_the_api_names_every_task() -> None:
     assert sorted(TaskName.__args__) == sorted(registered_tasks())  # type: ignore[attr-defined]
+
+
+def test_a_queueing_lock_lost_to_a_twin_is_never_an_error(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update
+
+    from leadrank.jobs import defer as deferring
+    from leadrank.orm import Job
+
+    arguments = {"import_id": 0, "path": ""}
+    with session_scope(workspace.engine) as session:
+        twin = defer(session, task="import_file", arguments=arguments, queueing_lock="one")
+    real = deferring.queued_with
+    looks: list[int] = []
+
+    def racing(session, queueing_lock):  # type: ignore[no-untyped-def]
+        looks.append(1)
+        if len(looks) == 1:
+            return None  # the twin came in just after this look
+        return real(session, queueing_lock)
+
+    monkeypatch.setattr(deferring, "queued_with", racing)
+    with session_scope(workspace.engine) as session:
+        assert (
+            defer(session, task="import_file", arguments=arguments, queueing_lock="one").id
+            == twin.id
+        )
+    looks.clear()
+
+    def taken_meanwhile(session, queueing_lock):  # type: ignore[no-untyped-def]
+        looks.append(1)
+        if len(looks) == 1:
+            return None
+        # ...and a runner took the twin before the second look: the lock is free again.
+        session.execute(update(Job).where(Job.id == twin.id).values(status="running"))
+        return real(session, queueing_lock)
+
+    monkeypatch.setattr(deferring, "queued_with", taken_meanwhile)
+    with session_scope(workspace.engine) as session:
+        fresh = defer(session, task="import_file", arguments=arguments, queueing_lock="one")
+    assert fresh.id != twin.id and fresh.status == "queued"

@@ -21,6 +21,7 @@ from leadrank.orm import Job
 
 QUEUE = "leadrank"  # procrastinate's queue of leadrank's jobs
 RUN_JOB = "leadrank.run_job"  # procrastinate's task that runs one row (jobs.worker)
+QUEUEING_TRIES = 3  # a queueing lock's twin can be taken by a runner between two looks
 
 # Called after a transaction that deferred jobs commits, so this process's runner starts on
 # them at once instead of at its next poll.
@@ -47,29 +48,33 @@ def defer(
     commits, together with the rows it refers to. Jobs sharing `lock` run one at a time; while
     a job with `queueing_lock` waits, deferring another returns the waiting one."""
     task_named(task)  # fail now, not in the runner, on a name no task has
-    if queueing_lock is not None and (waiting := queued_with(session, queueing_lock)):
-        return waiting
-    job = Job(
-        task=task,
-        arguments=arguments,
-        status="queued",
-        attempts=0,
-        requested_by=requested_by,
-        created_at=datetime.now(UTC),
-        lock=lock,
-        queueing_lock=queueing_lock,
-    )
-    try:
-        with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
-            session.add(job)
-            session.flush()
-            hand_to_workers(session, job)
-    except IntegrityError:
-        if queueing_lock is None or (waiting := queued_with(session, queueing_lock)) is None:
-            raise
-        return waiting  # deferred at the same moment by another transaction
-    wake_after_commit(session)
-    return job
+    for attempt in range(1, QUEUEING_TRIES + 1):
+        if queueing_lock is not None and (waiting := queued_with(session, queueing_lock)):
+            return waiting
+        job = Job(
+            task=task,
+            arguments=arguments,
+            status="queued",
+            attempts=0,
+            requested_by=requested_by,
+            created_at=datetime.now(UTC),
+            lock=lock,
+            queueing_lock=queueing_lock,
+        )
+        try:
+            with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
+                session.add(job)
+                session.flush()
+                hand_to_workers(session, job)
+        except IntegrityError:
+            if queueing_lock is None or attempt == QUEUEING_TRIES:
+                raise
+            # Deferred at the same moment by another transaction: that job is returned if it
+            # still waits; if a runner took it meanwhile, the lock is free and this one goes in.
+            continue
+        wake_after_commit(session)
+        return job
+    raise AssertionError("the loop returns or raises")
 
 
 def queued_with(session: Session, queueing_lock: str) -> Job | None:
