@@ -234,3 +234,23 @@ def test_a_queueing_lock_lost_to_a_twin_is_never_an_error(
     with session_scope(workspace.engine) as session:
         fresh = defer(session, task="import_file", arguments=arguments, queueing_lock="one")
     assert fresh.id != twin.id and fresh.status == "queued"
+
+
+def test_a_failed_attempt_whose_twin_waits_is_queued_not_left_running(workspace: Workspace) -> None:
+    from leadrank.orm import Job
+
+    arguments = {"import_id": 0, "path": ""}
+    with session_scope(workspace.engine) as session:
+        first = defer(session, task="import_file", arguments=arguments, queueing_lock="two")
+    with session_scope(workspace.engine) as session:
+        assert claims.claim(session, first.id, worker="a:1") is not None
+    with session_scope(workspace.engine) as session:
+        twin = defer(session, task="import_file", arguments=arguments, queueing_lock="two")
+        assert twin.id != first.id  # the first one runs: its lock no longer holds a place
+    with session_scope(workspace.engine) as session:
+        claims.queue_again(session, first.id, error="boom", wait_seconds=1.0)
+    with session_scope(workspace.engine) as session:
+        again, waiting = session.get(Job, first.id), session.get(Job, twin.id)
+        assert again is not None and waiting is not None
+        assert again.status == "queued" and again.queueing_lock is None and again.error == "boom"
+        assert waiting.status == "queued" and waiting.queueing_lock == "two"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from leadrank.jobs.defer import hand_to_workers, queued_with
@@ -106,18 +107,21 @@ def finish(
 
 
 def queue_again(session: Session, job_id: int, *, error: str, wait_seconds: float) -> None:
-    """A failed attempt with retries left: queued again, due after its backoff."""
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(
-            status="queued",
-            error=error,
-            worker=None,
-            run_after=datetime.now(UTC) + timedelta(seconds=wait_seconds),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    """A failed attempt with retries left: queued again, due after its backoff. When a twin
+    with its queueing lock already waits, it is queued without the lock (both run, one at a
+    time) rather than left running."""
+    values = {
+        "status": "queued",
+        "error": error,
+        "worker": None,
+        "run_after": datetime.now(UTC) + timedelta(seconds=wait_seconds),
+    }
+    statement = update(Job).where(Job.id == job_id).execution_options(synchronize_session=False)
+    try:
+        with session.begin_nested():  # a savepoint: the twin's unique lock leaves it usable
+            session.execute(statement.values(**values))
+    except IntegrityError:
+        session.execute(statement.values(**values, queueing_lock=None))
 
 
 def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> list[int]:
