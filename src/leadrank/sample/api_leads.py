@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from leadrank.scoring.online.lead_table import api_frame
+from leadrank.scoring.online.lead_table import ACTIVITY_FIELDS, api_frame
 from leadrank.scoring.online.schemas import ApiLead
 
 REFERENCE = datetime(2026, 6, 1, tzinfo=UTC)  # "now" of the generated leads
@@ -71,15 +71,6 @@ REGIONS = {
     "Middle East & Africa": -0.2,
 }
 MISSING = 0.08  # share of each field left empty
-ACTIVITY = (
-    "email_engagement_score",
-    "website_sessions",
-    "pages_viewed",
-    "time_on_site",
-    "form_fills",
-    "content_downloads",
-    "campaign_touchpoints",
-)
 
 
 def sample_api_leads(
@@ -145,7 +136,7 @@ def sample_api_leads(
         "account_employees": kept(employees),
         "existing_customer": kept(customer),
     }
-    for name in ACTIVITY:  # an untracked lead reports none of its activity
+    for name in ACTIVITY_FIELDS:  # an untracked lead reports none of its activity
         columns[name] = [
             None if gone else value for value, gone in zip(columns[name], untracked, strict=True)
         ]

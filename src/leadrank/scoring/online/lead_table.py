@@ -16,12 +16,8 @@ from typing import Any
 
 import polars as pl
 
-CORE_FIELDS = (
-    "company_size",
-    "industry",
-    "job_title",
-    "seniority_level",
-    "geography",
+# What a lead did, as the request reports it (the time of its last campaign touch aside).
+ACTIVITY_FIELDS = (
     "email_engagement_score",
     "website_sessions",
     "pages_viewed",
@@ -29,6 +25,14 @@ CORE_FIELDS = (
     "form_fills",
     "content_downloads",
     "campaign_touchpoints",
+)
+CORE_FIELDS = (
+    "company_size",
+    "industry",
+    "job_title",
+    "seniority_level",
+    "geography",
+    *ACTIVITY_FIELDS,
     "last_campaign_interaction",
     "account_revenue",
     "account_employees",
