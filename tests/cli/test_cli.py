@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -180,3 +181,36 @@ def test_ingest_says_which_key_fields_it_found_no_column_for(
     line = next(line for line in result.stdout.splitlines() if "no column found for" in line)
     assert "job_title" in line and "company_name" in line and "phone" in line
     assert "email" not in line.split(":", 1)[1] and "full_name" not in line
+
+
+def test_two_ingests_at_once_both_load(workspace: Workspace, tmp_path: Path) -> None:
+    """Two `leadrank ingest` processes on one SQLite workspace: the second waits its turn for
+    the write lock instead of failing with "database is locked"."""
+    if workspace.backend != "sqlite":
+        return  # PostgreSQL writers never share one lock
+    files = []
+    for part in range(2):
+        rows = "".join(
+            f"p{part}-{i}@acme{i % 50}.io,P{i},Q{part},Engineer,Acme{i % 50}\n"
+            for i in range(3_000)
+        )
+        path = tmp_path / f"list{part}.csv"
+        path.write_text("Email,First Name,Last Name,Job Title,Company\n" + rows)
+        files.append(path)
+    env = {**os.environ, "LEADRANK_DATABASE_URL": workspace.url, "LEADRANK_DATA_DIR": str(tmp_path)}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "leadrank.cli", "ingest", str(path), "--source", "crm"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in files
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr
+    with workspace.engine.connect() as connection:
+        leads = connection.exec_driver_sql("SELECT count(*) FROM leads").scalar()
+    assert leads == 6_000

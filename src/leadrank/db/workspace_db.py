@@ -27,7 +27,11 @@ def open_workspace(settings: Settings | None = None) -> Iterator[Engine]:
 
 
 @contextmanager
-def workspace_session(settings: Settings | None = None) -> Iterator[Session]:
-    """One transaction on the workspace: committed on success, rolled back on error."""
-    with open_workspace(settings) as engine, session_scope(engine) as session:
+def workspace_session(
+    settings: Settings | None = None, *, writes: bool = True
+) -> Iterator[Session]:
+    """One transaction on the workspace: committed on success, rolled back on error. A command
+    that writes (the default) waits its turn for SQLite's write lock, as API writes and jobs
+    do, instead of failing with "database is locked" when another command writes too."""
+    with open_workspace(settings) as engine, session_scope(engine, writes=writes) as session:
         yield session

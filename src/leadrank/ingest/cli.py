@@ -56,7 +56,10 @@ def ingest(
                 file_source = source or path.stem.lower()[:MAX_SOURCE_CHARS]
                 # One transaction per file: a file that fails leaves the workspace as it was,
                 # and its follow-up (enrichment, rescoring) is queued with its rows or not at all.
-                with progress_bar(path.name) as progress, session_scope(engine) as session:
+                with (
+                    progress_bar(path.name) as progress,
+                    session_scope(engine, writes=not dry_run) as session,
+                ):
                     report = ingest_file(
                         session,
                         path=path,
@@ -86,7 +89,7 @@ def quarantine(
     ] = None,
 ) -> None:
     """List the records that could not become leads or events, with their reasons."""
-    with workspace_session() as session:
+    with workspace_session(writes=False) as session:
         summary = quarantine_service.summarise(session, source=source, import_id=import_id)
         rows = quarantine_service.list_records(
             session, source=source, import_id=import_id, limit=None if output else limit

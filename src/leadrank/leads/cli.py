@@ -136,7 +136,7 @@ def list_command(
 ) -> None:
     """List leads with their grade, score, chance and top reason: who to work first."""
     filters = _filters(search, source, country, seniority, grade, min_score, owner)
-    with workspace_session() as session:
+    with workspace_session(writes=False) as session:
         order = _sort(session, sort)
         rows, _ = browse_leads(session, filters=filters, sort=order, limit=limit)
     if not rows:
@@ -193,7 +193,7 @@ def export_command(
     """Write the leads `leads list` would show (all of them, not a page) with every field,
     fit, engagement, chance, score, grade, reasons, model version and when they were scored."""
     filters = _filters(search, source, country, seniority, grade, min_score, owner)
-    with workspace_session() as session:
+    with workspace_session(writes=False) as session:
         report = export_leads(session, filters=filters, sort=_sort(session, sort), path=output)
     console.print(f"{report.rows:,} leads -> {report.path}{_grade_counts(report.grades)}")
 
@@ -207,7 +207,7 @@ def _grade_counts(grades: dict[str, int]) -> str:
 @leads_app.command("show")
 def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -> None:
     """Show one lead: its fields with where each came from, its company, records and events."""
-    with workspace_session() as session:
+    with workspace_session(writes=False) as session:
         detail = service.get_lead(session, ref=ref)
         history = scores_of_lead(session, detail.lead.id)
         override = current_overrides(session, [detail.lead.id]).get(detail.lead.id)
