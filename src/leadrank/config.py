@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from leadrank.errors import BadInput
 from leadrank.grades import Blend, GradeScale
 
 DEFAULT_DATABASE_URL = "sqlite:///./leadrank.db"
@@ -237,5 +238,11 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process, read once from the environment."""
-    return Settings()
+    """The settings of this process, read once from the environment; a value that cannot be
+    used is one clear error naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "_".join(str(part) for part in first["loc"][:1]).upper()
+        raise BadInput(f"setting LEADRANK_{name}: {first['msg']}") from None

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from leadrank import __version__
 from tests.conftest import FIXTURES, CliResult, Workspace
@@ -214,3 +215,30 @@ def test_two_ingests_at_once_both_load(workspace: Workspace, tmp_path: Path) -> 
     with workspace.engine.connect() as connection:
         leads = connection.exec_driver_sql("SELECT count(*) FROM leads").scalar()
     assert leads == 6_000
+
+
+def test_a_setting_or_a_path_that_cannot_be_used_is_one_line(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadrank.config import get_settings
+
+    for name, value in (
+        ("LEADRANK_API_MAX_BODY_BYTES", "abc"),
+        ("LEADRANK_INSTANTLY_WEBHOOK_SECRET", "short"),
+    ):
+        with monkeypatch.context() as scoped:
+            scoped.setenv(name, value)
+            get_settings.cache_clear()
+            refused = cli("stats")
+        get_settings.cache_clear()
+        assert refused.exit_code == 1, name
+        assert refused.stderr.startswith(f"error: setting {name}:"), refused.stderr
+        assert "Traceback" not in refused.stderr
+    source = tmp_path / "in.csv"
+    source.write_text("Email\nann@initech.com\n")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    written = cli("clean", str(source), "-o", str(blocked / "out.csv"))
+    assert written.exit_code == 1 and written.stderr.startswith("error: cannot write "), (
+        written.stderr
+    )

@@ -19,6 +19,13 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
         raise BadInput(
             f"{path.name}: cannot write {suffix or 'files without an extension'}; use {', '.join(WRITABLE)}"
         )
+    try:
+        _write(frame, path, suffix)
+    except OSError as exc:  # a folder that cannot be made, a full disk, no permission
+        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _write(frame: pl.DataFrame, path: Path, suffix: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".csv", ".tsv", ".xlsx"):
         flat = frame.with_columns(
