@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from leadrank.normalize.values import blank_to_null
 from leadrank.scoring.reasons import model_reasons
-from leadrank.scoring.unknown import not_known, unknown_cells, without_unknown_credit
+from leadrank.scoring.unknown import filled, not_known, unknown_cells, without_unknown_credit
 from leadrank.training.bundle import Matrix, ModelBundle
 from leadrank.training.fit import column_contributions
 
@@ -78,16 +77,9 @@ def confidence(bundle: ModelBundle, frame: pl.DataFrame, columns: list[str]) -> 
     if not weighted or total <= 0:
         return np.ones(frame.height)
     present = frame.select(
-        (_filled(frame, c).cast(pl.Float64) * weights[c]).alias(c)
+        (filled(frame, c).cast(pl.Float64) * weights[c]).alias(c)
         if c in frame.columns
         else pl.repeat(0.0, frame.height).alias(c)
         for c in weighted
     )
     return np.asarray(present.sum_horizontal().to_numpy() / total, dtype=np.float64)
-
-
-def _filled(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """True where a cell holds a value (text placeholders such as "N/A" count as empty)."""
-    if frame.schema[column] == pl.String:
-        return blank_to_null(pl.col(column)).is_not_null()
-    return pl.col(column).is_not_null()

@@ -37,12 +37,15 @@ def unknown_cells(frame: pl.DataFrame, columns: list[str]) -> npt.NDArray[np.boo
         if name not in frame.columns:
             out[:, position] = True
             continue
-        column = pl.col(name)
-        empty = (
-            blank_to_null(column).is_null() if frame.schema[name] == pl.String else column.is_null()
-        )
-        out[:, position] = frame.select(empty).to_series().to_numpy()
+        out[:, position] = frame.select(~filled(frame, name)).to_series().to_numpy()
     return out
+
+
+def filled(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where a cell holds a value (text placeholders such as "N/A" count as empty)."""
+    if frame.schema[column] == pl.String:
+        return blank_to_null(pl.col(column)).is_not_null()
+    return pl.col(column).is_not_null()
 
 
 def without_unknown_credit(

@@ -146,10 +146,12 @@ class CompiledScorer:
 
     def score(self, values: dict[str, list[Any]], rows: int) -> Scored:
         """Probability, confidence, filled inputs and reasons of each row."""
+        missing = self.unknown(values, rows)  # once, for the score, its reasons and not_known
+        unknown = _unknown_matrix(missing, rows)
         if self.bundle.linear is not None and rows <= FEW_ROWS:
-            probability, pushes = self._pushes_in_python(values, rows)
+            probability, pushes = self._pushes_in_python(values, rows, missing)
         else:
-            probability, pushes = self._pushes_in_numpy(values, rows)
+            probability, pushes = self._pushes_in_numpy(values, rows, unknown)
         sides = []
         absent: list[Any] = [None] * rows
         columns = [values.get(name, absent) for name in self.columns]
@@ -184,20 +186,16 @@ class CompiledScorer:
             self._features_used(values, rows, present),
             sides[0],
             sides[1],
-            self._not_known(values, rows),
+            not_known(unknown, self.columns, self.weights),
         )
 
     def _pushes_in_numpy(
-        self, values: dict[str, list[Any]], rows: int
+        self, values: dict[str, list[Any]], rows: int, unknown: npt.NDArray[np.bool_]
     ) -> tuple[Matrix, list[Push]]:
         """Probabilities and each side's (row, column, points), through `top_pushes`."""
         features = self.matrix(values, rows)
         raw, per_feature = self.bundle.raw_and_contributions(features)
         _, contributions = column_contributions(self.bundle, features, per_feature)
-        unknown = np.zeros((rows, len(self.columns)), dtype=np.bool_)
-        for col, missing in enumerate(self.unknown(values, rows)):
-            if missing is not None:
-                unknown[:, col] = missing
         raw, contributions = without_unknown_credit(raw, contributions, unknown)
         calibration = self.bundle.calibration
         probability = calibration.apply(raw)
@@ -214,7 +212,7 @@ class CompiledScorer:
         return probability, pushes
 
     def _pushes_in_python(
-        self, values: dict[str, list[Any]], rows: int
+        self, values: dict[str, list[Any]], rows: int, missing: list[list[bool] | None]
     ) -> tuple[Matrix, list[Push]]:
         """The same as `_pushes_in_numpy` for a linear model and a few rows, in plain Python:
         numpy's cost per call is most of a one-lead request. The strongest pushes are chosen
@@ -229,9 +227,7 @@ class CompiledScorer:
         )
         slope, shift = self.bundle.calibration.slope, self.bundle.calibration.shift
         owners = self.feature_owner
-        unknown = [
-            (col, missing) for col, missing in enumerate(self.unknown(values, rows)) if missing
-        ]
+        unknown = [(col, cells) for col, cells in enumerate(missing) if cells]
         probabilities: list[float] = []
         pushes: list[Push] = [[], []]
         for row, features in enumerate(matrix):
@@ -243,13 +239,13 @@ class CompiledScorer:
                 for position, owner in enumerate(owners):
                     contributions[owner] += per_feature[position]
             credit = 0.0  # what unknown cells would add: taken out, as without_unknown_credit
-            for col, missing in unknown:
-                if missing[row] and contributions[col] > 0:
+            for col, cells in unknown:
+                if cells[row] and contributions[col] > 0:
                     credit += contributions[col]
                     contributions[col] = 0.0
             raw -= credit
-            for col, missing in unknown:  # never a reason, as top_pushes leaves them out
-                if missing[row]:
+            for col, cells in unknown:  # never a reason, as top_pushes leaves them out
+                if cells[row]:
                     contributions[col] = 0.0
             probability = 1 / (1 + math.exp(-(slope * raw + shift)))
             probabilities.append(probability)
@@ -265,14 +261,6 @@ class CompiledScorer:
                     if sign * points >= MIN_POINTS or always:
                         pushes[side].append((row, col, float(shown_points(points))))
         return np.asarray(probabilities, dtype=np.float64), pushes
-
-    def _not_known(self, values: dict[str, list[Any]], rows: int) -> list[list[str]]:
-        """What the model relies on that each lead did not say, as `not_known` lists it."""
-        unknown = np.zeros((rows, len(self.columns)), dtype=np.bool_)
-        for col, missing in enumerate(self.unknown(values, rows)):
-            if missing is not None:
-                unknown[:, col] = missing
-        return not_known(unknown, self.columns, self.weights)
 
     def _confidence(
         self, values: dict[str, list[Any]], rows: int, present: dict[str, Presence]
@@ -450,3 +438,12 @@ def compile_scorer(model: ApiModel) -> CompiledScorer | None:
         return CompiledScorer(model)
     except NotCompilable:
         return None
+
+
+def _unknown_matrix(missing: list[list[bool] | None], rows: int) -> npt.NDArray[np.bool_]:
+    """`CompiledScorer.unknown` as a rows x columns matrix (activity columns all known)."""
+    out = np.zeros((rows, len(missing)), dtype=np.bool_)
+    for col, cells in enumerate(missing):
+        if cells is not None:
+            out[:, col] = cells
+    return out
