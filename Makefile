@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api bench-enrichment clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -47,3 +47,9 @@ bench-api: $(STAMP)
 
 bench-enrichment: $(STAMP)
 	$(BIN)/python benchmarks/enrichment.py
+
+bench-rate-limits: $(STAMP)
+	$(BIN)/python benchmarks/rate_limits.py
+
+bench-score-history: $(STAMP)
+	$(BIN)/python benchmarks/score_history.py

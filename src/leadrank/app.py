@@ -25,7 +25,7 @@ from leadrank.api.access_log import AccessLog
 from leadrank.api.docs import install_docs
 from leadrank.api.errors import install_error_handlers
 from leadrank.api.middleware import RequestContext
-from leadrank.auth.guard import Guard
+from leadrank.auth.guard import build_guard
 from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
 from leadrank.connectors.instantly import webhooks as instantly_webhooks
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         app.state.engine = engine
         with session_scope(engine) as session:
             auth = settings.api_auth if settings.api_auth is not None else any_keys(session)
-        app.state.guard = Guard(engine if auth else None, workers=settings.api_workers)
+        app.state.guard = build_guard(engine, settings, auth=auth)
         _serve(app, build_online_scoring(engine, settings))
         runner = JobRunner(engine, settings) if settings.run_jobs else None
         # What start-up built lives as long as the process: keep it out of every collection.
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
             if runner is not None:
                 runner.stop()
             app.state.online_scoring.close()
+            app.state.guard.close()
             engine.dispose()
 
     app = LeadrankApi(
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
             max_body_bytes=settings.api_max_body_bytes,
             larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
             access_log=access_log,
+            body_timeout_seconds=settings.api_body_timeout_seconds,
         )
 
     app.around = around

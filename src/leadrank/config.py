@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         description="Rows processed per chunk when ingesting; bounds memory on large files.",
     )
     log_level: str = Field(default="WARNING")
+    safe_spreadsheet_cells: bool = Field(
+        default=True,
+        description=(
+            "In CSV, TSV and Excel files written by clean, dedupe, score, icp apply, leads "
+            "export and quarantine: a ' before text cells a spreadsheet would run as formulas "
+            "(=, +, -, @, tab, CR; plain numbers stay); --raw-cells turns it off per command."
+        ),
+    )
     # Written as text ("90,75,50,25", "model=1,fit=0.5,engagement=0.5"), parsed once here.
     grade_thresholds: Annotated[GradeScale, NoDecode] = Field(
         default=GradeScale(),
@@ -66,10 +74,27 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )
+    api_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="A request whose body stops arriving for this long gets 408.",
+    )
     api_max_upload_bytes: int = Field(
         default=1024 * 1024 * 1024,
         ge=1024,
         description="Larger file uploads (POST /api/v1/imports) get 413.",
+    )
+    max_workbook_cells: int = Field(
+        default=20_000_000,
+        ge=1,
+        description=(
+            "Largest Excel sheet read, in cells from its first to its last row and column "
+            "(empty ones count: the reader lays the sheet out whole)."
+        ),
+    )
+    max_workbook_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1024, description="Largest Excel workbook read, unzipped."
     )
     api_access_log: bool = Field(default=True, description="One JSON log line per request.")
     api_auth: bool | None = Field(
@@ -88,7 +113,12 @@ class Settings(BaseSettings):
         ),
     )
     api_workers: int = Field(
-        default=1, ge=1, description="Worker processes sharing each key's rate limit."
+        default=1,
+        ge=1,
+        description=(
+            "Worker processes of this `leadrank serve` (it sets this): while the store of API "
+            "key rate limits does not answer, each process allows its share of a key's rate."
+        ),
     )
 
     run_jobs: bool = Field(
@@ -108,7 +138,20 @@ class Settings(BaseSettings):
     )
     auto_score: bool = Field(
         default=True,
-        description="Rescore the workspace in the background as new leads and events arrive.",
+        description=(
+            "Rescore in the background the leads that new data (leads, events, enrichment) "
+            "touched, as it arrives."
+        ),
+    )
+    score_quiet_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        allow_inf_nan=False,
+        description=(
+            "How long arrivals must pause before the leads they touched are rescored, so a "
+            "burst is scored in one run (never more than five such pauses late); 0: at once."
+        ),
     )
     schedule_enrichment_refresh: str = Field(
         default="0 3 * * *",
@@ -136,6 +179,22 @@ class Settings(BaseSettings):
         description=(
             "Finished jobs, enrichment attempts and stale cache entries older than this many "
             "days are purged by the retention schedule."
+        ),
+    )
+    score_history_days: int = Field(
+        default=90,
+        ge=1,
+        description=(
+            "Score history older than this many days is purged by the retention schedule and "
+            "`leadrank jobs purge`; each lead's latest score is always kept."
+        ),
+    )
+    score_history_per_lead: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "At most this many scores of each lead (and account scores of each company) are "
+            "kept by the same purge, the newest ones."
         ),
     )
 
@@ -208,7 +267,10 @@ class Settings(BaseSettings):
     clearbit_api_key: SecretStr | None = Field(default=None, description="Clearbit API key.")
     redis_url: str | None = Field(
         default=None,
-        description="redis://host:port/db: provider rate limits kept in Redis, not the database.",
+        description=(
+            "redis://host:port/db: provider rate windows and API key rate limits kept in Redis, "
+            "not the database."
+        ),
     )
 
     @field_validator("grade_thresholds", mode="before")

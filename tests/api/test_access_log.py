@@ -34,7 +34,23 @@ def test_the_line_is_the_one_structlog_renders(capsys: pytest.CaptureFixture[str
     finally:
         structlog.reset_defaults()
     assert _without_time(ours) == _without_time(structlogs)
-    assert json.loads(ours)["path"] == REQUEST["path"]  # a path is leadrank's own: as sent
+    assert json.loads(ours)["path"] == '/api/v1/leads/a***@acme.com/"quoted"/café'
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/api/v1/leads/john.miller@urbansphere.io", "/api/v1/leads/j***@urbansphere.io"),
+        ("/leads/+12025550101", "/leads/+*********01"),
+        ("/api/v1/leads/42", "/api/v1/leads/42"),
+        ("/api/v1/scoring/score", "/api/v1/scoring/score"),
+    ],
+)
+def test_paths_are_logged_with_emails_and_phones_masked(
+    capsys: pytest.CaptureFixture[str], path: str, logged: str
+) -> None:
+    AccessLog(enabled=True).write("1", "GET", path, 200, 0.1)
+    assert json.loads(capsys.readouterr().err)["path"] == logged
 
 
 @pytest.mark.parametrize(

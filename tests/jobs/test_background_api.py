@@ -110,7 +110,10 @@ def test_upload_files_follow_imports_then_train_in_the_background(
 
 
 def test_uploads_and_training_refuse_what_cannot_work(
-    workspace: Workspace, cli: Callable[..., CliResult], start_server: Callable[..., Server]
+    workspace: Workspace,
+    cli: Callable[..., CliResult],
+    start_server: Callable[..., Server],
+    tmp_path: Path,
 ) -> None:
     writer, reader, admin = (_key(cli, role) for role in ("writer", "reader", "admin"))
     client = start_server(api_max_upload_bytes=4096).client
@@ -125,6 +128,18 @@ def test_uploads_and_training_refuse_what_cannot_work(
         "/api/v1/imports", headers=reader, files={"file": ("x.csv", b"email\n")}, **upload
     )
     assert as_reader.status_code == 403
+    two = [("file", ("a.csv", b"email\na@x.io\n")), ("file", ("b.csv", b"email\nb@x.io\n"))]
+    several = client.post("/api/v1/imports", headers=writer, files=two, **upload)
+    assert several.status_code == 422, several.text
+    assert several.json()["error"]["path"] == "$.file" and "one file" in several.text
+    long_name = "x" * 300 + ".csv"
+    kept = client.post(
+        "/api/v1/imports", headers=writer, files={"file": (long_name, b"email\n")}, **upload
+    )
+    assert kept.status_code == 202, kept.text
+    assert kept.json()["file_name"] == "x" * 196 + ".csv"
+    uploads = tmp_path / "data" / "uploads"  # the workspace fixture's data directory
+    assert [len(list(folder.iterdir())) for folder in uploads.iterdir()] == [1]  # no empty one
     nameless = client.post("/api/v1/imports", headers=writer, files={"file": ("x.csv", b"e\n")})
     assert nameless.status_code == 422 and "source" in nameless.json()["error"]["path"]
     assert client.get("/api/v1/imports/99", headers=reader).status_code == 404

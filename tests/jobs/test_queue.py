@@ -19,12 +19,12 @@ from sqlalchemy import select, text
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
 from leadrank.ingest import follow_up
-from leadrank.jobs import service, worker
+from leadrank.jobs import claims, service, worker
 from leadrank.jobs.defer import defer
 from leadrank.jobs.tasks import registered_tasks
 from leadrank.orm import Job
 from tests.conftest import Workspace
-from tests.jobs.uploads import stored_job
+from tests.jobs.uploads import queue_file, stored_job
 
 
 @pytest.fixture
@@ -214,3 +214,20 @@ def test_a_worker_defers_the_scheduled_jobs_when_they_are_due(
         _, stderr = worker.communicate(timeout=60)
     assert worker.returncode == 0, stderr
     assert done[0].requested_by == "schedule rescore"
+
+
+def test_a_worker_running_two_at_a_time_exits_only_once_the_follow_ups_ran(
+    pg: Workspace, tmp_path: Path
+) -> None:
+    # Two slots: the second looks for a job while the import runs, finds none, and yet the
+    # import's enrichment (and the enrichment's rescore) must run before the worker exits.
+    queue_file(pg, tmp_path, b"email,name\nann@acme.com,Ann Lee\n", "a.csv")
+    _work(pg, tmp_path, concurrency=2)
+    with session_scope(pg.engine) as session:
+        jobs = sorted((job.task, job.status) for job in session.scalars(select(Job)))
+        assert claims.due_or_running(session) == 0
+    assert jobs == [
+        ("enrich_leads", "succeeded"),
+        ("import_file", "succeeded"),
+        ("score_leads", "succeeded"),
+    ]

@@ -4,8 +4,9 @@ The line is the one structlog's chain in `kit.logs` renders for
 `log.info("request", request_id=..., method=..., path=..., status=..., ms=...)`, key for key
 and byte for byte apart from the time, but built with one format string: through structlog
 that line cost about 12 µs, more than scoring a lead. Its values are leadrank's own (an id,
-the method, the path, the status, the time taken), which the masking of `kit.logs` leaves as
-they are, so nothing here needs masking. A test holds the two renderings equal.
+the method, the status, the time taken), which the masking of `kit.logs` leaves as they are,
+and the path, masked as `kit.logs` masks it (`/leads/a***@acme.com`). A test holds the two
+renderings equal.
 
 The API's log is buffered: lines wait in memory and leave in one write a second (or every
 `BUFFERED_LINES` lines, and when the process stops), as nginx's `access_log ... flush=1s`
@@ -19,6 +20,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
+
+from leadrank.kit.logs import mask_path
 
 BUFFERED_LINES = 512
 
@@ -52,7 +55,8 @@ class AccessLog:
         line = (
             f'{{"request_id": {encode_basestring_ascii(request_id)}, '
             f'"method": {encode_basestring_ascii(method)}, '
-            f'"path": {encode_basestring_ascii(path)}, "status": {status}, "ms": {ms!r}, '
+            f'"path": {encode_basestring_ascii(mask_path(path))}, "status": {status}, '
+            f'"ms": {ms!r}, '
             f'"event": "request", "level": "info", "timestamp": "{_now()}"}}\n'
         )
         self._waiting.append(line)

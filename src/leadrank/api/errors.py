@@ -26,6 +26,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -112,6 +113,13 @@ class BodyTooLarge(Exception):
         super().__init__(f"request body over {limit:,} bytes")
 
 
+class BodyTimeout(Exception):
+    """A body the client stopped sending: 408, from `RequestContext`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body stopped arriving for {seconds:g} seconds")
+
+
 UNEXPECTED = "internal error; the request id is in the logs"
 DATABASE_BUSY = "the database is busy or unreachable; try again shortly"
 
@@ -161,6 +169,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI reports any body it failed to read as 400
         return error_response(request, 413, str(exc.__cause__))
+    if isinstance(exc.__cause__, BodyTimeout):
+        return await _body_timeout(request, exc.__cause__)
     return error_response(
         request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
     )
@@ -195,6 +205,11 @@ async def _body_too_large(request: Request, exc: Exception) -> Response:
     return error_response(request, 413, str(exc))
 
 
+async def _body_timeout(request: Request, exc: Exception) -> Response:
+    # The rest of the body may still come: the connection cannot be used for another request.
+    return error_response(request, 408, str(exc), headers={"Connection": "close"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
     return error_response(request, 500, UNEXPECTED)
@@ -205,6 +220,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     # A body that grows past its limit while a route or a dependency reads it.
     app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(BodyTimeout, _body_timeout)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)

@@ -1,10 +1,12 @@
 """Pure ASGI middleware, cheaper per request than Starlette's BaseHTTPMiddleware: every
 request gets an id (the caller's X-Request-ID when it is sane, else a new one) that its
 response, its logs and its errors carry, answers say `nosniff` (and, from the API, `no-store`),
-and a body larger than allowed is refused with 413 before it is read into memory."""
+a body larger than allowed is refused with 413 before it is read into memory, and one the
+client stops sending with 408."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -15,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrank.api.access_log import AccessLog
-from leadrank.api.errors import BodyTooLarge, error_body
+from leadrank.api.errors import BodyTimeout, BodyTooLarge, error_body
 from leadrank.monitoring.metrics import observe_request
 
 CLIENT_CLOSED = 499
@@ -36,9 +38,11 @@ class RequestContext:
         max_body_bytes: int,
         access_log: AccessLog,
         larger_bodies: dict[str, int] | None = None,
+        body_timeout_seconds: float = 30.0,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
         # path -> limit, for the few routes that take files
         self.larger_bodies = larger_bodies or {}
         self.access_log = access_log
@@ -76,12 +80,15 @@ class RequestContext:
         declared = _content_length(scope)
         try:
             if declared is not None and declared > limit:
-                await _too_large(send_with_id, request_id, BodyTooLarge(limit))
+                await _refuse(send_with_id, request_id, BodyTooLarge(limit))
             else:
+                body = _Counted(receive, limit, self.body_timeout_seconds)
                 try:
-                    await self.app(scope, _Counted(receive, limit), send_with_id)
-                except BodyTooLarge as exc:
-                    await _too_large(send_with_id, request_id, exc)
+                    await self.app(scope, body, send_with_id)
+                except (BodyTooLarge, BodyTimeout) as exc:
+                    if status != CLIENT_CLOSED:
+                        raise  # an answer has started: the connection can only be dropped
+                    await _refuse(send_with_id, request_id, exc)
         except BaseException:
             if status == CLIENT_CLOSED:
                 status = 500
@@ -116,17 +123,27 @@ _ids = _Ids()
 
 
 class _Counted:
-    """The request body, refused once it grows past the limit (chunked uploads say no size)."""
+    """The request body, refused once it grows past the limit (chunked uploads say no size),
+    or when the client stops sending it for `idle_seconds` (a body that declares 10 bytes and
+    sends 2 would hold its connection and its worker's memory until the client gave up)."""
 
-    def __init__(self, receive: Receive, limit: int) -> None:
-        self.receive, self.limit, self.seen = receive, limit, 0
+    def __init__(self, receive: Receive, limit: int, idle_seconds: float) -> None:
+        self.receive, self.limit, self.idle_seconds = receive, limit, idle_seconds
+        self.seen, self.complete = 0, False
 
     async def __call__(self) -> Message:
-        message = await self.receive()
+        if self.complete:  # from here on, waits are for the client leaving: no time limit
+            return await self.receive()
+        try:
+            async with asyncio.timeout(self.idle_seconds):
+                message = await self.receive()
+        except TimeoutError:
+            raise BodyTimeout(self.idle_seconds) from None
         if message["type"] == "http.request":
             self.seen += len(message.get("body", b""))
             if self.seen > self.limit:
                 raise BodyTooLarge(self.limit)
+            self.complete = not message.get("more_body", False)
         return message
 
 
@@ -147,15 +164,18 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Any, request_id: str, exc: BodyTooLarge) -> None:
-    body = error_body(413, str(exc), request_id=request_id)
+async def _refuse(send: Any, request_id: str, exc: BodyTooLarge | BodyTimeout) -> None:
+    """413 or 408, and the connection closed: the rest of the body is never read."""
+    status = 413 if isinstance(exc, BodyTooLarge) else 408
+    body = error_body(status, str(exc), request_id=request_id)
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
             ],
         }
     )

@@ -144,6 +144,9 @@ def _config(app: str) -> uvicorn.Config:
         factory=True,
         http=CoalescingHttpToolsProtocol,
         access_log=False,  # leadrank logs each request itself, with its id
+        # uvicorn's own lines (a traceback of an error, which may quote a record) go through
+        # leadrank's logging, which masks them, not through uvicorn's plain-text handler.
+        log_config=None,
         log_level="warning",
         proxy_headers=False,
     )

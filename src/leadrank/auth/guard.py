@@ -2,14 +2,13 @@
 `X-API-Key: KEY`), its role, and its rate limit.
 
 Checked keys are remembered for a short while, so a busy client costs no database read per
-request; a revoked key stops working within CACHE_SECONDS. Each worker process enforces its
-share of a key's limit, so the workers together allow what the key was given.
+request; a revoked key stops working within CACHE_SECONDS. A key's rate limit holds across
+every process and machine on the database (or Redis): see `limits.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -19,20 +18,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from starlette.requests import Request
 
+from leadrank.auth.buckets import DatabaseBuckets, MemoryBuckets, SharedBuckets, shared_buckets
 from leadrank.auth.keys import Principal, verify
+from leadrank.auth.limits import RateLimiter
+from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.errors import Forbidden, RateLimited, Unauthorized
+from leadrank.errors import Forbidden, Unauthorized
 
 CACHE_SECONDS = 30.0
 CACHE_KEYS = 10_000  # real keys remembered at most; the least recently used go first
-BURST_SECONDS = 10.0  # a key may spend this many seconds of its rate at once
 LOCAL = Principal("local", "admin", 0)  # auth turned off on this machine: no limit
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
 
 
 @dataclass
@@ -40,11 +35,17 @@ class Guard:
     """Authentication, roles and rate limits for one worker process."""
 
     engine: Engine | None  # None: authentication is off
-    workers: int = 1
-    clock: Callable[[], float] = time.monotonic
+    workers: int = 1  # processes of this server, sharing a key's rate while its store is down
+    clock: Callable[[], float] = time.time  # wall time: shared buckets compare processes' moments
+    buckets: SharedBuckets | None = None  # None: the database behind `engine`
+    limiter: RateLimiter = field(init=False)
     _known: OrderedDict[str, tuple[Principal, float]] = field(default_factory=OrderedDict)
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.buckets is None:
+            self.buckets = DatabaseBuckets(self.engine) if self.engine else MemoryBuckets()
+        self.limiter = RateLimiter(self.buckets, workers=self.workers, clock=self.clock)
 
     @property
     def enabled(self) -> bool:
@@ -69,7 +70,7 @@ class Guard:
             raise Forbidden(
                 f"a {principal.role} key may not do this; it needs {' or '.join(roles)}"
             )
-        self._spend(principal)
+        self.limiter.spend(principal)
         request.state.principal = principal
         return principal
 
@@ -96,21 +97,18 @@ class Guard:
                     self._known.popitem(last=False)
         return principal
 
-    def _spend(self, principal: Principal) -> None:
-        rate = principal.requests_per_minute / 60 / max(self.workers, 1)
-        capacity = max(1.0, rate * BURST_SECONDS)
-        now = self.clock()
-        with self._lock:
-            bucket = self._buckets.setdefault(principal.prefix, _Bucket(capacity, now))
-            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens < 1:
-                wait = math.ceil((1 - bucket.tokens) / rate)
-                raise RateLimited(
-                    f"over this key's {principal.requests_per_minute:,} requests a minute",
-                    retry_after=max(1, wait),
-                )
-            bucket.tokens -= 1
+    def close(self) -> None:
+        """Let go of the rate store's connections."""
+        self.limiter.close()
+
+
+def build_guard(engine: Engine, settings: Settings, *, auth: bool) -> Guard:
+    """The process's guard: keys checked in `engine`'s database, their limits counted in
+    Redis when `settings.redis_url` is set, else in that database; no checks without `auth`."""
+    if not auth:
+        return Guard(None)
+    buckets = shared_buckets(engine, settings.redis_url)
+    return Guard(engine, workers=settings.api_workers, buckets=buckets)
 
 
 def _presented_key(request: Request) -> str | None:

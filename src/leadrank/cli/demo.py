@@ -20,7 +20,7 @@ from leadrank.leads.repository import current_overrides
 from leadrank.orm import Lead
 from leadrank.orm.scoring import GradeOverride, LeadScore
 from leadrank.sample.cli import render_manifest, write_sample
-from leadrank.scoring.repository import served_run, top_accounts, top_scores
+from leadrank.scoring.repository import top_accounts, top_scores
 from leadrank.training import registry
 from leadrank.training.cli import render_training
 
@@ -108,8 +108,7 @@ def demo(
             console.print(
                 f"{active.leads:,} leads scored by {active.model_version}; grades {grades}"
             )
-            run = served_run(session)
-            best = top_scores(session, run, limit=20)
+            best = top_scores(session, limit=20)
             overrides = current_overrides(session, [lead.id for _, lead in best])
             console.rule("6. the 20 leads to work first")
             leads_columns = [
@@ -134,7 +133,7 @@ def demo(
                     company.name or company.domain or "",
                     "; ".join(account.reasons.get("summary", [])),
                 ]
-                for account, company in top_accounts(session, run, limit=5)
+                for account, company in top_accounts(session, limit=5)
             ]
             account_columns = [
                 Column("grade", fixed=True),

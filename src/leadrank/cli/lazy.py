@@ -24,9 +24,10 @@ class Lazy:
     help: str
 
     def load(self, name: str) -> _click.Command:
-        """The click command of the target, imported now."""
+        """The click command of the target, imported now, with logging set up for it."""
         module, attribute = self.target.split(":")
         found: Any = getattr(import_module(module), attribute)
+        _log_masked()
         if isinstance(found, typer.Typer):
             group: _click.Command = typer.main.get_group(found)
             group.name = name
@@ -34,6 +35,21 @@ class Lazy:
         single = typer.Typer(add_completion=False)
         single.command(name=name)(found)
         return typer.main.get_command(single)
+
+
+def _log_masked() -> None:
+    """Log lines of a command that runs (a worker's, an import's) as JSON with emails and
+    phone numbers masked, as the API's are; set up here, where the command's own imports have
+    paid for the logging libraries, rather than for `leadrank --help`."""
+    from leadrank.config import get_settings
+    from leadrank.errors import AppError
+    from leadrank.kit.logs import configure_logging
+
+    try:
+        level = get_settings().log_level
+    except AppError:  # the command itself will say which setting cannot be used
+        level = "WARNING"
+    configure_logging(level)
 
 
 class LazyGroup(TyperGroup):

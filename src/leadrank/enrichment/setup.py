@@ -27,7 +27,7 @@ from leadrank.enrichment.windows import DatabaseWindow, RateWindow, RedisWindow
 from leadrank.ingest import follow_up
 from leadrank.orm import Job
 
-# When a run queues a rescore of the workspace (with LEADRANK_AUTO_SCORE on): when it changed a
+# When a run queues a rescore of what changed (with LEADRANK_AUTO_SCORE on): when it changed a
 # lead's values, always (new leads await their first score), or never (the caller scores).
 Rescore = Literal["changed", "always", "never"]
 
@@ -79,8 +79,8 @@ def enrich_with_settings(
     requested_by: str | None = None,
 ) -> EnrichReport:
     """Enrich these leads through the workspace's waterfall and precedence, then queue the
-    workspace's rescore as `rescore` says (its job in `report.rescore_job`); `on_start` sees
-    the waterfall before the first lead."""
+    rescore of the leads it changed (and any other marked) as `rescore` says (its job in
+    `report.rescore_job`); `on_start` sees the waterfall before the first lead."""
     with http_client(timeout=timeout) as client:
         waterfall = build_waterfall(engine, settings, client, providers=providers)
         on_start(waterfall)
@@ -95,12 +95,14 @@ def enrich_with_settings(
         )
     wanted = rescore == "always" or (rescore == "changed" and bool(report.changed))
     if wanted and settings.auto_score:
-        report.rescore_job = _queue_rescore(engine, requested_by)
+        report.rescore_job = _queue_rescore(engine, report.changed, requested_by)
     return report
 
 
-def _queue_rescore(engine: Engine, requested_by: str | None) -> int:
-    """The workspace's rescore, queued (or the one already waiting); its job id."""
+def _queue_rescore(engine: Engine, changed: Sequence[int], requested_by: str | None) -> int:
+    """The rescore of the changed leads, queued (or the one already waiting); its job id."""
     with session_scope(engine, writes=True) as session:
-        job: Job = follow_up.rescore(session, requested_by=requested_by or "enrichment")
+        job: Job = follow_up.rescore_changed(
+            session, lead_ids=changed, requested_by=requested_by or "enrichment"
+        )
         return job.id

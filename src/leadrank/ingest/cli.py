@@ -17,6 +17,7 @@ from leadrank.ingest.render import render_report
 from leadrank.ingest.service import MAX_SOURCE_CHARS, ingest_file
 from leadrank.jobs.cli import say_queued
 from leadrank.kit.console import NUMBER, Column, console, fitted_table, progress_bar
+from leadrank.kit.safe_cells_option import SafeCellsOption, safe_cells_chosen
 
 KIND_WORDS = ("leads", "events")
 
@@ -87,6 +88,7 @@ def quarantine(
         Path | None,
         typer.Option("--output", "-o", help="Write all matching rows to CSV/JSONL/Parquet"),
     ] = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """List the records that could not become leads or events, with their reasons."""
     with workspace_session(writes=False) as session:
@@ -95,7 +97,9 @@ def quarantine(
             session, source=source, import_id=import_id, limit=None if output else limit
         )
     if output:
-        written = quarantine_service.write_records(rows, output)
+        written = quarantine_service.write_records(
+            rows, output, safe_cells=safe_cells_chosen(safe_cells)
+        )
         console.print(f"wrote {written} quarantined record(s) to {output}")
         return
     if not summary.total:

@@ -4,7 +4,7 @@ keep the rest in quarantine with the reason."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attribut
 from leadrank.leads.header_synonyms import EVENT_TYPE_SYNONYMS, header_key, snake_case
 from leadrank.leads.identity import company_match_keys, usable_record_id
 from leadrank.leads.upsert import merge_rows
-from leadrank.normalize.dates import parse_datetimes
+from leadrank.normalize.dates import implausible, parse_datetimes
 from leadrank.normalize.email import clean_emails
 from leadrank.normalize.linkedin import canonical_profile_urls
 from leadrank.normalize.phone import clean_phones
@@ -122,34 +122,43 @@ def prepare_event_chunk(
     phones = clean_phones(raw["phone"], pl.Series([None] * raw.height, dtype=pl.String))
     raw_types = column("event_type")
     type_map = {t: event_type_of(t) for t in raw_types.unique().drop_nulls().to_list()}
-    return pl.DataFrame(
-        [
-            chunk["row_number"],
-            chunk["content_hash"],
-            chunk["payload"],
-            chunk["retry_of"],
-            emails["email"],
-            emails["email_valid"],
-            canonical_profile_urls(raw["linkedin_url"]).alias("linkedin"),
-            phones["phone_e164"].alias("phone"),
-            column("external_id")
-            .to_frame()
-            .select(usable_record_id(pl.col("external_id")).alias("external_id"))
-            .to_series(),
-            column("event_id")
-            .to_frame()
-            .select(usable_record_id(pl.col("event_id")).alias("event_key"))
-            .to_series(),
-            raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
-                "event_type"
-            ),
-            column("occurred_at").alias("raw_time"),
-            parse_datetimes(column("occurred_at")).alias("occurred_at"),
-            attributes_json(chunk, mapping).alias("properties"),
-        ]
-    ).with_columns(
-        pl.when(pl.col("email_valid")).then(pl.col("email")).alias("email"),
-        (pl.lit(f"{source}:") + pl.col("external_id")).alias("ext"),
+    return (
+        pl.DataFrame(
+            [
+                chunk["row_number"],
+                chunk["content_hash"],
+                chunk["payload"],
+                chunk["retry_of"],
+                emails["email"],
+                emails["email_valid"],
+                canonical_profile_urls(raw["linkedin_url"]).alias("linkedin"),
+                phones["phone_e164"].alias("phone"),
+                column("external_id")
+                .to_frame()
+                .select(usable_record_id(pl.col("external_id")).alias("external_id"))
+                .to_series(),
+                column("event_id")
+                .to_frame()
+                .select(usable_record_id(pl.col("event_id")).alias("event_key"))
+                .to_series(),
+                raw_types.replace_strict(type_map, default=None, return_dtype=pl.String).alias(
+                    "event_type"
+                ),
+                column("occurred_at").alias("raw_time"),
+                parse_datetimes(column("occurred_at")).alias("occurred_at"),
+                attributes_json(chunk, mapping).alias("properties"),
+            ]
+        )
+        .with_columns(
+            implausible(pl.col("occurred_at"), datetime.now(UTC)).fill_null(False).alias("far_off")
+        )
+        .with_columns(
+            pl.when(~pl.col("far_off")).then(pl.col("occurred_at")).alias("occurred_at"),
+        )
+        .with_columns(
+            pl.when(pl.col("email_valid")).then(pl.col("email")).alias("email"),
+            (pl.lit(f"{source}:") + pl.col("external_id")).alias("ext"),
+        )
     )
 
 
@@ -254,8 +263,11 @@ def _reasons() -> pl.Expr:
     listed = pl.concat_list(
         pl.when(pl.col("event_type").is_null()).then(pl.lit("event_type_missing")),
         pl.when(pl.col("raw_time").is_null()).then(pl.lit("occurred_at_missing")),
-        pl.when(pl.col("raw_time").is_not_null() & pl.col("occurred_at").is_null()).then(
-            pl.lit("occurred_at_invalid")
+        pl.when(
+            pl.col("raw_time").is_not_null() & pl.col("occurred_at").is_null() & ~pl.col("far_off")
+        ).then(pl.lit("occurred_at_invalid")),
+        pl.when(pl.col("far_off")).then(
+            pl.lit("occurred_at_implausible: before 1970 or more than a day ahead")
         ),
         pl.when(pl.col("lead_id").is_null()).then(
             pl.lit("no_lead: no known lead and no valid email")

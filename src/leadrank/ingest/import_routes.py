@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadrank.api.errors import error_responses
+from leadrank.api.errors import InvalidPayload, error_responses
 from leadrank.deps import NO_NUL, READERS, DbSession, Writer
 from leadrank.ingest import quarantine
 from leadrank.ingest.uploads import get_import, import_status, list_imports, queue_upload
@@ -85,11 +85,19 @@ class QuarantinePage(BaseModel):
     next_after: int | None
 
 
+async def one_file(request: Request) -> None:
+    """422 for a form with several `file` parts: one would be imported and the others lost."""
+    files = (await request.form()).getlist("file")  # the form FastAPI parsed, not read again
+    if len(files) > 1:
+        raise InvalidPayload(f"send one file per upload; this form has {len(files)}", path="$.file")
+
+
 @router.post(
     "",
     summary="Upload a file to import",
     status_code=202,
     responses=error_responses(400, 413),
+    dependencies=[Depends(one_file)],
 )
 def upload(
     session: DbSession,

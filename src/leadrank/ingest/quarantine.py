@@ -103,8 +103,9 @@ def list_records(
     ]
 
 
-def write_records(records: list[QuarantinedRecord], path: Path) -> int:
-    """Write quarantined records (their original cells plus where and why) to a file."""
+def write_records(records: list[QuarantinedRecord], path: Path, *, safe_cells: bool = True) -> int:
+    """Write quarantined records (their original cells plus where and why) to a file
+    (`safe_cells`: see `kit.tables.write_table`)."""
     frame = pl.DataFrame(
         [
             {
@@ -128,5 +129,5 @@ def write_records(records: list[QuarantinedRecord], path: Path) -> int:
     )
     from leadrank.kit.tables import write_table
 
-    write_table(frame, path)
+    write_table(frame, path, safe_cells=safe_cells)
     return frame.height

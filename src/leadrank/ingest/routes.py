@@ -31,6 +31,8 @@ Source = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 def _storable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Records whose every text can be stored."""
     for index, record in enumerate(records):
+        if not record:
+            raise ValueError(f"record {index} is an empty object: it names no field")
         problem = unstorable(record)
         if problem:
             raise ValueError(f"record {index} {problem}")
@@ -59,13 +61,17 @@ class EventBatch(BaseModel):
 
 
 class BatchResult(BaseModel):
-    """What became of a batch: every record is in bronze, each new or already there, and the
-    usable ones in silver; the rest are listed by `leadrank quarantine`."""
+    """What became of a batch: every record is in bronze, each new, already there, or sent
+    again after it was quarantined (`retried`), and the usable ones in silver; the rest are
+    listed by `leadrank quarantine`."""
 
     import_id: int | None
     records: int
     new: int
     already_there: int
+    retried: int = Field(
+        description="Records quarantined before, sent again and processed again (no copy kept)"
+    )
     quarantined: int
     quarantine_reasons: dict[str, int]
     leads_created: int
@@ -117,6 +123,7 @@ def _result(report: IngestReport) -> BatchResult:
         records=report.rows_read,
         new=report.rows_new,
         already_there=report.rows_duplicate,
+        retried=report.rows_retried,
         quarantined=report.rows_quarantined,
         quarantine_reasons=dict(report.quarantine_reasons),
         leads_created=report.leads_created,

@@ -21,6 +21,7 @@ from leadrank.kit.sql import get_or_404
 from leadrank.orm import Import, Job
 
 UPLOADS_DIR = "uploads"
+MAX_NAME_BYTES = 200
 
 
 def queue_upload(
@@ -36,7 +37,7 @@ def queue_upload(
     """Keep an uploaded file and queue its import; the import is `queued` until a runner
     takes its job. Unsupported file types, kinds and sources are refused before anything is
     stored."""
-    name = Path(file_name or "").name
+    name = storable_name(file_name)
     if not name:
         raise BadInput("the upload has no file name; its extension says how to read it")
     fmt = file_format(Path(name))
@@ -45,12 +46,16 @@ def queue_upload(
     source = clean_source(source)
     # A folder of its own keeps the file's name, which messages about it then use.
     folder = data_dir / UPLOADS_DIR / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    stored = folder / name
-    with stored.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1024 * 1024)
     # No import, no file: a request that fails after this leaves nothing behind.
     event.listen(session, "after_rollback", lambda _s: shutil.rmtree(folder, True), once=True)
+    stored = folder / name
+    try:
+        folder.mkdir(parents=True)
+        with stored.open("wb") as out:
+            shutil.copyfileobj(stream, out, length=1024 * 1024)
+    except OSError:  # a full disk, a data directory that cannot be written: nothing left
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     record = Import(
         kind=kind,
         source=source,
@@ -73,6 +78,18 @@ def queue_upload(
     record.job_id = job.id
     session.flush()
     return record
+
+
+def storable_name(file_name: str | None) -> str:
+    """The name an uploaded file is kept under: its last part, without control characters,
+    and short enough for any file system (255 bytes) with its extension kept."""
+    name = "".join(c for c in Path(file_name or "").name if c.isprintable()).strip()
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    suffix = Path(name).suffix if len(Path(name).suffix.encode()) <= 16 else ""
+    stem = name.removesuffix(suffix) if suffix else name
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
 
 
 def get_import(session: Session, import_id: int) -> Import:

@@ -9,13 +9,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+import structlog
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from leadrank.errors import BadInput
 from leadrank.jobs.defer import hand_to_workers, queued_with
+from leadrank.jobs.tasks import task_named
 from leadrank.orm import Job
 
+log = structlog.get_logger("leadrank.jobs")
 # A running job whose process has not said it is alive for this long is run again elsewhere.
 STALE_AFTER = timedelta(minutes=2)
 
@@ -124,9 +128,21 @@ def queue_again(session: Session, job_id: int, *, error: str, wait_seconds: floa
         session.execute(statement.values(**values, queueing_lock=None))
 
 
+def due_or_running(session: Session) -> int:
+    """How many jobs are running or queued and due now."""
+    now = datetime.now(UTC)
+    waiting = or_(
+        Job.status == "running",
+        and_(Job.status == "queued", or_(Job.run_after.is_(None), Job.run_after <= now)),
+    )
+    return session.scalar(select(func.count()).select_from(Job).where(waiting)) or 0
+
+
 def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> list[int]:
     """Queue again the running jobs whose process is gone: at once when `alive(worker)` knows
-    it is dead (a process of this machine), else once its heartbeat is old."""
+    it is dead (a process of this machine), else once its heartbeat is old. A job whose
+    process stopped during each of the attempts its task allows fails instead: a file that
+    kills the process would otherwise kill every process that takes it, for ever."""
     limit = datetime.now(UTC) - STALE_AFTER
     running = session.scalars(select(Job).where(Job.status == "running")).all()
     recovered = []
@@ -134,6 +150,9 @@ def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> l
         state = alive(job.worker) if job.worker else False
         old = job.heartbeat_at is None or job.heartbeat_at < limit
         if state is False or (state is None and old):
+            if job.attempts >= _allowed_attempts(job.task):
+                _fail_stopped(session, job)
+                continue
             if job.queueing_lock is not None and queued_with(session, job.queueing_lock):
                 job.queueing_lock = None  # its twin waits already; both run, one at a time
             job.status, job.worker, job.progress = "queued", None, None
@@ -155,3 +174,22 @@ def process_alive(worker: str) -> bool | None:
     except PermissionError:
         return True
     return True
+
+
+def _allowed_attempts(task_name: str) -> int:
+    try:
+        return task_named(task_name).retry.retries + 1
+    except BadInput:  # a task this version does not know: one more attempt fails it clearly
+        return 1_000_000
+
+
+def _fail_stopped(session: Session, job: Job) -> None:
+    error = (
+        f"its process stopped during each of its {job.attempts} attempts (the last on "
+        f"{job.worker}); it is not run again: `leadrank jobs retry {job.id}` queues it"
+    )
+    finish(session, job.id, error=error)
+    log.error("job failed: its process stopped in every attempt", job=job.id, task=job.task)
+    task = task_named(job.task)
+    if task.failed is not None:
+        task.failed(session, dict(job.arguments), error)

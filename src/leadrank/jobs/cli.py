@@ -1,4 +1,5 @@
-"""`leadrank jobs list/show/retry` and `leadrank worker`: thin commands over background jobs."""
+"""`leadrank jobs list/show/retry/purge` and `leadrank worker`: thin commands over background
+jobs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 
 from leadrank.config import get_settings
 from leadrank.db.workspace_db import open_workspace, workspace_session
-from leadrank.jobs import service
+from leadrank.jobs import retention, service
 from leadrank.jobs.runner import JobRunner
 from leadrank.kit.console import NUMBER, Column, console, err_console, fitted_table
 
@@ -88,6 +89,23 @@ def retry_command(job_id: Annotated[int, typer.Argument(help="A failed job's id"
         job = service.retry_job(session, job_id, requested_by="cli")
         task = job.task
     console.print(f"job {job_id} ({task}) queued again")
+
+
+@jobs_app.command("purge")
+def purge_command() -> None:
+    """Purge now what the retention schedule purges: finished jobs, enrichment attempts and
+    stale cache entries older than LEADRANK_RETENTION_DAYS, and score history older than
+    LEADRANK_SCORE_HISTORY_DAYS or beyond LEADRANK_SCORE_HISTORY_PER_LEAD scores of a lead
+    (its latest score always stays)."""
+    settings = get_settings()
+    with workspace_session(settings) as session:
+        purged = retention.purge_as_configured(session, settings)
+    console.print(
+        f"purged {purged.lead_scores:,} lead scores, {purged.account_scores:,} account scores "
+        f"and {purged.score_runs:,} emptied score runs; {purged.jobs:,} finished jobs, "
+        f"{purged.enrichment_attempts:,} enrichment attempts, {purged.cache_entries:,} cache "
+        f"entries and {purged.worker_jobs:,} worker jobs"
+    )
 
 
 def worker(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from typing import Any
 
 import structlog
@@ -40,6 +41,7 @@ RECOVER = "leadrank.recover_jobs"
 # heartbeat comes every 10 s).
 STALLED_SECONDS = 30.0
 FINISHED = ["succeeded", "failed", "cancelled", "aborted"]
+IDLE_LOOK_SECONDS = 0.5  # `--exit-when-idle`: how often it looks again while jobs run elsewhere
 
 
 class AttemptFailed(Exception):
@@ -80,20 +82,31 @@ def run_worker(
     exit_when_idle: bool = False,
     schedules: bool = True,
 ) -> None:
-    """Run jobs until SIGINT/SIGTERM (or, with `exit_when_idle`, until none is due)."""
+    """Run jobs until SIGINT/SIGTERM (or, with `exit_when_idle`, until no job is due or
+    running)."""
     app = worker_app(settings, concurrency=concurrency, schedules=schedules)
-    recovered = recover(engine)
-    if recovered:
-        log.warning("jobs queued again after their process stopped", jobs=recovered)
-    app.run_worker(
-        queues=[QUEUE],
-        concurrency=concurrency,
-        wait=not exit_when_idle,
-        name=claims.this_worker(),
-        additional_context={"engine": engine, "settings": settings},
-        update_heartbeat_interval=STALLED_SECONDS / 3,
-        stalled_worker_timeout=STALLED_SECONDS,
-    )
+    options: dict[str, Any] = {
+        "queues": [QUEUE],
+        "concurrency": concurrency,
+        "name": claims.this_worker(),
+        "additional_context": {"engine": engine, "settings": settings},
+        "update_heartbeat_interval": STALLED_SECONDS / 3,
+        "stalled_worker_timeout": STALLED_SECONDS,
+    }
+    _recover_and_say(engine)
+    if not exit_when_idle:
+        app.run_worker(wait=True, **options)
+        return
+    # procrastinate's `wait=False` stops at the first look that finds nothing, even while a
+    # job it runs is about to queue its follow-up (an import's rescore): with two at a time,
+    # the second slot looks while the first job runs. So it runs again until nothing is left.
+    while True:
+        app.run_worker(wait=False, **options)
+        with session_scope(engine) as session:
+            if not claims.due_or_running(session):
+                return
+        time.sleep(IDLE_LOOK_SECONDS)  # a job runs elsewhere, or holds a lock the next needs
+        _recover_and_say(engine)
 
 
 def worker_app(settings: Settings, *, concurrency: int = 1, schedules: bool = True) -> App:
@@ -113,6 +126,12 @@ def conninfo(database_url: str) -> str:
     """The libpq URL of a SQLAlchemy PostgreSQL URL."""
     url = make_url(database_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
+
+
+def _recover_and_say(engine: Engine) -> None:
+    recovered = recover(engine)
+    if recovered:
+        log.warning("jobs queued again after their process stopped", jobs=recovered)
 
 
 def recover(engine: Engine) -> list[int]:
@@ -187,9 +206,7 @@ async def _recover_jobs(context: JobContext, timestamp: int) -> None:
     """Rows of stopped processes queued again; procrastinate's stalled jobs retried (each
     finds its row taken, or takes it)."""
     engine, _ = _workspace(context)
-    recovered = await asyncio.to_thread(recover, engine)
-    if recovered:
-        log.warning("jobs queued again after their process stopped", jobs=recovered)
+    await asyncio.to_thread(_recover_and_say, engine)
     assert context.app is not None
     manager = context.app.job_manager
     for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):

@@ -13,7 +13,9 @@ from typing import Any
 
 import polars as pl
 
+from leadrank.config import get_settings
 from leadrank.errors import BadInput
+from leadrank.kit.workbooks import WorkbookLimits, check_workbook
 
 DELIMITED = {".csv": None, ".txt": None, ".tsv": "\t", ".tab": "\t"}
 FORMATS = {
@@ -247,11 +249,19 @@ def _clean_headers(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _as_written(constant: str) -> str:
+    """NaN, Infinity and -Infinity, which JSON has no numbers for (and PostgreSQL's JSON
+    refuses), are kept as the text they were written as: the cell is flagged, not the file."""
+    return constant
+
+
 def _read_json(path: Path) -> RawTable:
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(path.read_bytes(), parse_constant=_as_written)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError:
+        raise BadInput(f"{path.name}: nested too deep to be records") from None
     records = _records_of(document, path)
     return table_from_records(records, "json")
 
@@ -303,12 +313,23 @@ def _read_jsonl_exactly(path: Path, data: bytes) -> RawTable:
     for line_number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
+        constants: list[str] = []
+
+        def as_written(constant: str, seen: list[str] = constants) -> str:
+            seen.append(constant)
+            return _as_written(constant)
+
         try:
-            payloads.append(line.decode("utf-8").strip())
-            records.append(json.loads(line))
+            text = line.decode("utf-8").strip()
+            record = json.loads(text, parse_constant=as_written)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
             raise BadInput(f"{path.name}: invalid JSON on line {line_number}: {reason}") from exc
+        except RecursionError:
+            raise BadInput(f"{path.name}: line {line_number} is nested too deep") from None
+        records.append(record)
+        # A line with NaN is kept as the JSON it means, the constant as text (see _as_written).
+        payloads.append(json.dumps(record, ensure_ascii=False) if constants else text)
     if not records:
         raise BadInput(f"{path.name}: the file is empty")
     table = table_from_records(records, "jsonl")
@@ -380,10 +401,17 @@ def _as_text(value: Any) -> str | None:
 
 def _read_parquet(path: Path) -> RawTable:
     typed = pl.read_parquet(path)
+    # Bytes are no text (nor JSON): kept as their hex digits, so the rest of the file loads.
+    typed = typed.with_columns(
+        pl.col(name).bin.encode("hex") for name, dtype in typed.schema.items() if dtype == pl.Binary
+    )
     return RawTable(_as_strings(typed), _payloads(typed), "parquet")
 
 
 def _read_excel(path: Path) -> RawTable:
+    settings = get_settings()
+    limits = WorkbookLimits(settings.max_workbook_cells, settings.max_workbook_bytes)
+    check_workbook(path, limits)
     typed = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=True)
     frame = _clean_headers(_as_strings(typed))
     return RawTable(frame, None, "excel")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
 from leadrank.orm import BronzeRecord, Lead
+from leadrank.orm.base import LARGEST_ID
 from leadrank.orm.scoring import GradeOverride, LeadScore, ScoreRun
 
 Sort = Literal["score", "fit", "engagement", "quality", "created", "updated", "name"]
@@ -150,7 +152,7 @@ class _Listing:
     """The served scores and overrides joined to leads, and the order of one sort."""
 
     def __init__(self, session: Session, sort: Sort) -> None:
-        run_id = served_run_id(session)
+        # Each lead's latest served score: runs of the changed leads alone hold some leads.
         self.scores = (
             select(
                 LeadScore.lead_id,
@@ -164,7 +166,7 @@ class _Listing:
                 ScoreRun.as_of,
             )
             .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
-            .where(LeadScore.run_id == (run_id or -1))
+            .where(LeadScore.latest)
             .subquery()
         )
         self.overrides = (
@@ -296,6 +298,11 @@ def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
             key = str(key)
         else:
             key = float(key)
-        return key, int(place["id"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            if not math.isfinite(key):
+                raise ValueError("a key that is no number")
+        lead_id = place["id"]
+        if not isinstance(lead_id, int) or not 0 <= lead_id <= LARGEST_ID:
+            raise ValueError("an id no lead can have")
+        return key, lead_id
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error) as exc:
         raise BadInput("this cursor is not one a page of this list gave; start again") from exc

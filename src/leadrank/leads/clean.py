@@ -10,7 +10,7 @@ import polars as pl
 
 from leadrank.leads.fields import CLEAN_FIELDS, LEAD_INPUT_FIELDS
 from leadrank.normalize.country import clean_countries
-from leadrank.normalize.dates import parse_datetimes
+from leadrank.normalize.dates import parse_datetimes, plausible
 from leadrank.normalize.domain import clean_websites, registrable_domains
 from leadrank.normalize.email import clean_emails
 from leadrank.normalize.linkedin import canonical_company_urls, canonical_profile_urls
@@ -94,7 +94,7 @@ def clean_frame(frame: pl.DataFrame, *, height: int | None = None) -> pl.DataFra
     employees = clean_counts(raw["employees"], "employees", integer=True)
     revenue = clean_counts(raw["revenue"], "revenue", integer=False)
     linkedin = canonical_profile_urls(raw["linkedin_url"])
-    created = parse_datetimes(raw["created_at"]).alias("created_at")
+    created = plausible(parse_datetimes(raw["created_at"])).alias("created_at")
 
     cleaned = pl.concat(
         [

@@ -65,8 +65,10 @@ def clean_file(
     *,
     mapping_path: Path | None = None,
     progress: Progress = no_progress,
+    safe_cells: bool = True,
 ) -> CleanReport:
-    """Write every input column plus normalised columns, `quality_score` and `issues`."""
+    """Write every input column plus normalised columns, `quality_score` and `issues`
+    (`safe_cells`: see `kit.tables.write_table`)."""
     if source.resolve() == output.resolve():
         raise BadInput("the output file must differ from the input file")
     table = read_table(source)
@@ -77,7 +79,7 @@ def clean_file(
     names = {f: output_name(f, taken) for f in CLEAN_FIELDS}
     cleaned_all = clean_table(table.frame, mapping, progress=progress).rename(names)
     result = pl.concat([table.frame.select(columns), cleaned_all], how="horizontal")
-    write_table(result, output)
+    write_table(result, output, safe_cells=safe_cells)
     issues: Counter[str] = Counter()
     for listed in cleaned_all[names["issues"]].to_list():
         issues.update(listed or [])

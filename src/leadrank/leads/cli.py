@@ -25,6 +25,7 @@ from leadrank.kit.console import (
     progress_bar,
     system_user,
 )
+from leadrank.kit.safe_cells_option import SafeCellsOption, safe_cells_chosen
 from leadrank.leads import reviews, service
 from leadrank.leads.browse import (
     MAX_PAGE,
@@ -54,10 +55,14 @@ def clean(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", "-m", help="JSON/TOML column mapping file")
     ] = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """Clean a lead list file: normalised columns, quality_score and issues per row (no workspace)."""
+    safe = safe_cells_chosen(safe_cells)
     with progress_bar(source.name) as progress:
-        report = clean_file(source, output, mapping_path=mapping, progress=progress)
+        report = clean_file(
+            source, output, mapping_path=mapping, progress=progress, safe_cells=safe
+        )
     console.print(f"cleaned {report.rows:,} rows -> {output}")
     mapped = "; ".join(f"{f} <- {', '.join(c)}" for f, c in report.mapping.fields.items())
     console.print(f"mapped: {mapped or 'nothing'}")
@@ -189,12 +194,16 @@ def export_command(
     min_score: MinScoreOption = None,
     owner: OwnerOption = None,
     sort: SortOption = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """Write the leads `leads list` would show (all of them, not a page) with every field,
     fit, engagement, chance, score, grade, reasons, model version and when they were scored."""
     filters = _filters(search, source, country, seniority, grade, min_score, owner)
+    safe = safe_cells_chosen(safe_cells)
     with workspace_session(writes=False) as session:
-        report = export_leads(session, filters=filters, sort=_sort(session, sort), path=output)
+        report = export_leads(
+            session, filters=filters, sort=_sort(session, sort), path=output, safe_cells=safe
+        )
     console.print(f"{report.rows:,} leads -> {report.path}{_grade_counts(report.grades)}")
 
 
@@ -205,18 +214,19 @@ def _grade_counts(grades: dict[str, int]) -> str:
 
 
 @leads_app.command("show")
-def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -> None:
-    """Show one lead: its fields with where each came from, its company, records and events."""
+def show_command(
+    ref: Annotated[str, typer.Argument(help="Lead id or email")],
+    scores: Annotated[
+        int, typer.Option("--scores", min=1, help="Newest scores of its history to show")
+    ] = 4,
+) -> None:
+    """Show one lead: its fields with where each came from, its company, records, events and
+    newest scores."""
     with workspace_session(writes=False) as session:
         detail = service.get_lead(session, ref=ref)
-        history = scores_of_lead(session, detail.lead.id)
+        served, scores_total = scores_of_lead(session, detail.lead.id, limit=scores)
         override = current_overrides(session, [detail.lead.id]).get(detail.lead.id)
-        served = [(score, run) for score, run in history if run.stage != "shadow"]
-        account = (
-            account_of_company(session, served[0][1], detail.company.id)
-            if served and detail.company
-            else None
-        )
+        account = account_of_company(session, detail.company.id) if detail.company else None
     lead = detail.lead
     who = printable(lead.full_name or lead.email or "(no name)")
     console.print(Text(f"Lead {lead.id}: {who}", style="bold"), f" quality {lead.quality_score}")
@@ -271,7 +281,7 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
             + "; ".join(account.reasons.get("summary", [])),
             markup=False,
         )
-    for position, (score, run) in enumerate(served[:4]):
+    for position, (score, run) in enumerate(served):
         probability = (
             f", chance {percent(score.probability)}" if score.probability is not None else ""
         )
@@ -291,6 +301,11 @@ def show_command(ref: Annotated[str, typer.Argument(help="Lead id or email")]) -
                 if beside and run.model_version != "rules":
                     level = f"{value:.0f}" if value is not None else "?"
                     console.print(f"  {part} {level}: {'; '.join(beside)}", markup=False)
+    if scores_total > len(served):
+        console.print(
+            f"  ({scores_total - len(served):,} earlier scores; --scores N shows more)",
+            markup=False,
+        )
     if detail.events:
         console.print(f"events ({len(detail.events)}):")
         for event in detail.events[-15:]:

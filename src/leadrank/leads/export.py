@@ -28,13 +28,18 @@ class ExportReport:
 
 
 def export_leads(
-    session: Session, *, filters: LeadFilters, sort: Sort = "score", path: Path
+    session: Session,
+    *,
+    filters: LeadFilters,
+    sort: Sort = "score",
+    path: Path,
+    safe_cells: bool = True,
 ) -> ExportReport:
     """Write the selected leads, in the list's order, to `path` (CSV, TSV, XLSX, Parquet,
-    JSONL or JSON by its extension)."""
+    JSONL or JSON by its extension; `safe_cells`: see `kit.tables.write_table`)."""
     names, rows = export_rows(session, filters=filters, sort=sort)
     frame = worklist_frame(names, rows)
-    write_table(frame, path)
+    write_table(frame, path, safe_cells=safe_cells)
     counts = frame.get_column("grade").drop_nulls().value_counts()
     return ExportReport(
         rows=frame.height,

@@ -94,10 +94,15 @@ MIN_LEADS = 50
 
 
 def learn_weights(session: Session, *, lead_count: int) -> MatchModel | None:
-    """Fellegi-Sunter weights from a random sample of the workspace's leads."""
+    """Fellegi-Sunter weights from a sample of the workspace's leads, spread evenly over
+    their order of arrival. The same leads give the same weights: a random sample made
+    identity resolution (which leads merge) differ from one run to the next."""
     if lead_count < MIN_LEADS:
         return None
-    ids = list(session.scalars(select(Lead.id).order_by(func.random()).limit(TRAIN_SAMPLE)))
+    ids = list(session.scalars(select(Lead.id).order_by(Lead.id)))
+    if len(ids) > TRAIN_SAMPLE:
+        step = len(ids) / TRAIN_SAMPLE
+        ids = [ids[int(i * step)] for i in range(TRAIN_SAMPLE)]
     frame = match_frame(session, ids)
     prepared = prepare(frame, ROLE_MAP)
     blocking = candidate_pairs(prepared, rules_for("person", prepared.columns))

@@ -77,22 +77,33 @@ def count_rows(session: Session) -> dict[str, int]:
     }
 
 
-def scores_of_lead(session: Session, lead_id: int) -> list[tuple[LeadScore, ScoreRun]]:
-    """A lead's score history, newest first."""
+SERVED_STAGES = ("active", "rules")  # shadow scores are kept for comparison, not shown
+
+
+def scores_of_lead(
+    session: Session, lead_id: int, *, limit: int
+) -> tuple[list[tuple[LeadScore, ScoreRun]], int]:
+    """A lead's newest `limit` served scores, newest first, and how many it has in all."""
+    served = (LeadScore.lead_id == lead_id, ScoreRun.stage.in_(SERVED_STAGES))
     query = (
         select(LeadScore, ScoreRun)
         .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
-        .where(LeadScore.lead_id == lead_id)
+        .where(*served)
         .order_by(LeadScore.id.desc())
+        .limit(limit)
     )
-    return [(score, run) for score, run in session.execute(query).all()]
+    total = session.scalar(
+        select(func.count())
+        .select_from(LeadScore)
+        .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
+        .where(*served)
+    )
+    return [(score, run) for score, run in session.execute(query).all()], int(total or 0)
 
 
-def account_of_company(session: Session, run: ScoreRun, company_id: int) -> AccountScore | None:
-    """A company's account score in a run."""
-    query = select(AccountScore).where(
-        AccountScore.run_id == run.id, AccountScore.company_id == company_id
-    )
+def account_of_company(session: Session, company_id: int) -> AccountScore | None:
+    """A company's latest served account score."""
+    query = select(AccountScore).where(AccountScore.company_id == company_id, AccountScore.latest)
     return session.scalar(query)
 
 

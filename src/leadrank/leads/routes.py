@@ -39,6 +39,8 @@ router = APIRouter(
     responses=error_responses(401, 403, 422, 429),
 )
 EVENTS_SHOWN = 200
+SCORES_SHOWN = 20  # the newest scores of a lead's history; `scores_total` counts them all
+MAX_SCORES_SHOWN = 500
 
 
 @router.get("", summary="List leads", responses=error_responses(400))
@@ -88,13 +90,19 @@ def list_leads(
 
 @router.get("/{ref}", summary="One lead in full", responses=error_responses(404))
 def get_lead(
-    session: DbSession, ref: Annotated[str, PathParam(max_length=320, pattern=NO_NUL)]
+    session: DbSession,
+    ref: Annotated[str, PathParam(max_length=320, pattern=NO_NUL)],
+    scores_limit: Annotated[
+        int,
+        Query(ge=1, le=MAX_SCORES_SHOWN, description="Newest score history entries to return"),
+    ] = SCORES_SHOWN,
 ) -> LeadDetailPublic:
     """A lead by id or email: its fields with where each came from, its company, its events,
-    its served scores with their reasons, and a person's grade if one was given."""
+    its newest served scores with their reasons (`scores_total` counts them all), and a
+    person's grade if one was given."""
     detail = service.get_lead(session, ref=ref)
     lead = detail.lead
-    history = [(s, run) for s, run in scores_of_lead(session, lead.id) if run.stage != "shadow"]
+    history, scores_total = scores_of_lead(session, lead.id, limit=scores_limit)
     override = current_overrides(session, [lead.id]).get(lead.id)
     latest, run = history[0] if history else (None, None)
     row = LeadRow(
@@ -150,6 +158,7 @@ def get_lead(
             )
             for s, run in history
         ],
+        scores_total=scores_total,
         override=OverridePublic(
             grade=override.grade,
             reason=override.reason,

@@ -100,5 +100,6 @@ class LeadDetailPublic(LeadPublic):
     enriched: dict[str, dict[str, Any]]
     company: CompanyPublic | None
     events: list[EventPublic]
-    scores: list[ScorePublic]
+    scores: list[ScorePublic]  # newest first: `scores_limit` of them (20 by default)
+    scores_total: int  # every served score the lead's history holds
     override: OverridePublic | None

@@ -13,6 +13,7 @@ from leadrank.errors import NotFound
 from leadrank.leads import repository
 from leadrank.leads.identity import bounded_key
 from leadrank.orm import BronzeRecord, Company, Event, Import, Lead, LeadKey, LeadMerge
+from leadrank.orm.base import LARGEST_ID
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class LeadDetail:
 
 def get_lead(session: Session, *, ref: str) -> LeadDetail:
     """One lead by id or email, with where each value came from."""
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():  # "²" and "①" are digits to Python, not ids
+        if int(ref) > LARGEST_ID:
+            raise NotFound(f"no lead {ref}")
         lead = session.get(Lead, int(ref))
         if lead is None:
             merged_into = session.scalar(

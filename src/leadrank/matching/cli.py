@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from leadrank.kit.console import console, progress_bar
+from leadrank.kit.safe_cells_option import SafeCellsOption, safe_cells_chosen
 from leadrank.matching.service import DEFAULT_THRESHOLD, dedupe_file, parse_columns
 
 
@@ -42,9 +43,11 @@ def dedupe(
         list[str] | None,
         typer.Option("--ignore", help="A column to leave out of matching; repeatable"),
     ] = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """Find the rows that describe the same person or company: adds cluster_id and match_score
     (no workspace)."""
+    safe = safe_cells_chosen(safe_cells)
     with progress_bar(source.name) as progress:
         matches = dedupe_file(
             source,
@@ -54,6 +57,7 @@ def dedupe(
             columns=parse_columns(column or []),
             ignore=ignore or [],
             progress=progress,
+            safe_cells=safe,
         )
     rows = matches.cluster_id.size
     console.print(

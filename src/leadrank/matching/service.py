@@ -142,9 +142,10 @@ def dedupe_file(
     columns: Mapping[str, str] | None = None,
     ignore: Sequence[str] = (),
     progress: Progress = no_progress,
+    safe_cells: bool = True,
 ) -> Matches:
     """Write every input row plus `cluster_id` and `match_score`; rows of one entity share the
-    cluster id."""
+    cluster id (`safe_cells`: see `kit.tables.write_table`)."""
     if source.resolve() == output.resolve():
         raise BadInput("the output file must differ from the input file")
     table = read_table(source)
@@ -160,5 +161,5 @@ def dedupe_file(
         .fill_nan(None)
         .round(4),
     )
-    write_table(result, output)
+    write_table(result, output, safe_cells=safe_cells)
     return matches

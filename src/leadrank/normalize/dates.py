@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import polars as pl
 
 UTC_TYPE = pl.Datetime("us", "UTC")
@@ -101,3 +103,19 @@ def parse_datetimes(raw: pl.Series) -> pl.Series:
         .select(pl.col("at").alias(raw.name))
         .to_series()
     )
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)  # a sender's clock or time zone a little ahead is no error
+
+
+def implausible(moment: pl.Expr, now: datetime) -> pl.Expr:
+    """Whether a moment is one nothing can have happened at yet: before 1970, or more than a
+    day after `now` (a year 9999 would read as the freshest activity there is)."""
+    return (moment < EARLIEST) | (moment > now + AHEAD)
+
+
+def plausible(moments: pl.Series) -> pl.Series:
+    """The moments, with those nothing can have happened at yet (`implausible`) left out."""
+    far_off = implausible(pl.col("at"), datetime.now(UTC)).fill_null(False)
+    return moments.to_frame("at").select(pl.when(~far_off).then(pl.col("at"))).to_series()

@@ -22,6 +22,10 @@ _NUMBER = re.compile(
     r"|\d+(?:\.\d+)?|\.\d+)"
     r"\s*(thousand|millions?|billions?|trillion|mio|mm|mn|bn|[kmbt])?(?![a-z])"
 )
+_SCIENTIFIC = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)e[+-]?\d+")  # "1.5E+06", as Excel exports
+# Larger than any company's head count or revenue: a typo or a filler, never a value. It also
+# keeps every value well inside the 64-bit integers that head counts are stored as.
+MOST = 1e15
 _OPEN_ABOVE = re.compile(r"\+|\bover\b|\bmore than\b|\babove\b|>|\bplus\b")
 _OPEN_BELOW = re.compile(r"<|\bless than\b|\bunder\b|\bbelow\b|\bup to\b")
 _SELF_EMPLOYED = re.compile(r"self[\s-]*employed|just me|myself only|\bsole\b")
@@ -45,9 +49,18 @@ def parse_range(text: str | None) -> Range:
     """(low, high) of a number or range; an open end is None. (None, None) when unreadable."""
     if text is None:
         return None, None
-    lowered = text.strip().lower()
+    low, high = _read_range(text.strip().lower())
+    if any(end is not None and not 0 <= end <= MOST for end in (low, high)):
+        return None, None  # left unparsed, and flagged as such
+    return low, high
+
+
+def _read_range(lowered: str) -> Range:
     if _SELF_EMPLOYED.search(lowered):
         return 1.0, 1.0
+    if _SCIENTIFIC.fullmatch(lowered):
+        value = float(lowered)
+        return value, value
     found = _NUMBER.findall(lowered)
     if not found:
         return None, None

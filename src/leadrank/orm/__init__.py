@@ -1,6 +1,6 @@
 """SQLAlchemy tables, one module per table; importing this package registers them all."""
 
-from leadrank.orm.auth import ApiKey
+from leadrank.orm.auth import ApiKey, RateBucket
 from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
@@ -40,5 +40,6 @@ __all__ = [
     "ProviderCall",
     "ProviderSpend",
     "ProviderState",
+    "RateBucket",
     "ScoreRun",
 ]

@@ -1,10 +1,11 @@
-"""API keys: only a hash of each key is stored, with its role and its rate limit."""
+"""API keys: only a hash of each key is stored, with its role and its rate limit; and the
+shared token bucket each key's rate limit is counted in."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, UtcDateTime
@@ -23,3 +24,14 @@ class ApiKey(Base):
     requests_per_minute: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RateBucket(Base):
+    """A key's token bucket, shared by every API process on the database: `tokens` were there
+    at `updated_at`, and it refills at the key's rate up to its burst."""
+
+    __tablename__ = "rate_buckets"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key's prefix
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

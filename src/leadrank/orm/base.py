@@ -24,6 +24,9 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id any edge (a path, a cursor, a query) takes: far beyond any table, and far
+# from the 64-bit limit past which the databases refuse the number itself.
+LARGEST_ID = 2**62
 
 
 class UtcDateTime(TypeDecorator[datetime]):

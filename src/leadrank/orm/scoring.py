@@ -1,5 +1,6 @@
 """The model registry and stored scores: model versions with their stage and artifact, scoring
-runs, and each lead's scores with the reasons and the features they came from."""
+runs, each lead's scores with the reasons and the features they came from, and the leads
+waiting to be scored again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,7 +60,8 @@ class ModelVersion(Base):
 
 
 class ScoreRun(Base):
-    """One scoring pass over the workspace by one model (or the rules alone)."""
+    """One scoring pass by one model (or the rules alone): over every lead, or over the leads
+    that changed since they were scored."""
 
     __tablename__ = "score_runs"
 
@@ -69,13 +73,29 @@ class ScoreRun(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     leads: Mapped[int] = mapped_column(Integer, default=0)
+    # all: every lead; changed: the leads marked for rescoring since they were scored.
+    scope: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
+    # What the scores mean (model, profile, blend, grades) as a hash: a run of the changed
+    # leads alone is only made while it equals the last whole run's.
+    basis: Mapped[str | None] = mapped_column(String(64))
 
 
 class LeadScore(Base):
     """A lead's scores from one run, stored with reasons and features, never recomputed."""
 
     __tablename__ = "lead_scores"
-    __table_args__ = (Index("ix_lead_scores_lead_run", "lead_id", "run_id"),)
+    __table_args__ = (
+        Index("ix_lead_scores_lead_run", "lead_id", "run_id"),
+        # Each lead's served score (lists, worklists, exports read it): at most one per lead.
+        # SQLite uses a partial index only for the very condition its queries write.
+        Index(
+            "uq_lead_scores_latest",
+            "lead_id",
+            unique=True,
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(BigId, ForeignKey("score_runs.id"), index=True)
@@ -90,6 +110,8 @@ class LeadScore(Base):
         EncodedJson
     )  # {"positive": [...], "negative": [...]}
     features: Mapped[dict[str, Any]] = mapped_column(EncodedJson)  # the snapshot the model saw
+    # The lead's newest served (active or rules) score: never purged, whatever its age.
+    latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class GradeOverride(Base):
@@ -122,7 +144,16 @@ class AccountScore(Base):
     """A company's score in one run, rolled up from its leads' scores in that run."""
 
     __tablename__ = "account_scores"
-    __table_args__ = (Index("ix_account_scores_run_score", "run_id", "score"),)
+    __table_args__ = (
+        Index("ix_account_scores_run_score", "run_id", "score"),
+        Index(
+            "uq_account_scores_latest",
+            "company_id",
+            unique=True,
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(BigId, ForeignKey("score_runs.id"))
@@ -135,3 +166,17 @@ class AccountScore(Base):
     reasons: Mapped[dict[str, Any]] = mapped_column(
         EncodedJson
     )  # {"summary": [...], "grades": {...}}
+    # The company's served account score, kept like a lead's latest score.
+    latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class PendingRescore(Base):
+    """A lead whose data changed (it arrived, was updated, merged into, got events or was
+    enriched) since it was scored: the next rescore of what changed scores it and removes
+    this row. A lead may be marked many times; no key, so writers never wait on each other."""
+
+    __tablename__ = "pending_rescores"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(BigId)  # no foreign key: merges remove leads
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -22,6 +22,7 @@ from leadrank.kit.console import (
     progress_bar,
     system_user,
 )
+from leadrank.kit.safe_cells_option import SafeCellsOption, safe_cells_chosen
 from leadrank.leads.browse import LeadFilters
 from leadrank.leads.export import export_leads
 from leadrank.scoring import icp_store
@@ -186,13 +187,20 @@ def apply_command(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", "-m", help="JSON/TOML column mapping file")
     ] = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """Score a lead file against a profile: adds fit_score (0-100), disqualified and fit_reasons
     (no workspace)."""
     loaded = load_profile(profile)
+    safe = safe_cells_chosen(safe_cells)
     with progress_bar(source.name) as progress:
         report = apply_profile_to_file(
-            source, output, profile=loaded, mapping_path=mapping, progress=progress
+            source,
+            output,
+            profile=loaded,
+            mapping_path=mapping,
+            progress=progress,
+            safe_cells=safe,
         )
     mean = f"{report.mean_fit:.1f}" if report.mean_fit is not None else "-"
     console.print(
@@ -215,10 +223,10 @@ def accounts_list_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Accounts to show")] = 20,
     grade: Annotated[str | None, typer.Option("--grade", "-g", help="Only this grade")] = None,
 ) -> None:
-    """The best accounts of the latest served scoring run, with how their leads add up."""
+    """The best accounts by their latest served score, with how their leads add up."""
     with workspace_session() as session:
         run = served_run(session)
-        rows = top_accounts(session, run, limit=limit, grade=grade.upper() if grade else None)
+        rows = top_accounts(session, limit=limit, grade=grade.upper() if grade else None)
     columns = [
         Column("grade", fixed=True),
         Column("score", **NUMBER),
@@ -277,11 +285,13 @@ def score(
             "(default model=1 or LEADRANK_SCORE_BLEND)",
         ),
     ] = None,
+    safe_cells: SafeCellsOption = None,
 ) -> None:
     """Score a table (--data, -o) with a model, or every lead of the workspace (-o writes
     them, best first)."""
     settings = get_settings()
     scale = GradeScale.parse(grades) if grades else settings.grade_thresholds
+    safe = safe_cells_chosen(safe_cells)
     if data is not None:
         if output is None:
             raise BadInput("--data needs --output FILE")
@@ -291,7 +301,7 @@ def score(
 
         with workspace_session(settings) as session:
             bundle = load_model(session, model, settings.data_dir)
-        report = score_table(path=data, output=output, bundle=bundle, grades=scale)
+        report = score_table(path=data, output=output, bundle=bundle, grades=scale, safe_cells=safe)
         if report.missing_columns:
             shown = ", ".join(report.missing_columns[:8])
             err_console.print(
@@ -329,5 +339,7 @@ def score(
         )
     if output is not None:
         with workspace_session(settings) as session:
-            written = export_leads(session, filters=LeadFilters(), sort="score", path=output)
+            written = export_leads(
+                session, filters=LeadFilters(), sort="score", path=output, safe_cells=safe
+            )
         console.print(f"{written.rows:,} scored leads, best first -> {output}")

@@ -35,9 +35,11 @@ def apply_profile_to_file(
     profile: Profile,
     mapping_path: Path | None = None,
     progress: Progress = no_progress,
+    safe_cells: bool = True,
 ) -> FitReport:
     """Score every row of a lead file against the profile. Rules may name normalised fields
-    (seniority, employees, email_free_mail, ...) or the file's own columns."""
+    (seniority, employees, email_free_mail, ...) or the file's own columns (`safe_cells`: see
+    `kit.tables.write_table`)."""
     if source.resolve() == output.resolve():
         raise BadInput("the output file must differ from the input file")
     table = read_table(source)
@@ -51,7 +53,7 @@ def apply_profile_to_file(
     taken = {c.casefold() for c in frame.columns}
     named = scores.rename({c: free_column_name(c, taken) for c in OUTPUT_COLUMNS})
     written = pl.concat([frame, named], how="horizontal")
-    write_table(written, output)
+    write_table(written, output, safe_cells=safe_cells)
     counts: dict[str, int] = {}
     for reasons in scores["fit_reasons"].to_list():
         for reason in reasons:

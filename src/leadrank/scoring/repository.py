@@ -1,24 +1,48 @@
 """Every query of workspace scoring: leads with their company, events, score runs, lead and
-account scores, and grade overrides."""
+account scores, and grade overrides.
+
+Each lead's served score is its newest row from a served run (active or rules), marked
+`latest`; a run of the changed leads alone moves the mark of those leads only, so every
+reader (lists, worklists, exports, accounts) reads the marked rows, never "the newest run"."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from leadrank.errors import NotFound
 from leadrank.kit.bulk import bulk_insert, select_all
+from leadrank.kit.sql import batched
 from leadrank.orm import Company, Lead
 from leadrank.orm.scoring import AccountScore, LeadScore, ModelVersion, ScoreRun
 
+SERVED = ("active", "rules")  # the stages whose scores lists and worklists show
+IDS_PER_STATEMENT = 10_000  # below SQLite's bound on parameters per statement
+# PostgreSQL: scoring transactions take this lock, so two runs (the CLI's and a job's) never
+# move the same lead's latest mark at once; SQLite's single writer already sees to that.
+SCORING_LOCK = 7_301_004
+
+
+def lock_scoring(session: Session) -> None:
+    """Wait until no other transaction scores, and hold that until this one ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCORING_LOCK})
+
 
 def start_run(
-    session: Session, *, model: ModelVersion | None, stage: str, as_of: datetime
+    session: Session,
+    *,
+    model: ModelVersion | None,
+    stage: str,
+    as_of: datetime,
+    scope: str = "all",
+    basis: str | None = None,
 ) -> ScoreRun:
-    """A new scoring run of one model (or the rules)."""
+    """A new scoring run of one model (or the rules), over every lead or the changed ones."""
     label = f"{model.name}:v{model.version}" if model is not None else "rules"
     run = ScoreRun(
         model_id=model.id if model is not None else None,
@@ -27,6 +51,8 @@ def start_run(
         as_of=as_of,
         started_at=datetime.now(UTC),
         leads=0,
+        scope=scope,
+        basis=basis,
     )
     session.add(run)
     session.flush()
@@ -35,11 +61,48 @@ def start_run(
 
 def save_scores(session: Session, run: ScoreRun, scores: pl.DataFrame) -> None:
     """Store a run's scores (lead_id, fit, engagement, probability, score, grade, confidence,
-    reasons, features; JSON columns as text)."""
-    bulk_insert(session, LeadScore, scores.with_columns(pl.lit(run.id).alias("run_id")))
+    reasons, features; JSON columns as text); a served run's become their leads' latest."""
+    served = run.stage in SERVED
+    if served:
+        _unmark(session, LeadScore, LeadScore.lead_id, scores.get_column("lead_id"), run)
+    bulk_insert(
+        session,
+        LeadScore,
+        scores.with_columns(pl.lit(run.id).alias("run_id"), pl.lit(served).alias("latest")),
+    )
     run.leads = scores.height
     run.finished_at = datetime.now(UTC)
     session.flush()
+
+
+def _unmark(session: Session, model: Any, key: Any, ids: pl.Series, run: ScoreRun) -> None:
+    """The rows marked latest for these ids are latest no more; a run over every lead
+    unmarks every row (leads merged away since keep none)."""
+    marked = update(model).where(model.latest).values(latest=False)
+    if run.scope == "all":
+        session.execute(marked.execution_options(synchronize_session=False))
+        return
+    for chunk in batched(ids.unique().sort().to_list(), IDS_PER_STATEMENT):
+        session.execute(marked.where(key.in_(chunk)).execution_options(synchronize_session=False))
+
+
+def latest_whole_run(session: Session) -> ScoreRun | None:
+    """The newest finished served run over every lead."""
+    query = select(ScoreRun).where(
+        ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED), ScoreRun.scope == "all"
+    )
+    return session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
+
+
+def count_leads(session: Session) -> int:
+    """How many leads the workspace holds."""
+    return int(session.scalar(select(func.count()).select_from(Lead)) or 0)
+
+
+def unscored_leads(session: Session) -> list[int]:
+    """The leads with no served score yet."""
+    scored = select(LeadScore.lead_id).where(LeadScore.latest, LeadScore.lead_id == Lead.id)
+    return list(session.scalars(select(Lead.id).where(~scored.exists()).order_by(Lead.id)))
 
 
 def latest_run(session: Session, *, stage: str | None = None) -> ScoreRun | None:
@@ -52,21 +115,23 @@ def latest_run(session: Session, *, stage: str | None = None) -> ScoreRun | None
 
 def served_run(session: Session) -> ScoreRun:
     """The newest run whose scores are served (the active model's, or the rules')."""
-    query = select(ScoreRun).where(
-        ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(("active", "rules"))
-    )
+    query = select(ScoreRun).where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED))
     run = session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
     if run is None:
         raise NotFound("nothing scored yet: run `leadrank score`")
     return run
 
 
-def top_scores(session: Session, run: ScoreRun, *, limit: int) -> list[tuple[LeadScore, Lead]]:
-    """The best-scored leads of a run, with the lead (merged-away leads are skipped)."""
+def top_scores(
+    session: Session, run: ScoreRun | None = None, *, limit: int
+) -> list[tuple[LeadScore, Lead]]:
+    """The best-scored leads of a run, or by their latest served score when no run is named,
+    with the lead (merged-away leads are skipped)."""
+    chosen = LeadScore.latest if run is None else LeadScore.run_id == run.id
     query = (
         select(LeadScore, Lead)
         .join(Lead, Lead.id == LeadScore.lead_id)
-        .where(LeadScore.run_id == run.id)
+        .where(chosen)
         .order_by(LeadScore.score.desc(), LeadScore.lead_id)
         .limit(limit)
     )
@@ -91,18 +156,28 @@ def company_of_leads(session: Session) -> pl.DataFrame:
 
 def save_account_scores(session: Session, run: ScoreRun, accounts: pl.DataFrame) -> None:
     """Store a run's account scores (company_id, score, grade, probability, leads,
-    best_lead_id, reasons as JSON text)."""
-    bulk_insert(session, AccountScore, accounts.with_columns(pl.lit(run.id).alias("run_id")))
+    best_lead_id, reasons as JSON text); a served run's become their companies' latest."""
+    served = run.stage in SERVED
+    if served:
+        ids = accounts.get_column("company_id")
+        _unmark(session, AccountScore, AccountScore.company_id, ids, run)
+    bulk_insert(
+        session,
+        AccountScore,
+        accounts.with_columns(pl.lit(run.id).alias("run_id"), pl.lit(served).alias("latest")),
+    )
 
 
 def top_accounts(
-    session: Session, run: ScoreRun, *, limit: int, grade: str | None = None
+    session: Session, run: ScoreRun | None = None, *, limit: int, grade: str | None = None
 ) -> list[tuple[AccountScore, Company]]:
-    """The best-scored companies of a run, with the company."""
+    """The best-scored companies of a run, or by their latest served account score when no
+    run is named, with the company."""
+    chosen = AccountScore.latest if run is None else AccountScore.run_id == run.id
     query = (
         select(AccountScore, Company)
         .join(Company, Company.id == AccountScore.company_id)
-        .where(AccountScore.run_id == run.id)
+        .where(chosen)
     )
     if grade:
         query = query.where(AccountScore.grade == grade)

@@ -4,11 +4,18 @@ Each lead gets fit (ICP rules), engagement (decayed events), and, when a workspa
 active, its calibrated probability; then a combined score, a grade, a confidence and the top
 reasons. Shadow versions of the active model are scored in their own runs on the same leads,
 so they can be compared before promotion. With no model, the rules alone decide.
+
+A run may store the scores of some leads only (those that changed, `rescore`): every lead is
+still scored, since a score is a lead's standing among all the workspace's leads, and the
+chosen leads (and their companies) get exactly what a run over every lead would give them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,9 +33,11 @@ from leadrank.scoring.accounts import roll_up
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.icp import Profile, load_profile, score_fit
 from leadrank.scoring.model_scores import score_frame
+from leadrank.scoring.pending import take_marked
 from leadrank.scoring.reasons import column_label
 from leadrank.scoring.repository import (
     company_of_leads,
+    lock_scoring,
     save_account_scores,
     save_scores,
     start_run,
@@ -64,6 +73,8 @@ class _Pass:
     grades: GradeScale
     now: datetime
     started: float
+    basis: str
+    kept: pl.Series | None = None  # the leads whose scores are stored; None: every lead
 
 
 def score_workspace(
@@ -75,24 +86,34 @@ def score_workspace(
     blend: Blend | None = None,
     grades: GradeScale | None = None,
     lake_dir: Path | None = None,
+    lead_ids: Collection[int] | None = None,
 ) -> list[RunSummary]:
     """Score all leads with the active model and its shadows (or the rules) and store it.
     Each lead's score keeps the values its reasons cite; with `lake_dir`, every feature the
-    model saw is also written there as Parquet (lead_id, run_id, model_version, features)."""
+    model saw is also written there as Parquet (lead_id, run_id, model_version, features).
+    With `lead_ids`, only those leads' scores and their companies' account scores are stored
+    (a run of scope "changed"), each as a run over every lead would store it."""
     started = time.monotonic()
+    lock_scoring(session)
+    if lead_ids is None:
+        take_marked(session)  # every lead is scored: none waits any longer
     now = as_of or datetime.now(UTC)
     leads, events = workspace_frames(session)
     active = registry.active_model(session, kind="workspace")
     profile = profile or load_profile(None)
-    rules = rule_scores(leads, events, profile, engagement or profile.engagement, now)
+    engagement = engagement or profile.engagement
+    blend, grades = blend or Blend(), grades or GradeScale()
+    rules = rule_scores(leads, events, profile, engagement, now)
     shared = _Pass(
         session=session,
         rules=rules,
         companies=company_of_leads(session),
-        blend=blend or Blend(),
-        grades=grades or GradeScale(),
+        blend=blend,
+        grades=grades,
         now=now,
         started=started,
+        basis=scoring_basis(active, profile, engagement, blend, grades),
+        kept=None if lead_ids is None else pl.Series("lead_id", list(lead_ids), dtype=pl.Int64),
     )
     if active is None:
         return [_store(shared, None, "rules", None)]
@@ -127,9 +148,33 @@ def score_workspace(
         ).with_columns(features=scores.cited)
         summary = _store(shared, model, stage, model_part)
         if lake_dir is not None:
-            write_snapshot(lake_dir, summary, frame.select("lead_id", *used), now)
+            seen = frame.select("lead_id", *used)
+            if shared.kept is not None:
+                seen = seen.filter(pl.col("lead_id").is_in(shared.kept))
+            write_snapshot(lake_dir, summary, seen, now)
         summaries.append(summary)
     return summaries
+
+
+def scoring_basis(
+    model: ModelVersion | None,
+    profile: Profile,
+    engagement: EngagementConfig,
+    blend: Blend,
+    grades: GradeScale,
+) -> str:
+    """What a run's scores mean, as a short hash: the served model (or the rules), the
+    profile, engagement, blend and grade scale. Scores of two runs of the same basis can
+    stand side by side in one list; a change of any of them calls for a run over every lead."""
+    parts = {
+        "model": model.id if model is not None else None,
+        "profile": profile.model_dump(mode="json"),
+        "engagement": engagement.model_dump(mode="json"),
+        "blend": blend.model_dump(mode="json"),
+        "grades": grades.model_dump(mode="json"),
+    }
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def rule_scores(
@@ -159,7 +204,14 @@ def _store(
 ) -> RunSummary:
     """Combine, grade and store one run's lead scores, then its account scores."""
     rules, mix = shared.rules, shared.blend
-    run = start_run(shared.session, model=model, stage=stage, as_of=shared.now)
+    run = start_run(
+        shared.session,
+        model=model,
+        stage=stage,
+        as_of=shared.now,
+        scope="all" if shared.kept is None else "changed",
+        basis=shared.basis,
+    )
     fit, engaged = pl.col("fit_score"), pl.col("engagement_score")
     if model_part is None:
         rule_reasons = pl.concat_list("fit_reasons", "engagement_reasons")
@@ -206,7 +258,7 @@ def _store(
         .alias("reasons"),
         "features",
     )
-    save_scores(shared.session, run, stored)
+    # Accounts are ranked among all of them, as leads are: rolled up from every lead's score.
     accounts = roll_up(
         stored.select("lead_id", "probability", "score", "grade").with_columns(
             frame.get_column("disqualified")
@@ -214,6 +266,11 @@ def _store(
         shared.companies,
         shared.grades,
     )
+    if shared.kept is not None:
+        stored = stored.filter(pl.col("lead_id").is_in(shared.kept))
+        touched = shared.companies.filter(pl.col("lead_id").is_in(shared.kept))
+        accounts = accounts.filter(pl.col("company_id").is_in(touched.get_column("company_id")))
+    save_scores(shared.session, run, stored)
     save_account_scores(shared.session, run, accounts)
     counts = stored.get_column("grade").value_counts()
     return RunSummary(

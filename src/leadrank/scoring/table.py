@@ -33,9 +33,15 @@ class TableScoring:
 
 
 def score_table(
-    *, path: Path, output: Path, bundle: ModelBundle, grades: GradeScale | None = None
+    *,
+    path: Path,
+    output: Path,
+    bundle: ModelBundle,
+    grades: GradeScale | None = None,
+    safe_cells: bool = True,
 ) -> TableScoring:
-    """Write every input row with probability, score 0-100, grade, confidence and reasons."""
+    """Write every input row with probability, score 0-100, grade, confidence and reasons
+    (`safe_cells`: see `kit.tables.write_table`)."""
     if path.resolve() == output.resolve():
         raise BadInput("the output file must differ from the input file")
     frame = read_frame(path)
@@ -55,7 +61,7 @@ def score_table(
     named = added.select(OUTPUT_COLUMNS).rename(
         {c: free_column_name(c, taken) for c in OUTPUT_COLUMNS}
     )
-    write_table(pl.concat([frame, named], how="horizontal"), output)
+    write_table(pl.concat([frame, named], how="horizontal"), output, safe_cells=safe_cells)
     counts = added["grade"].value_counts()
     return TableScoring(
         rows=frame.height,

@@ -71,7 +71,7 @@ def test_keys_roles_and_rates_alike(
     cli: Callable[..., CliResult], start_server: Callable[..., Server]
 ) -> None:
     made = [cli("keys", "create", "--role", role, *extra) for role, extra in _KEYS]
-    scorer, reader, slow = (m.stdout.strip().splitlines()[-1] for m in made)
+    scorer, reader, *slow = (m.stdout.strip().splitlines()[-1] for m in made)
     lane, route = start_server(edit=_lane_in), start_server(edit=_without_lane)
     leads = {"leads": [COLD]}
     for headers in ({}, {"X-API-Key": "lr_00000000_x"}, {"X-API-Key": reader}):
@@ -80,15 +80,17 @@ def test_keys_roles_and_rates_alike(
         )
     ok = _post(lane, "/api/v1/score", leads, Authorization=f"Bearer {scorer}")
     assert ok.status_code == 200 and ok.json()["scores"][0]["grade"] in "ABCDE"
-    for server in (lane, route):  # one request in ten seconds: the second one waits
-        first = _post(server, "/api/v1/score", leads, **{"X-API-Key": slow})
-        second = _post(server, "/api/v1/score", leads, **{"X-API-Key": slow})
+    # One request in ten seconds: the second one waits. A key's limit holds across servers
+    # (the database counts it), so each server gets a slow key of its own.
+    for server, key in zip((lane, route), slow, strict=True):
+        first = _post(server, "/api/v1/score", leads, **{"X-API-Key": key})
+        second = _post(server, "/api/v1/score", leads, **{"X-API-Key": key})
         assert first.status_code == 200 and second.status_code == 429
         assert 1 <= int(second.headers["retry-after"]) <= 10
         assert second.json()["error"]["request_id"] == "req-1"
 
 
-_KEYS = [("scorer", ()), ("reader", ()), ("scorer", ("--rate-limit", "6"))]
+_KEYS = [("scorer", ()), ("reader", ())] + [("scorer", ("--rate-limit", "6"))] * 2
 
 
 def test_other_paths_and_methods_go_on_to_the_app(api: Server) -> None:

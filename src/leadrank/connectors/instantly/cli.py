@@ -62,6 +62,7 @@ def pull_command(
             settings,
             leads=report.leads.leads_created + report.leads.leads_updated,
             events=report.leads.events_created + report.events.events_created,
+            import_ids=report.import_ids,
             requested_by="instantly pull",
         )
         queued = {job.id: job.task} if job else {}

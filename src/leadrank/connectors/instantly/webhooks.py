@@ -65,6 +65,8 @@ async def _delivery(request: Request) -> dict[str, Any]:
         document = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadJson(f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadJson("the body is nested too deep to be an Instantly event") from None
     if not isinstance(document, dict):
         raise InvalidPayload("an Instantly webhook event is a JSON object", path="$")
     try:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from leadrank.api.errors import (
     DATABASE_BUSY,
     UNEXPECTED,
+    BodyTimeout,
     BodyTooLarge,
     app_error_headers,
     error_body,
@@ -69,7 +70,7 @@ class ScoringLane:
             return
         except ClientDisconnect:
             return
-        except BodyTooLarge:
+        except (BodyTooLarge, BodyTimeout):
             raise  # RequestContext, outside, answers it
         except OperationalError as exc:  # as the app's handler answers it
             log.warning("database unavailable", request_id=request_id, error=type(exc).__name__)
