@@ -5,6 +5,7 @@ sits in the repository."""
 from __future__ import annotations
 
 import random
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ class Hostile:
     line, exit 1) or load whatever it can, as long as nothing crashes."""
 
     name: str
-    build: Callable[[Path], None]
+    build: Callable[[Path], object]  # writes the file at the path it is given
     leads: int | None = None
     kind: str = "leads"
 
@@ -91,7 +92,7 @@ def _json_numbers(path: Path) -> None:
     path.write_text(
         '[{"email": "ann@acme.com", "employees": NaN, "revenue": Infinity},'
         ' {"email": "bo@beta.io", "employees": 1e21, "revenue": -Infinity},'
-        ' {"email": "cy@gamma.io", "employees": 99999999999999999999}]'
+        ' {"email": "cy@gamma.io", "employees": 99999999999999999999, "revenue": 1e400}]'
     )
 
 
@@ -152,6 +153,7 @@ CORPUS: list[Hostile] = [
     Hostile("bom_crlf.csv", _text("\ufeffemail,name\r\nann@acme.com,Ann\r\nbo@beta.io,Bo\r\n"), 2),
     Hostile("ten_thousand_columns.csv", _wide_csv, 3),
     Hostile("far_cell_bomb.xlsx", _far_cell_workbook),
+    Hostile("far_cell_bomb.xls", lambda path: biff_workbook(path, [(0, 0), (65535, 65535)])),
     Hostile("formulas.xlsx", _formula_workbook, 2),
     Hostile(
         "formulas.csv",
@@ -184,3 +186,84 @@ def build(corpus_dir: Path, hostile: Hostile) -> Path:
     path = corpus_dir / hostile.name
     hostile.build(path)
     return path
+
+
+def biff_workbook(path: Path, cells: list[tuple[int, int]]) -> Path:
+    """An .xls: a compound file holding a BIFF8 workbook stream with a number in each
+    (row, column) of `cells`, and nothing else a reader would need to show it."""
+    records = [_biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))]  # globals
+    records += [
+        _biff(0x000A, b""),
+        _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0)),
+    ]
+    records += [_biff(0x0203, struct.pack("<HHHd", row, column, 0, 1.0)) for row, column in cells]
+    records.append(_biff(0x000A, b""))
+    stream = b"".join(records)
+    while len(stream) < 4096:  # under 4,096 bytes a stream would sit in the mini stream
+        stream += _biff(0x0000, bytes(min(4096 - len(stream), 8000)))
+    path.write_bytes(_compound_file({"Workbook": stream}))
+    return path
+
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _compound_file(streams: dict[str, bytes]) -> bytes:
+    """A version 3 compound file (512-byte sectors) with these streams, each 4,096 bytes or
+    more, in the root storage: the layout [MS-CFB] describes, with no mini stream."""
+    sector = 512
+    free, end_of_chain, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    data, chains, starts = b"", [], []
+    for content in streams.values():
+        padded = content + bytes(-len(content) % sector)
+        start = len(data) // sector
+        count = len(padded) // sector
+        starts.append(start)
+        chains += [start + i + 1 for i in range(count - 1)] + [end_of_chain]
+        data += padded
+    directory_sector = len(data) // sector
+    entries = [_directory_entry("Root Entry", 5, child=1, start=end_of_chain, size=0)]
+    for index, (name, content) in enumerate(streams.items()):
+        right = index + 2 if index + 1 < len(streams) else no_stream
+        entries.append(
+            _directory_entry(name, 2, right=right, start=starts[index], size=len(content))
+        )
+    directory = b"".join(entries)
+    directory += b"".join(
+        _directory_entry("", 0, start=0, size=0) for _ in range(-len(entries) % 4)
+    )
+    directory_sectors = len(directory) // sector
+    fat_entries = chains + [directory_sector + i + 1 for i in range(directory_sectors - 1)]
+    fat_entries += [end_of_chain]
+    fat_at = directory_sector + directory_sectors
+    fat_count = 1
+    while len(fat_entries) + fat_count > fat_count * (sector // 4):
+        fat_count += 1
+    fat_entries += [fat_sector] * fat_count
+    fat_entries += [free] * (fat_count * (sector // 4) - len(fat_entries))
+    fat = struct.pack(f"<{len(fat_entries)}I", *fat_entries)
+    difat = [fat_at + i for i in range(fat_count)] + [free] * (109 - fat_count)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        bytes.fromhex("D0CF11E0A1B11AE1"), bytes(16), 0x003E, 0x0003, 0xFFFE, 9, 6, bytes(6),
+        0, fat_count, directory_sector, 0, 4096, end_of_chain, 0, end_of_chain, 0,
+    )  # fmt: skip
+    header += struct.pack("<109I", *difat)
+    return header + data + directory + fat
+
+
+def _directory_entry(
+    name: str,
+    kind: int,
+    *,
+    start: int,
+    size: int,
+    child: int = 0xFFFFFFFF,
+    right: int = 0xFFFFFFFF,
+) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le") if name else b""
+    return struct.pack(
+        "<64sHBBIII16sIQQIQ",
+        encoded, len(encoded), kind, 1, 0xFFFFFFFF, right, child, bytes(16), 0, 0, 0, start, size,
+    )  # fmt: skip

@@ -43,6 +43,10 @@ def test_the_line_is_the_one_structlog_renders(capsys: pytest.CaptureFixture[str
         ("/api/v1/leads/john.miller@urbansphere.io", "/api/v1/leads/j***@urbansphere.io"),
         ("/leads/+12025550101", "/leads/+*********01"),
         ("/api/v1/leads/42", "/api/v1/leads/42"),
+        ("/api/v1/leads/12345678", "/api/v1/leads/12345678"),  # an id, not a phone
+        ("/api/v1/leads/202-555-0101", "/api/v1/leads/********01"),
+        ("/api/v1/leads/józef.nowak@acme.pl", "/api/v1/leads/j***@acme.pl"),
+        ("/api/v1/leads/ann@münchen.de", "/api/v1/leads/a***@münchen.de"),
         ("/api/v1/scoring/score", "/api/v1/scoring/score"),
     ],
 )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import structlog
 from sqlalchemy import select
+from starlette.requests import Request
 from structlog.testing import capture_logs
 
 from leadrank.auth.buckets import (
@@ -25,10 +26,10 @@ from leadrank.auth.buckets import (
     SharedBuckets,
 )
 from leadrank.auth.guard import Guard
-from leadrank.auth.keys import Principal
+from leadrank.auth.keys import Principal, create_key
 from leadrank.auth.limits import ALONE_SECONDS, LEASE_LIFETIME
-from leadrank.db.engine import WRITES
-from leadrank.errors import RateLimited
+from leadrank.db.engine import WRITES, session_scope
+from leadrank.errors import Forbidden, RateLimited
 from leadrank.orm import RateBucket
 from tests.conftest import CliResult, Workspace
 from tests.server import Server, free_port
@@ -309,3 +310,32 @@ def test_redis_down_falls_back_to_a_share_per_process(
     assert store.calls == 2, "asked once, then again after ALONE_SECONDS"
     assert [entry["log_level"] for entry in auth_logs] == ["warning"], "one warning, not one a try"
     assert auth_logs[0]["store"] == "Redis (ConnectionError)"
+
+
+def _request(key: str) -> Request:
+    return Request({"type": "http", "headers": [(b"x-api-key", key.encode())], "state": {}})
+
+
+def test_a_check_answers_from_memory_only_what_memory_holds(
+    workspace: Workspace, guards: list[Guard]
+) -> None:
+    # The scoring lane answers on the event loop what memory holds, and hands the rest (a
+    # key to look up, tokens to lease) to a thread: every request would wait on the store.
+    with session_scope(workspace.engine) as session:
+        key = create_key(session, role="scorer", requests_per_minute=60_000).key
+        reader = create_key(session, role="reader").key
+    clock = Clock()
+    guards.append(Guard(workspace.engine, clock=clock))
+    guard = guards[0]
+    roles = ("scorer",)
+    assert guard.check_in_memory(_request(key), roles) is None  # not looked up yet
+    assert guard.check(_request(key), roles).role == "scorer"  # looked up; a lease of 1
+    assert guard.check_in_memory(_request(key), roles) is None  # the lease is spent
+    guard.check(_request(key), roles)  # a lease of 2: one for now, one held
+    principal = guard.check_in_memory(_request(key), roles)
+    assert principal is not None and principal.role == "scorer"
+    assert guard.check_in_memory(_request("lr_00000000_junk"), roles) is None
+    guard.check(_request(reader), ("reader",))
+    assert guard.check_in_memory(_request(reader), roles) is None  # `check` says Forbidden
+    with pytest.raises(Forbidden):
+        guard.check(_request(reader), roles)

@@ -225,7 +225,7 @@ def test_a_worker_running_two_at_a_time_exits_only_once_the_follow_ups_ran(
     _work(pg, tmp_path, concurrency=2)
     with session_scope(pg.engine) as session:
         jobs = sorted((job.task, job.status) for job in session.scalars(select(Job)))
-        assert claims.due_or_running(session) == 0
+        assert claims.due_or_running(session) == []
     assert jobs == [
         ("enrich_leads", "succeeded"),
         ("import_file", "succeeded"),

@@ -9,13 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from leadrank.db.engine import session_scope
+from leadrank.jobs.defer import defer
 from leadrank.orm import BronzeRecord, Job, Lead, LeadScore
 from tests.conftest import CliResult, Workspace
 from tests.jobs.uploads import queue_file
@@ -130,3 +132,18 @@ def test_a_killed_worker_loses_nothing(workspace: Workspace, tmp_path: Path) -> 
 def _status(workspace: Workspace, job_id: int) -> str:
     with session_scope(workspace.engine) as session:
         return str(session.scalar(select(Job.status).where(Job.id == job_id)))
+
+
+def test_a_worker_that_exits_when_idle_names_the_retries_left_for_later(
+    workspace: Workspace, cli: Callable[..., CliResult]
+) -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    with session_scope(workspace.engine) as session:
+        job = defer(session, task="purge_old_records", arguments={})
+        job.run_after = later  # as a failed attempt waiting out its backoff leaves it
+        if workspace.backend == "postgresql":  # and procrastinate's retry of it
+            session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = :at"), {"at": later})
+    ran = cli("worker", "--exit-when-idle")
+    assert ran.exit_code == 0, ran.stderr
+    assert "1 job(s) wait for a later retry" in ran.stderr
+    assert f"{later:%Y-%m-%d %H:%M}" in ran.stderr

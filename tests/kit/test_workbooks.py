@@ -15,6 +15,7 @@ from leadrank.config import get_settings
 from leadrank.errors import BadInput
 from leadrank.kit.readers import read_table
 from leadrank.kit.workbooks import WorkbookLimits, check_workbook
+from tests.adversarial.corpus import biff_workbook
 
 LIMITS = WorkbookLimits(cells=1_000_000, uncompressed_bytes=10_000_000)
 CONTENT_TYPES = (
@@ -172,3 +173,53 @@ def test_commands_given_the_far_cell_workbook_end_with_one_line_not_a_crash(tmp_
         )
         assert ran.returncode == 1, ran.stderr
         assert "LEADRANK_MAX_WORKBOOK_CELLS" in ran.stderr and "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # Rows without their number: the cells' own references place them.
+        '<row><c r="A1"><v>1</v></c></row><row><c r="XFD1048576"><v>1</v></c></row>',
+        # Quoted with ', spaced around =, after a line break, or after a '>' in a value.
+        "<row r='1'><c r='XFD1048576'><v>1</v></c></row>",
+        '<row r = "1"><c r = "XFD1048576"><v>1</v></c></row>',
+        '<row r="1"><c\nr="XFD1048576"><v>1</v></c></row>',
+        '<row r="1"><c t="n" x=">" r="XFD1048576"><v>1</v></c></row>',
+        # A prefix the rest of the sheet does not use.
+        '<row r="1"><x:c xmlns:x="' + MAIN + '" r="XFD1048576"><x:v>1</x:v></x:c></row>',
+    ],
+)
+def test_a_far_cell_is_found_however_its_xml_is_written(tmp_path: Path, rows: str) -> None:
+    book = handmade(tmp_path / "odd.xlsx", {"sheet1.xml": sheet_xml(rows)})
+    with pytest.raises(BadInput, match="LEADRANK_MAX_WORKBOOK_CELLS"):
+        check_workbook(book, LIMITS)
+
+
+def test_a_far_cell_is_found_across_the_blocks_the_sheet_is_read_in(tmp_path: Path) -> None:
+    filler = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 40_000))
+    far = '<row r="40000"><c r="XFD40000"><v>1</v></c></row>'
+    book = handmade(tmp_path / "long.xlsx", {"sheet1.xml": sheet_xml(filler + far)})
+    with pytest.raises(BadInput, match="40,000 rows by 16,384 columns"):
+        check_workbook(book, LIMITS)
+
+
+def test_a_workbook_whose_first_sheet_cannot_be_told_is_measured_on_every_sheet(
+    tmp_path: Path,
+) -> None:
+    small = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')
+    huge = sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    book = tmp_path / "unlisted.xlsx"
+    with zipfile.ZipFile(book, "w") as archive:  # no workbook.xml naming the first sheet
+        archive.writestr("xl/worksheets/sheet1.xml", small)
+        archive.writestr("xl/worksheets/sheet9.xml", huge)
+    with pytest.raises(BadInput):
+        check_workbook(book, LIMITS)
+
+
+def test_an_xls_naming_a_far_cell_is_refused_and_a_small_one_is_not(tmp_path: Path) -> None:
+    check_workbook(biff_workbook(tmp_path / "small.xls", [(0, 0), (10, 1000)]), LIMITS)
+    bomb = biff_workbook(tmp_path / "bomb.xls", [(0, 0), (65535, 65535)])
+    with pytest.raises(BadInput, match="65,536 rows by 65,536 columns"):
+        check_workbook(bomb, LIMITS)
+    with pytest.raises(BadInput, match="LEADRANK_MAX_WORKBOOK_CELLS"):
+        read_table(bomb)

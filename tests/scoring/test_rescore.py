@@ -162,6 +162,51 @@ def test_accounts_of_the_touched_leads_move_and_the_rest_stay(
     assert len(listed) == len({account.company_id for account, _ in listed}) == len(latest)
 
 
+def test_a_company_a_lead_left_gets_its_account_again_or_loses_it(
+    scored: Workspace, settings: Settings
+) -> None:
+    # Enrichment or a merge moves a lead to another company: the changed run stores that
+    # lead, its new company, and the company it left, which must not go on counting it.
+    with session_scope(scored.engine) as session:
+        latest = {
+            account.company_id: account
+            for account in session.scalars(select(AccountScore).where(AccountScore.latest))
+        }
+        alone, crowded = (
+            session.scalars(
+                select(Lead.company_id)
+                .where(Lead.company_id.in_(list(latest)))
+                .group_by(Lead.company_id)
+                .having(func.count() == size)
+                .order_by(Lead.company_id)
+                .limit(1)
+            ).one()
+            for size in (1, 2)
+        )
+        best = latest[crowded].best_lead_id
+        leaving = [
+            session.scalars(select(Lead.id).where(Lead.company_id == alone)).one(),
+            best,
+        ]
+        target = next(c for c in latest if c not in (alone, crowded))
+        session.execute(update(Lead).where(Lead.id.in_(leaving)).values(company_id=target))
+        rescore_changed(session, lead_ids=leaving, requested_by="test")
+    JobRunner(scored.engine, settings).run_until_idle()
+    run = _runs(scored)[-1]
+    assert run.scope == "changed"
+    with session_scope(scored.engine) as session:
+        now = {
+            account.company_id: account
+            for account in session.scalars(select(AccountScore).where(AccountScore.latest))
+        }
+    assert alone not in now  # no lead left to roll up: no account served
+    assert now[crowded].run_id == run.id and now[crowded].leads == 1
+    assert now[crowded].best_lead_id != best
+    assert now[target].run_id == run.id and now[target].leads == latest[target].leads + 2
+    unmoved = set(latest) - {alone, crowded, target}
+    assert all(now[c].id == latest[c].id for c in unmoved if now[c].grade == latest[c].grade)
+
+
 def test_a_lead_never_scored_is_scored_by_the_next_rescore(
     scored: Workspace, settings: Settings
 ) -> None:

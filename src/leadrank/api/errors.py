@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from leadrank.errors import AppError
+from leadrank.errors import AppError, WriteRace
 
 log = structlog.get_logger("leadrank.api")
 _CODES = {
@@ -186,6 +187,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if write_conflict(exc):
+        return await _write_conflict(request, exc)
     # Locked past its busy timeout (SQLite) or unreachable: the request may work in a moment.
     log.warning(
         "database unavailable",
@@ -210,7 +213,42 @@ async def _body_timeout(request: Request, exc: Exception) -> Response:
     return error_response(request, 408, str(exc), headers={"Connection": "close"})
 
 
+def write_conflict(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused a write for another transaction's sake: it rolled this one
+    back (a deadlock, a serialisation failure: SQLSTATE class 40), or the other stored the
+    same key first (23505: leadrank looks before it inserts, so only a race gets there).
+    Raised by the driver itself (a bulk COPY or UPDATE on the raw connection) or wrapped by
+    SQLAlchemy."""
+    for candidate in (exc, getattr(exc, "orig", None)):
+        state = str(getattr(candidate, "sqlstate", "") or "")
+        if state.startswith("40") or state == "23505":
+            return True
+    return False
+
+
+async def _write_conflict(request: Request, exc: Exception) -> Response:
+    # Another request wrote the same rows at the same moment: this one, sent again, goes through.
+    log.warning(
+        "write conflict, answered 503",
+        request_id=getattr(request.state, "request_id", None),
+        error=type(exc).__name__,
+    )
+    race = WriteRace()
+    return error_response(request, 503, race.message, headers=app_error_headers(race))
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    # Answered here, not by the catch-all below: an error that reaches that one is raised
+    # again after its answer, and the connection it came on is dropped.
+    if write_conflict(exc):
+        return await _write_conflict(request, exc)
+    log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
+    return error_response(request, 500, UNEXPECTED)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if write_conflict(exc):
+        return await _write_conflict(request, exc)
     log.exception("unhandled error", request_id=getattr(request.state, "request_id", None))
     return error_response(request, 500, UNEXPECTED)
 
@@ -224,4 +262,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    # Other database errors, as SQLAlchemy wraps them and as the driver raises them on a raw
+    # connection (bulk COPY): a write conflict is a 503 to send again, the rest a 500.
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(psycopg.Error, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, event, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from leadrank.db.engine import WRITES, build_engine
 from leadrank.kit.sql import insert_missing, table_of
@@ -29,6 +30,7 @@ from leadrank.orm import RateBucket
 # How long a lease waits for SQLite's write lock (an import may hold it for minutes) or for a
 # key's row on PostgreSQL before the store counts as unavailable.
 BUSY_SECONDS = 0.2
+CONNECT_SECONDS = 2  # PostgreSQL's shortest connect timeout
 REDIS_SECONDS = 0.2  # how long a lease waits to connect to Redis, or for its answer
 _ROUNDING = 1e-9  # 2.9999999999 tokens after sums of float refills are 3
 
@@ -109,8 +111,10 @@ class DatabaseBuckets:
         """Up to `want` tokens of the key's row, made full if it has none yet."""
         try:
             return self._take(prefix, rate=rate, capacity=capacity, want=want, now=now)
-        except OperationalError as exc:  # locked, or the server is gone
+        except (OperationalError, InterfaceError) as exc:  # locked, or the server is gone
             raise StoreUnavailable(f"the database ({type(exc.orig).__name__})") from exc
+        except PoolTimeout as exc:  # every connection of the leases' pool is busy
+            raise StoreUnavailable("the database (no free connection)") from exc
 
     def _take(self, prefix: str, *, rate: float, capacity: float, want: int, now: float) -> Grant:
         bucket = select(RateBucket.tokens, RateBucket.updated_at).where(RateBucket.prefix == prefix)
@@ -159,7 +163,10 @@ def _lease_engine(engine: Engine) -> Engine:
     database = engine.url.database
     if engine.dialect.name == "sqlite" and (not database or database == ":memory:"):
         return engine  # a database only this engine sees
-    own = build_engine(engine.url.render_as_string(hide_password=False))
+    url = engine.url
+    if url.get_backend_name() == "postgresql":  # a server that is gone: not the OS's minutes
+        url = url.update_query_dict({"connect_timeout": str(CONNECT_SECONDS)})
+    own = build_engine(url.render_as_string(hide_password=False))
     wait = int(BUSY_SECONDS * 1000)
     if own.dialect.name == "sqlite":
         settings = [f"PRAGMA busy_timeout={wait}"]

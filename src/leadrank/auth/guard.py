@@ -74,16 +74,39 @@ class Guard:
         request.state.principal = principal
         return principal
 
-    def _principal(self, key: str) -> Principal | None:
-        """The key's principal: remembered for a while when it is a real key; an unknown key
-        is looked up every time and never remembered, so junk keys cost no memory."""
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        now = self.clock()
+    def check_in_memory(self, request: Request, roles: tuple[str, ...]) -> Principal | None:
+        """`check` as far as this process's memory answers it: the principal, or an error,
+        when the key is remembered and a leased token is at hand; None when the key must be
+        looked up or a lease taken (`check` does it, in a thread off the event loop)."""
+        if self.engine is None:
+            return LOCAL
+        key = _presented_key(request)
+        if key is None:
+            return None  # `check` says what is missing
+        principal = self._remembered(hashlib.sha256(key.encode()).hexdigest(), self.clock())
+        if principal is None:
+            return None
+        if principal.role not in roles or not self.limiter.spend_leased(principal):
+            return None
+        request.state.principal = principal
+        return principal
+
+    def _remembered(self, digest: str, now: float) -> Principal | None:
         with self._lock:
             known = self._known.get(digest)
             if known is not None and known[1] > now:
                 self._known.move_to_end(digest)
                 return known[0]
+        return None
+
+    def _principal(self, key: str) -> Principal | None:
+        """The key's principal: remembered for a while when it is a real key; an unknown key
+        is looked up every time and never remembered, so junk keys cost no memory."""
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        now = self.clock()
+        remembered = self._remembered(digest, now)
+        if remembered is not None:
+            return remembered
         assert self.engine is not None
         with session_scope(self.engine) as session:
             principal = verify(session, key)

@@ -99,6 +99,21 @@ class RateLimiter:
             lease.size, lease.tokens = grant.tokens, grant.tokens - 1
             lease.expires = now + LEASE_LIFETIME
 
+    def spend_leased(self, principal: Principal) -> bool:
+        """Count one request against a token this process holds already: True when it did,
+        False when a lease is needed (`spend` takes one); RateLimited while refused."""
+        lease = self._leases.get(principal.prefix)
+        if lease is None:
+            return False
+        with lease.lock:
+            now = self.clock()
+            if lease.tokens and now < lease.expires:
+                lease.tokens -= 1
+                return True
+            if now < lease.refused_until:
+                raise _over(principal, lease.refused_until - now)
+        return False
+
     def close(self) -> None:
         """Let go of the shared store's connections; leased tokens are lost."""
         self.shared.close()

@@ -22,6 +22,9 @@ from leadrank.orm import Job
 log = structlog.get_logger("leadrank.jobs")
 # A running job whose process has not said it is alive for this long is run again elsewhere.
 STALE_AFTER = timedelta(minutes=2)
+# Attempts a job gets at least, however few its task declares: a restart of `leadrank serve`
+# stops the job under way, and that must not fail a job declared without retries.
+INTERRUPTIONS_BORNE = 3
 
 
 def this_worker() -> str:
@@ -128,21 +131,37 @@ def queue_again(session: Session, job_id: int, *, error: str, wait_seconds: floa
         session.execute(statement.values(**values, queueing_lock=None))
 
 
-def due_or_running(session: Session) -> int:
-    """How many jobs are running or queued and due now."""
+def due_or_running(session: Session) -> list[tuple[Any, ...]]:
+    """The jobs running or queued and due now, as (id, status, attempts, heartbeat): a worker
+    waiting for them to end can tell whether anything moves."""
     now = datetime.now(UTC)
     waiting = or_(
         Job.status == "running",
         and_(Job.status == "queued", or_(Job.run_after.is_(None), Job.run_after <= now)),
     )
-    return session.scalar(select(func.count()).select_from(Job).where(waiting)) or 0
+    rows = session.execute(
+        select(Job.id, Job.status, Job.attempts, Job.heartbeat_at).where(waiting).order_by(Job.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def queued_for_later(session: Session) -> tuple[int, datetime | None]:
+    """How many queued jobs wait out a retry's backoff, and when the first of them is due."""
+    now = datetime.now(UTC)
+    count, first = session.execute(
+        select(func.count(), func.min(Job.run_after)).where(
+            Job.status == "queued", Job.run_after > now
+        )
+    ).one()
+    return int(count), first
 
 
 def recover_stale(session: Session, *, alive: Callable[[str], bool | None]) -> list[int]:
     """Queue again the running jobs whose process is gone: at once when `alive(worker)` knows
     it is dead (a process of this machine), else once its heartbeat is old. A job whose
-    process stopped during each of the attempts its task allows fails instead: a file that
-    kills the process would otherwise kill every process that takes it, for ever."""
+    process stopped during the last attempt it may have (its task's, at least three) fails
+    instead: a file that kills the process would otherwise kill every process that takes it,
+    for ever."""
     limit = datetime.now(UTC) - STALE_AFTER
     running = session.scalars(select(Job).where(Job.status == "running")).all()
     recovered = []
@@ -177,19 +196,22 @@ def process_alive(worker: str) -> bool | None:
 
 
 def _allowed_attempts(task_name: str) -> int:
+    """Attempts a job may have: its task's declared ones, and never fewer than
+    INTERRUPTIONS_BORNE, so a job declared without retries (training) outlives a restart."""
     try:
-        return task_named(task_name).retry.retries + 1
+        declared = task_named(task_name).retry.retries + 1
     except BadInput:  # a task this version does not know: one more attempt fails it clearly
         return 1_000_000
+    return max(declared, INTERRUPTIONS_BORNE)
 
 
 def _fail_stopped(session: Session, job: Job) -> None:
     error = (
-        f"its process stopped during each of its {job.attempts} attempts (the last on "
+        f"its process stopped during its attempt {job.attempts}, the last it may have (on "
         f"{job.worker}); it is not run again: `leadrank jobs retry {job.id}` queues it"
     )
     finish(session, job.id, error=error)
-    log.error("job failed: its process stopped in every attempt", job=job.id, task=job.task)
+    log.error("job failed: its process stopped in its last attempt", job=job.id, task=job.task)
     task = task_named(job.task)
     if task.failed is not None:
         task.failed(session, dict(job.arguments), error)

@@ -10,10 +10,12 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from leadrank.config import get_settings
+from leadrank.db.engine import session_scope
 from leadrank.db.workspace_db import open_workspace, workspace_session
-from leadrank.jobs import retention, service
+from leadrank.jobs import claims, retention, service
 from leadrank.jobs.runner import JobRunner
 from leadrank.kit.console import NUMBER, Column, console, err_console, fitted_table
 
@@ -113,7 +115,10 @@ def worker(
         int, typer.Option("--concurrency", "-c", min=1, help="Jobs this process runs at once")
     ] = 1,
     exit_when_idle: Annotated[
-        bool, typer.Option("--exit-when-idle", help="Stop once no job is due")
+        bool,
+        typer.Option(
+            "--exit-when-idle", help="Stop once no job is due or running (follow-ups included)"
+        ),
     ] = False,
 ) -> None:
     """Run queued jobs (imports, enrichment, scoring, training) until interrupted.
@@ -131,11 +136,14 @@ def worker(
                 "Ctrl-C stops it once the jobs under way finish"
             )
             run_worker(engine, settings, concurrency=concurrency, exit_when_idle=exit_when_idle)
+            if exit_when_idle:
+                _say_later(engine)
             return
         runners = [JobRunner(engine, settings) for _ in range(concurrency)]
         if exit_when_idle:
             ran = runners[0].run_until_idle()
             err_console.print(f"{ran} job(s) run; none left due")
+            _say_later(engine)
             return
         stopped = threading.Event()
 
@@ -151,3 +159,14 @@ def worker(
         # The jobs under way finish first: a worker stopped for a deploy loses nothing.
         for runner in runners:
             runner.stop(timeout=None)
+
+
+def _say_later(engine: Engine) -> None:
+    """After `--exit-when-idle`: the jobs left waiting out a retry's backoff, if any."""
+    with session_scope(engine) as session:
+        count, first = claims.queued_for_later(session)
+    if count:
+        err_console.print(
+            f"{count} job(s) wait for a later retry, the first at "
+            f"{first:%Y-%m-%d %H:%M:%S} UTC: a running worker or `leadrank serve` takes them"
+        )

@@ -42,6 +42,9 @@ RECOVER = "leadrank.recover_jobs"
 STALLED_SECONDS = 30.0
 FINISHED = ["succeeded", "failed", "cancelled", "aborted"]
 IDLE_LOOK_SECONDS = 0.5  # `--exit-when-idle`: how often it looks again while jobs run elsewhere
+# ... and how long nothing may move (no job starts, ends or beats) before it stops anyway: a
+# running job beats every few seconds, so only jobs no worker can take stay this still.
+STILL_SECONDS = 60.0
 
 
 class AttemptFailed(Exception):
@@ -100,11 +103,23 @@ def run_worker(
     # procrastinate's `wait=False` stops at the first look that finds nothing, even while a
     # job it runs is about to queue its follow-up (an import's rescore): with two at a time,
     # the second slot looks while the first job runs. So it runs again until nothing is left.
+    seen: list[tuple[Any, ...]] = []
+    moved = time.monotonic()
     while True:
         app.run_worker(wait=False, **options)
         with session_scope(engine) as session:
-            if not claims.due_or_running(session):
-                return
+            waiting = claims.due_or_running(session)
+        if not waiting:
+            return
+        if waiting != seen:  # a job started, ended or beat: work goes on somewhere
+            seen, moved = waiting, time.monotonic()
+        elif time.monotonic() - moved > STILL_SECONDS:
+            log.warning(
+                "stopping with jobs this worker cannot run now",
+                jobs=[row[0] for row in waiting],
+                seconds=STILL_SECONDS,
+            )
+            return
         time.sleep(IDLE_LOOK_SECONDS)  # a job runs elsewhere, or holds a lock the next needs
         _recover_and_say(engine)
 

@@ -202,6 +202,12 @@ def bulk_update(session: Session, model: type[Base], frame: pl.DataFrame) -> int
         with cursor.copy(f'COPY "{staging}" ({listed}) FROM STDIN (FORMAT csv)') as copy:
             for start in range(0, prepared.height, COPY_CHUNK_ROWS):
                 copy.write(prepared.slice(start, COPY_CHUNK_ROWS).write_csv(include_header=False))
+        # Rows locked in id order first: two requests updating the same companies in different
+        # orders would otherwise deadlock, one of them rolled back.
+        cursor.execute(
+            f'SELECT 1 FROM "{table}" WHERE id IN (SELECT id FROM "{staging}") '
+            "ORDER BY id FOR UPDATE"
+        )
         cursor.execute(f'UPDATE "{table}" t SET {assignments} FROM "{staging}" s WHERE t.id = s.id')
     return frame.height
 

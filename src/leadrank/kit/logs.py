@@ -13,7 +13,8 @@ from typing import Any
 
 import structlog
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+# Any script: józef.nowak@acme.pl and ann@münchen.de are addresses too.
+_EMAIL = re.compile(r"([\w.%+\-])[\w.%+\-]*@([\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,})")
 _PHONE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 
 
@@ -24,11 +25,14 @@ def mask_text(text: str) -> str:
 
 
 def mask_path(path: str) -> str:
-    """`mask_text` of a request path, at a fraction of its cost for the paths with nothing to
-    mask (nearly all): the access log writes one per request."""
-    if "@" in path or _PHONE.search(path):
-        return mask_text(path)
-    return path
+    """A request path with the emails and phone numbers in its segments masked; a segment of
+    digits alone is an id (`/leads/12345678`), kept. Quick for the paths with nothing to mask
+    (nearly all): the access log writes one per request."""
+    if "@" not in path and not _PHONE.search(path):
+        return path
+    return "/".join(
+        part if part.isascii() and part.isdigit() else mask_text(part) for part in path.split("/")
+    )
 
 
 def _masked_phone(match: re.Match[str]) -> str:
@@ -44,7 +48,9 @@ _OWN_KEYS = frozenset(("request_id", "timestamp", "level", "method", "status", "
 
 def _mask_values(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
     return {
-        key: mask_text(value) if isinstance(value, str) and key not in _OWN_KEYS else value
+        key: (mask_path if key == "path" else mask_text)(value)
+        if isinstance(value, str) and key not in _OWN_KEYS
+        else value
         for key, value in event.items()
     }
 

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,9 +256,18 @@ def _as_written(constant: str) -> str:
     return constant
 
 
+def _finite_or_written(number: str) -> float | str:
+    """A JSON number as a float, unless it is too large for one (1e400 would become an
+    infinity, which PostgreSQL's JSON refuses): then kept as written, like `_as_written`."""
+    value = float(number)
+    return value if math.isfinite(value) else number
+
+
 def _read_json(path: Path) -> RawTable:
     try:
-        document = json.loads(path.read_bytes(), parse_constant=_as_written)
+        document = json.loads(
+            path.read_bytes(), parse_constant=_as_written, parse_float=_finite_or_written
+        )
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except RecursionError:
@@ -321,7 +331,7 @@ def _read_jsonl_exactly(path: Path, data: bytes) -> RawTable:
 
         try:
             text = line.decode("utf-8").strip()
-            record = json.loads(text, parse_constant=as_written)
+            record = json.loads(text, parse_constant=as_written, parse_float=_finite_or_written)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
             raise BadInput(f"{path.name}: invalid JSON on line {line_number}: {reason}") from exc

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from leadrank.errors import BadInput
 from leadrank.orm import BronzeRecord, Lead
 from leadrank.orm.base import LARGEST_ID
-from leadrank.orm.scoring import GradeOverride, LeadScore, ScoreRun
+from leadrank.orm.scoring import SERVED_STAGES, GradeOverride, LeadScore, ScoreRun
 
 Sort = Literal["score", "fit", "engagement", "quality", "created", "updated", "name"]
 SORTS: tuple[str, ...] = get_args(Sort)
@@ -86,7 +86,7 @@ def served_run_id(session: Session) -> int | None:
     """The newest finished run whose scores are served (the active model's, or the rules')."""
     return session.scalar(
         select(ScoreRun.id)
-        .where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(("active", "rules")))
+        .where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED_STAGES))
         .order_by(ScoreRun.id.desc())
         .limit(1)
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import lookup_in
 from leadrank.leads.identity import Key
 from leadrank.orm import BronzeRecord, Company, Event, Lead
-from leadrank.orm.scoring import AccountScore, GradeOverride, LeadScore, ScoreRun
+from leadrank.orm.scoring import SERVED_STAGES, AccountScore, GradeOverride, LeadScore, ScoreRun
 
 
 def find_lead_keys(session: Session, keys: Iterable[Key]) -> dict[Key, int]:
@@ -75,9 +75,6 @@ def count_rows(session: Session) -> dict[str, int]:
         "companies": count(Company.id),
         "events": count(Event.id),
     }
-
-
-SERVED_STAGES = ("active", "rules")  # shadow scores are kept for comparison, not shown
 
 
 def scores_of_lead(

@@ -74,10 +74,11 @@ def _plain_two_words(full_name: str) -> tuple[str | None, str | None] | None:
     if len(words) != 2 or any(ch in full_name for ch in _MARKS):
         return None
     special = _special_words()
-    # Single letters are initials to nameparser, Roman numerals suffixes ("III"), and words in
-    # single quotes nicknames.
+    # Single letters are initials to nameparser, Roman numerals suffixes ("III"), words in
+    # single quotes nicknames, and words without a letter ("--") no name at all.
     if any(
         len(word) < 2
+        or not any(ch.isalpha() for ch in word)
         or word.lower() in special
         or _ROMAN.fullmatch(word)
         or word.startswith("'")

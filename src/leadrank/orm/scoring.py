@@ -24,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, EncodedJson, JsonType, UtcDateTime
 
+# The stages of the runs whose scores lists, worklists and lead pages show; a shadow model's
+# scores are kept for comparison, never served.
+SERVED_STAGES = ("active", "rules")
+
 
 class ModelVersion(Base):
     """One trained model: shadow (scored alongside, not served), active (served) or archived."""

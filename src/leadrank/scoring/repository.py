@@ -18,9 +18,8 @@ from leadrank.errors import NotFound
 from leadrank.kit.bulk import bulk_insert, select_all
 from leadrank.kit.sql import batched
 from leadrank.orm import Company, Lead
-from leadrank.orm.scoring import AccountScore, LeadScore, ModelVersion, ScoreRun
+from leadrank.orm.scoring import SERVED_STAGES, AccountScore, LeadScore, ModelVersion, ScoreRun
 
-SERVED = ("active", "rules")  # the stages whose scores lists and worklists show
 IDS_PER_STATEMENT = 10_000  # below SQLite's bound on parameters per statement
 # PostgreSQL: scoring transactions take this lock, so two runs (the CLI's and a job's) never
 # move the same lead's latest mark at once; SQLite's single writer already sees to that.
@@ -62,7 +61,7 @@ def start_run(
 def save_scores(session: Session, run: ScoreRun, scores: pl.DataFrame) -> None:
     """Store a run's scores (lead_id, fit, engagement, probability, score, grade, confidence,
     reasons, features; JSON columns as text); a served run's become their leads' latest."""
-    served = run.stage in SERVED
+    served = run.stage in SERVED_STAGES
     if served:
         _unmark(session, LeadScore, LeadScore.lead_id, scores.get_column("lead_id"), run)
     bulk_insert(
@@ -89,7 +88,9 @@ def _unmark(session: Session, model: Any, key: Any, ids: pl.Series, run: ScoreRu
 def latest_whole_run(session: Session) -> ScoreRun | None:
     """The newest finished served run over every lead."""
     query = select(ScoreRun).where(
-        ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED), ScoreRun.scope == "all"
+        ScoreRun.finished_at.is_not(None),
+        ScoreRun.stage.in_(SERVED_STAGES),
+        ScoreRun.scope == "all",
     )
     return session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
 
@@ -115,7 +116,9 @@ def latest_run(session: Session, *, stage: str | None = None) -> ScoreRun | None
 
 def served_run(session: Session) -> ScoreRun:
     """The newest run whose scores are served (the active model's, or the rules')."""
-    query = select(ScoreRun).where(ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED))
+    query = select(ScoreRun).where(
+        ScoreRun.finished_at.is_not(None), ScoreRun.stage.in_(SERVED_STAGES)
+    )
     run = session.scalar(query.order_by(ScoreRun.id.desc()).limit(1))
     if run is None:
         raise NotFound("nothing scored yet: run `leadrank score`")
@@ -157,7 +160,7 @@ def company_of_leads(session: Session) -> pl.DataFrame:
 def save_account_scores(session: Session, run: ScoreRun, accounts: pl.DataFrame) -> None:
     """Store a run's account scores (company_id, score, grade, probability, leads,
     best_lead_id, reasons as JSON text); a served run's become their companies' latest."""
-    served = run.stage in SERVED
+    served = run.stage in SERVED_STAGES
     if served:
         ids = accounts.get_column("company_id")
         _unmark(session, AccountScore, AccountScore.company_id, ids, run)
@@ -166,6 +169,38 @@ def save_account_scores(session: Session, run: ScoreRun, accounts: pl.DataFrame)
         AccountScore,
         accounts.with_columns(pl.lit(run.id).alias("run_id"), pl.lit(served).alias("latest")),
     )
+
+
+def latest_accounts(session: Session) -> pl.DataFrame:
+    """Each company's latest served account score as its run left it: company_id, grade,
+    leads and best_lead_id."""
+    rows = session.execute(
+        select(
+            AccountScore.company_id,
+            AccountScore.grade,
+            AccountScore.leads,
+            AccountScore.best_lead_id,
+        ).where(AccountScore.latest)
+    ).all()
+    schema = {
+        "company_id": pl.Int64,
+        "grade": pl.String,
+        "leads": pl.Int64,
+        "best_lead_id": pl.Int64,
+    }
+    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
+
+
+def retire_accounts(session: Session, company_ids: list[int]) -> None:
+    """These companies' latest account scores are latest no more: none of their leads is
+    left to roll up (moved to another company, or merged away)."""
+    marked = update(AccountScore).where(AccountScore.latest).values(latest=False)
+    for chunk in batched(sorted(company_ids), IDS_PER_STATEMENT):
+        session.execute(
+            marked.where(AccountScore.company_id.in_(chunk)).execution_options(
+                synchronize_session=False
+            )
+        )
 
 
 def top_accounts(

@@ -28,7 +28,7 @@ from leadrank.features.frames import workspace_frames
 from leadrank.features.lead_features import workspace_features
 from leadrank.grades import Blend, GradeScale
 from leadrank.kit.json_text import json_compact_object
-from leadrank.orm.scoring import ModelVersion
+from leadrank.orm.scoring import SERVED_STAGES, ModelVersion
 from leadrank.scoring.accounts import roll_up
 from leadrank.scoring.engagement import EngagementConfig, score_engagement
 from leadrank.scoring.icp import Profile, load_profile, score_fit
@@ -37,7 +37,9 @@ from leadrank.scoring.pending import take_marked
 from leadrank.scoring.reasons import column_label
 from leadrank.scoring.repository import (
     company_of_leads,
+    latest_accounts,
     lock_scoring,
+    retire_accounts,
     save_account_scores,
     save_scores,
     start_run,
@@ -268,8 +270,9 @@ def _store(
     )
     if shared.kept is not None:
         stored = stored.filter(pl.col("lead_id").is_in(shared.kept))
-        touched = shared.companies.filter(pl.col("lead_id").is_in(shared.kept))
-        accounts = accounts.filter(pl.col("company_id").is_in(touched.get_column("company_id")))
+        accounts = _accounts_that_moved(
+            shared, accounts, shared.kept, served=stage in SERVED_STAGES
+        )
     save_scores(shared.session, run, stored)
     save_account_scores(shared.session, run, accounts)
     counts = stored.get_column("grade").value_counts()
@@ -282,6 +285,33 @@ def _store(
         time.monotonic() - shared.started,
         accounts.height,
     )
+
+
+def _accounts_that_moved(
+    shared: _Pass, accounts: pl.DataFrame, kept: pl.Series, *, served: bool
+) -> pl.DataFrame:
+    """Of a run over the `kept` leads, the accounts to store: the companies of those leads,
+    and every company a lead left (moved to another company, or merged away), whose latest
+    account would go on counting it: its lead count changed, its best lead is no longer its
+    own, or no lead is left to it."""
+    touched = shared.companies.filter(pl.col("lead_id").is_in(kept)).get_column("company_id")
+    before = latest_accounts(shared.session)
+    gone = before.filter(~pl.col("company_id").is_in(accounts.get_column("company_id")))
+    if served and gone.height:
+        retire_accounts(shared.session, gone.get_column("company_id").to_list())
+    owner = shared.companies.select(
+        pl.col("lead_id").alias("best_lead_id_before"), pl.col("company_id").alias("owner")
+    )
+    compared = accounts.join(before, on="company_id", how="left", suffix="_before").join(
+        owner, on="best_lead_id_before", how="left"
+    )
+    moved = (
+        pl.col("company_id").is_in(touched)
+        | pl.col("leads_before").is_null()
+        | (pl.col("leads") != pl.col("leads_before"))
+        | (pl.col("owner") != pl.col("company_id")).fill_null(True)
+    )
+    return compared.filter(moved).select(accounts.columns)
 
 
 def rules_standing(rules: pl.DataFrame, blend: Blend) -> pl.Series:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import anyio
 from sqlalchemy.exc import OperationalError
 from starlette.datastructures import State
 from starlette.requests import ClientDisconnect, Request
@@ -28,6 +29,7 @@ from leadrank.api.errors import (
     error_body,
     log,
 )
+from leadrank.auth.guard import Guard
 from leadrank.errors import AppError
 from leadrank.scoring.online.call import SCORING_ROLES, score_body
 
@@ -55,7 +57,7 @@ class ScoringLane:
         scope["route"] = route
         request_id = scope["state"]["request_id"]  # RequestContext, outside, set it
         try:
-            self.state.guard.check(Request(scope), SCORING_ROLES)
+            await _checked(self.state.guard, Request(scope))
             body = await _body(receive)
             answer = score_body(self.state.api_scorer, body, request_id)
         except AppError as exc:
@@ -82,6 +84,14 @@ class ScoringLane:
             await _answer(send, 500, error_body(500, UNEXPECTED, request_id=request_id), [])
             return
         await _answer(send, 200, answer, [])
+
+
+async def _checked(guard: Guard, request: Request) -> None:
+    """The request's key checked: from memory on the event loop when it can be (nearly every
+    request), else in a thread, since looking a key up or leasing tokens waits on the
+    database or Redis, and every request of this worker would wait with it."""
+    if guard.check_in_memory(request, SCORING_ROLES) is None:
+        await anyio.to_thread.run_sync(guard.check, request, SCORING_ROLES)
 
 
 async def _body(receive: Receive) -> bytes:
