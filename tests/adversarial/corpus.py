@@ -174,6 +174,14 @@ CORPUS: list[Hostile] = [
     Hostile("control_characters.csv", _control_csv, None),
     Hostile("long_cell.csv", _long_cell_csv, 2),
     Hostile("deep.json", _deep_json),
+    # Headers a dataframe library reads as patterns: every column, or a regex of them.
+    Hostile("pattern_headers.csv", _text("email,*,^x.*$,name\nann@acme.com,a,b,Ann\n"), 1),
+    Hostile("pattern_headers.jsonl", _text('{"email": "ann@acme.com", "*": 1, "^.*$": 2}\n'), 1),
+    Hostile(
+        "pattern_headers.parquet",
+        lambda path: pl.DataFrame({"email": ["ann@acme.com"], "*": [1]}).write_parquet(path),
+        1,
+    ),
     Hostile("not_records.json", _text('"just a string"')),
     Hostile("scalars.jsonl", _text("1\n2\n3\n")),
     Hostile("far_dates_events.csv", _far_dates_events, None, kind="events"),

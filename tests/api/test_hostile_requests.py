@@ -108,3 +108,20 @@ def test_deeply_nested_json_is_refused(server: Server) -> None:
         headers={"content-type": "application/json", "X-Webhook-Secret": SECRET},
     )
     _refused(answer, 400, 422)
+
+
+def test_a_record_nested_600_levels_deep_is_422(server: Server) -> None:
+    deep = '{"email": "ann@acme.com", "x": ' + '{"a": ' * 600 + "1" + "}" * 600 + "}"
+    body = '{"source": "api", "leads": [RECORD]}'.replace("RECORD", deep)
+    answer = server.client.post(
+        "/api/v1/leads/batch", content=body, headers={"content-type": "application/json"}
+    )
+    error = _refused(answer, 422)
+    assert "nested more than 64 levels" in str(error["message"])
+
+
+@pytest.mark.parametrize("record", [{}, {"email": {}}, {"a": {"b": {}}}])
+def test_a_record_that_names_no_field_is_422(server: Server, record: dict[str, object]) -> None:
+    answer = server.client.post("/api/v1/leads/batch", json={"source": "api", "leads": [record]})
+    error = _refused(answer, 422)
+    assert "names no field" in str(error["message"])

@@ -205,3 +205,21 @@ def test_an_event_without_a_lead_is_kept_in_quarantine(workspace: Workspace, hoo
     assert receipt["status"] == "quarantined" and receipt["event_type"] == "campaign_completed"
     assert receipt["quarantine_reasons"] == {"no_lead: no known lead and no valid email": 1}
     assert stored(workspace) == (1, 0)  # in bronze, nothing lost; no lead event
+
+
+def test_an_event_dated_far_ahead_or_long_ago_waits_in_quarantine(
+    workspace: Workspace, hooks: Server
+) -> None:
+    # A year 9999 would read as the freshest activity there is; 1900 as none at all.
+    for moment in ("9999-12-31T10:00:00.000Z", "1900-01-01T10:00:00.000Z"):
+        answer = deliver(
+            hooks, webhook_event("reply_received", lead_email="ann@acme.com", timestamp=moment)
+        )
+        assert answer.status_code == 200, answer.text
+        receipt = answer.json()
+        assert receipt["status"] == "quarantined", receipt
+        reason = "occurred_at_implausible: before 1970 or more than a day ahead"
+        assert receipt["quarantine_reasons"][reason] == 1
+    assert stored(workspace)[1] == 0  # kept in bronze, no lead event
+    fresh = deliver(hooks, webhook_event("reply_received", lead_email="ann@acme.com"))
+    assert fresh.json()["status"] == "recorded"

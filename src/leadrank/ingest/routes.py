@@ -16,6 +16,7 @@ from leadrank.errors import WriteRace
 from leadrank.ingest import follow_up
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
+from leadrank.kit.readers import names_a_field
 from leadrank.kit.storable import unstorable
 
 router = APIRouter(
@@ -29,13 +30,13 @@ Source = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 def _storable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records whose every text can be stored."""
+    """Records that can be stored (their depth bounded first) and that name a field."""
     for index, record in enumerate(records):
-        if not record:
-            raise ValueError(f"record {index} is an empty object: it names no field")
         problem = unstorable(record)
         if problem:
             raise ValueError(f"record {index} {problem}")
+        if not names_a_field(record):
+            raise ValueError(f"record {index} names no field (an empty object, or only empty ones)")
     return records
 
 

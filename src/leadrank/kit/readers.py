@@ -8,7 +8,7 @@ import io
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,7 @@ def read_table(path: Path) -> RawTable:
         raise BadInput(f"{path.name}: cannot read as {fmt}: {first_line}") from exc
     if table.frame.width == 0:
         raise BadInput(f"{path.name}: no columns found")
-    return table
+    return replace(table, frame=literal_names(table.frame))
 
 
 def _read_delimited(path: Path) -> RawTable:
@@ -239,6 +239,22 @@ def _unique_names(names: Iterable[str]) -> list[str]:
             seen[name] = 0
         result.append(name)
     return result
+
+
+def literal_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with each column name that polars would read as a pattern ("*", or a regex
+    written "^...$") put in brackets ("[*]"): every expression naming a column by its name
+    would otherwise take it for several, or fail."""
+    taken = set(frame.columns)
+    renamed: dict[str, str] = {}
+    for name in frame.columns:
+        if name == "*" or (len(name) > 1 and name.startswith("^") and name.endswith("$")):
+            literal = f"[{name}]"
+            while literal in taken:
+                literal = f"[{literal}]"
+            taken.add(literal)
+            renamed[name] = literal
+    return frame.rename(renamed) if renamed else frame
 
 
 def _clean_headers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -382,8 +398,14 @@ def table_from_records(records: list[Any], fmt: str) -> RawTable:
         flat_rows.append(_flatten(record))
     names = list(dict.fromkeys(key for row in flat_rows for key in row))
     columns = {name: [row.get(name) for row in flat_rows] for name in names}
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+    frame = literal_names(pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)))
     return RawTable(frame, pl.Series("payload", payloads, dtype=pl.String), fmt)
+
+
+def names_a_field(record: dict[str, Any]) -> bool:
+    """Whether a JSON record gives at least one field once flattened ({"a": {}} gives none,
+    and would be no row of its table at all)."""
+    return bool(_flatten(record))
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
@@ -410,7 +432,7 @@ def _as_text(value: Any) -> str | None:
 
 
 def _read_parquet(path: Path) -> RawTable:
-    typed = pl.read_parquet(path)
+    typed = literal_names(pl.read_parquet(path))
     # Bytes are no text (nor JSON): kept as their hex digits, so the rest of the file loads.
     typed = typed.with_columns(
         pl.col(name).bin.encode("hex") for name, dtype in typed.schema.items() if dtype == pl.Binary
@@ -422,7 +444,9 @@ def _read_excel(path: Path) -> RawTable:
     settings = get_settings()
     limits = WorkbookLimits(settings.max_workbook_cells, settings.max_workbook_bytes)
     check_workbook(path, limits)
-    typed = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=True)
+    typed = literal_names(
+        pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=True)
+    )
     frame = _clean_headers(_as_strings(typed))
     return RawTable(frame, None, "excel")
 
