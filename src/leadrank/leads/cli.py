@@ -50,7 +50,10 @@ def clean(
         Path, typer.Argument(help="Lead list: CSV, TSV, JSON, JSONL, Parquet or Excel")
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write: .csv .tsv .jsonl .json .parquet")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where to write: .csv .tsv .xlsx .jsonl .json .parquet"
+        ),
     ],
     mapping: Annotated[
         Path | None, typer.Option("--mapping", "-m", help="JSON/TOML column mapping file")

@@ -18,7 +18,10 @@ def dedupe(
         typer.Argument(help="A list of people or companies: CSV, TSV, JSON(L), Parquet, Excel"),
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write: .csv .tsv .jsonl .json .parquet")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where to write: .csv .tsv .xlsx .jsonl .json .parquet"
+        ),
     ],
     entity: Annotated[
         str, typer.Option("--entity", "-e", help="What a row describes: person or company")

@@ -181,7 +181,10 @@ def apply_command(
         Path, typer.Argument(help="Lead list: CSV, TSV, JSON, JSONL, Parquet or Excel")
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write: .csv .tsv .jsonl .json .parquet")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where to write: .csv .tsv .xlsx .jsonl .json .parquet"
+        ),
     ],
     profile: ProfileOption = None,
     mapping: Annotated[
