@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,3 +160,24 @@ def ingest_sample(workspace: Workspace, folder: Path, *, leads: int, seed: int) 
     for item in sorted(manifest.files, key=lambda f: f.kind != "leads"):
         with session_scope(workspace.engine) as session:
             ingest_file(session, path=folder / item.name, source=item.vendor, kind=item.kind)
+
+
+@pytest.fixture
+def scored(workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A workspace of a 300-person sample, scored whole by the rules."""
+    from leadrank.db.engine import session_scope
+    from leadrank.scoring.score_run import score_workspace
+
+    ingest_sample(workspace, tmp_path / "sample", leads=300, seed=5)
+    with session_scope(workspace.engine) as session:
+        score_workspace(session)
+    return workspace
+
+
+def redis_up() -> bool:
+    """Whether the Redis the tests use answers at 127.0.0.1:6379."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True

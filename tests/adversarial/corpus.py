@@ -40,13 +40,15 @@ def _garbage(seed: int, size: int = 4096) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def _far_cell_workbook(path: Path) -> None:
+def far_cell_workbook(path: Path) -> Path:
+    """Two cells, A1 and the last one Excel has: 4.8 KB on disk."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet["A1"] = "email"
     sheet["XFD1048576"] = "x"
     book.save(path)
+    return path
 
 
 def _formula_workbook(path: Path) -> None:
@@ -152,7 +154,7 @@ CORPUS: list[Hostile] = [
     Hostile("header_only.json", _text("[]")),
     Hostile("bom_crlf.csv", _text("\ufeffemail,name\r\nann@acme.com,Ann\r\nbo@beta.io,Bo\r\n"), 2),
     Hostile("ten_thousand_columns.csv", _wide_csv, 3),
-    Hostile("far_cell_bomb.xlsx", _far_cell_workbook),
+    Hostile("far_cell_bomb.xlsx", far_cell_workbook),
     Hostile("far_cell_bomb.xls", lambda path: biff_workbook(path, [(0, 0), (65535, 65535)])),
     Hostile("formulas.xlsx", _formula_workbook, 2),
     Hostile(

@@ -4,7 +4,6 @@ they share one token bucket per key in the database or in Redis, spent in leases
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
@@ -31,7 +30,7 @@ from leadrank.auth.limits import ALONE_SECONDS, LEASE_LIFETIME
 from leadrank.db.engine import WRITES, session_scope
 from leadrank.errors import Forbidden, RateLimited
 from leadrank.orm import RateBucket
-from tests.conftest import CliResult, Workspace
+from tests.conftest import CliResult, Workspace, redis_up
 from tests.server import Server, free_port
 
 LOW = Principal("lowkey01", "scorer", 120)  # 2 a second, a burst of 20
@@ -245,18 +244,10 @@ def test_a_locked_database_falls_back_to_a_share_per_process(
     assert len(auth_logs) == 2
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A Redis key prefix of the test's own, its keys removed at the end."""
-    if not _redis_up():
+    if not redis_up():
         pytest.skip("needs Redis on 127.0.0.1:6379")
     import redis
 

@@ -4,7 +4,6 @@ the same for every worker (two gates on one database stand for two workers)."""
 from __future__ import annotations
 
 import random
-import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from leadrank.enrichment.providers.base import RateLimit
 from leadrank.enrichment.providers.fake import FakeProvider
 from leadrank.enrichment.windows import IN_FLIGHT, RedisWindow
 from leadrank.orm import ProviderCall, ProviderSpend, ProviderState
-from tests.conftest import Workspace
+from tests.conftest import Workspace, redis_up
 
 
 class Clock:
@@ -144,15 +143,7 @@ def test_a_miss_costs_what_the_vendor_charged(workspace: Workspace) -> None:
         assert connection.execute(select(ProviderSpend.credits)).scalar_one() == 0.0
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_the_redis_window_is_shared_too() -> None:
     import redis
 

@@ -15,7 +15,7 @@ from leadrank.config import get_settings
 from leadrank.errors import BadInput
 from leadrank.kit.readers import read_table
 from leadrank.kit.workbooks import WorkbookLimits, check_workbook
-from tests.adversarial.corpus import biff_workbook
+from tests.adversarial.corpus import biff_workbook, far_cell_workbook
 
 LIMITS = WorkbookLimits(cells=1_000_000, uncompressed_bytes=10_000_000)
 CONTENT_TYPES = (
@@ -25,17 +25,6 @@ CONTENT_TYPES = (
 RELS_PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def far_cell_workbook(path: Path) -> Path:
-    """Two cells, A1 and the last one Excel has: 4.8 KB on disk."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet["A1"] = "email"
-    sheet["XFD1048576"] = "x"
-    book.save(path)
-    return path
 
 
 def handmade(path: Path, sheets: dict[str, str], order: list[str] | None = None) -> Path:

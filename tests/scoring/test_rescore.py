@@ -25,19 +25,10 @@ from leadrank.scoring.icp_store import save_profile, scoring_profile
 from leadrank.scoring.pending import take_marked
 from leadrank.scoring.repository import top_accounts
 from leadrank.scoring.score_run import score_workspace
-from tests.conftest import Workspace, ingest_sample
+from tests.conftest import Workspace
 from tests.server import Server
 
 Served = dict[int, tuple[int, float, str]]  # lead -> (row id, score, grade)
-
-
-@pytest.fixture
-def scored(workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A workspace of a 300-person sample, scored whole by the rules."""
-    ingest_sample(workspace, tmp_path / "sample", leads=300, seed=5)
-    with session_scope(workspace.engine) as session:
-        score_workspace(session)
-    return workspace
 
 
 @pytest.fixture
