@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
+.PHONY: demo test lint format bench bench-dedupe bench-company-names bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -35,6 +35,15 @@ bench: $(STAMP)
 
 bench-dedupe: $(STAMP)
 	$(BIN)/python benchmarks/dedupe.py
+
+# Name-only company matching beside Splink, installed into its own .venv-splink.
+.venv-splink/.installed:
+	$(PYTHON) -m venv .venv-splink
+	.venv-splink/bin/pip install --quiet 'splink>=5.0'
+	touch $@
+
+bench-company-names: $(STAMP) .venv-splink/.installed
+	$(BIN)/python benchmarks/dedupe.py --part companies
 
 bench-model: $(STAMP)
 	$(BIN)/python benchmarks/model_quality.py

@@ -127,7 +127,7 @@ def test_review_decisions_merge_or_stick_and_merges_can_be_undone(
     )
     ingest(crm, tmp_path / "webinar.csv", "webinar")
     listed = cli("leads", "duplicates")
-    assert listed.exit_code == 0 and "1 pairs pending" in listed.stdout
+    assert listed.exit_code == 0 and "1 lead pairs pending" in listed.stdout
     work = lead_by_email(crm, "yuting.liu@truehaven.com").id
     personal = lead_by_email(crm, "yuting.liu@hotmail.com").id
 
@@ -204,6 +204,7 @@ def test_company_name_variants_join_the_stored_company(
         HEADER
         + "Ann,Lee,ann.lee@brightwave-analytics.com,,Brightwave Analytics Inc.,Austin,US\n"
         + "Bob,Stone,bob@northwind.com,,Northwind Traders,Seattle,US\n"
+        + "Gus,Hale,gus@alphacapital.example,,Alpha Capital 1,Seattle,US\n"
     )
     ingest(workspace, tmp_path / "crm.csv", "crm")
     (tmp_path / "fair.csv").write_text(
@@ -212,15 +213,18 @@ def test_company_name_variants_join_the_stored_company(
         + "Cara,Diaz,,+1 512 555 0111,BRIGHTWAVE ANALYTIC LLC,Austin,US\n"
         # the same first word, another business: a company of its own
         + "Dan,Ek,,+1 206 555 0199,Northwind Logistics,Seattle,US\n"
-        # nearly the same name, but the word that tells them apart differs
+        # a region of the same organisation: one account (companies are organisations)
         + "Eve,Fox,,+1 206 555 0142,Northwind Traders West,Seattle,US\n"
+        # one number apart: two businesses
+        + "Fred,Gil,,+1 206 555 0143,Alpha Capital 2,Seattle,US\n"
     )
     ingest(workspace, tmp_path / "fair.csv", "fair")
     with session_scope(workspace.engine) as session:
         company = dict(session.execute(select(Lead.full_name, Lead.company_id)).all())
     assert company["Cara Diaz"] == company["Ann Lee"]
     assert company["Dan Ek"] != company["Bob Stone"]
-    assert company["Eve Fox"] != company["Bob Stone"]
+    assert company["Eve Fox"] == company["Bob Stone"]
+    assert company["Fred Gil"] != company["Gus Hale"]
 
 
 def test_two_new_namesakes_are_not_both_merged_into_one_lead(

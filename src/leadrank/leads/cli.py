@@ -26,7 +26,7 @@ from leadrank.kit.console import (
     system_user,
 )
 from leadrank.kit.safe_cells_option import SafeCellsOption, safe_cells_chosen
-from leadrank.leads import reviews, service
+from leadrank.leads import company_reviews, reviews, service
 from leadrank.leads.browse import (
     MAX_PAGE,
     SORTS,
@@ -321,10 +321,12 @@ def show_command(
 def duplicates_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Pairs to show")] = 20,
 ) -> None:
-    """List likely duplicate leads waiting for a decision, likeliest first, with the evidence."""
+    """List likely duplicate leads, and companies that may be one organisation, waiting for a
+    decision, likeliest first, with the evidence."""
     with workspace_session() as session:
         pairs, total = reviews.pending_pairs(session, limit=limit)
-        if not total:
+        companies, company_total = company_reviews.pending_company_pairs(session, limit=limit)
+        if not total and not company_total:
             console.print("no pairs waiting for review")
             return
         for pair in pairs:
@@ -336,36 +338,81 @@ def duplicates_command(
                 console.print(
                     f"  {lead.id}: {lead.full_name or ''} <{lead.email or ''}> "
                     f"{lead.company_name or lead.company_domain or ''} {lead.phone_e164 or ''} "
-                    f"({', '.join(lead.sources)})"
+                    f"({', '.join(lead.sources)})",
+                    markup=False,
                 )
-            console.print("  " + "; ".join(pair.review.reasons[:6]))
-    console.print(
-        f"{total:,} pairs pending; decide with `leadrank leads review A B --same` or `--different`"
-    )
+            console.print("  " + "; ".join(pair.review.reasons[:6]), markup=False)
+        if total:
+            console.print(
+                f"{total:,} lead pairs pending; decide with "
+                "`leadrank leads review A B --same` or `--different`"
+            )
+        for found in companies:
+            console.print(
+                f"[bold]company {found.first.id} ~ {found.second.id}[/bold]  "
+                f"match probability {found.review.match_score:.3f}"
+            )
+            for company, leads in (
+                (found.first, found.first_leads),
+                (found.second, found.second_leads),
+            ):
+                console.print(
+                    f"  {company.id}: {company.name or ''} {company.domain or ''} "
+                    f"{company.country_code or ''} ({leads:,} leads)",
+                    markup=False,
+                )
+            console.print("  " + "; ".join(found.review.reasons[:6]), markup=False)
+        if company_total:
+            console.print(
+                f"{company_total:,} company pairs pending; decide with "
+                "`leadrank leads review A B --companies --same` or `--different`"
+            )
 
 
 @leads_app.command("review")
 def review_command(
-    lead_a: Annotated[int, typer.Argument(help="A lead id")],
-    lead_b: Annotated[int, typer.Argument(help="The other lead id")],
+    first: Annotated[int, typer.Argument(help="A lead id (a company id with --companies)")],
+    second: Annotated[int, typer.Argument(help="The other lead (or company) id")],
     same: Annotated[
         bool,
-        typer.Option("--same/--different", help="One person (merge them) or two (never merge)"),
+        typer.Option(
+            "--same/--different",
+            help="One person or organisation (merge them) or two (never merge)",
+        ),
     ],
+    companies: Annotated[
+        bool, typer.Option("--companies", help="The ids are companies, not leads")
+    ] = False,
     by: Annotated[str, typer.Option("--by", help="Who decides, for the record")] = "cli",
 ) -> None:
-    """Decide whether two leads are one person; the decision holds for every later import."""
+    """Decide whether two leads are one person, or two companies one organisation; the
+    decision holds for every later import."""
+    now = datetime.now(UTC)
     with workspace_session() as session:
-        merge = reviews.decide(
-            session, lead_a=lead_a, lead_b=lead_b, same=same, by=by, now=datetime.now(UTC)
-        )
+        if companies:
+            kept = company_reviews.decide_companies(
+                session, company_a=first, company_b=second, same=same, by=by, now=now
+            )
+            if kept is not None:
+                console.print(
+                    f"merged company {max(first, second)} into company {kept.id} "
+                    f"({kept.name or kept.domain or ''}); its leads follow, and rows naming it "
+                    "join this company from now on",
+                    markup=False,
+                )
+            else:
+                console.print(
+                    f"recorded: companies {first} and {second} are different organisations"
+                )
+            return
+        merge = reviews.decide(session, lead_a=first, lead_b=second, same=same, by=by, now=now)
         if merge is not None:
             console.print(
                 f"merged lead {merge.merged_lead_id} into lead {merge.kept_lead_id} "
                 f"(merge {merge.id}; `leadrank leads unmerge {merge.kept_lead_id}` undoes it)"
             )
         else:
-            console.print(f"recorded: leads {lead_a} and {lead_b} are different people")
+            console.print(f"recorded: leads {first} and {second} are different people")
 
 
 @leads_app.command("unmerge")

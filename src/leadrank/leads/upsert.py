@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
-from leadrank.leads.company_resolution import fuzzy_company_keys
+from leadrank.leads.company_resolution import CompanyMatch, company_matches
+from leadrank.leads.company_reviews import queue_likely
 from leadrank.leads.fields import COMPANY_COLUMNS, EMAIL_FLAGS, LEAD_COLUMNS
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
 from leadrank.leads.upsert_existing import (
@@ -51,8 +52,9 @@ def merge_rows(
         pl.format("[{},{}]", pl.lit(import_id), pl.col("row_number")).alias("_prov"),
         pl.col("employees", "employees_min", "employees_max").cast(pl.Int64),
     )
-    rows = _with_company_aliases(session, rows)
+    rows, likely = _with_company_aliases(session, rows)
     company_ids, companies_created = _merge_companies(session, rows, now)
+    queue_likely(session, likely, now=now)
     rows = rows.with_columns(pl.Series("company_id", company_ids, dtype=pl.Int64))
 
     keys = lead_key_columns(rows, source)
@@ -154,14 +156,24 @@ def _insert_new_keys(
     bulk_insert(session, LeadKey, new_keys)
 
 
-def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
-    """A row that names a company without its domain joins the one company of that name that
-    has a domain (in this batch, else stored), so one organisation stays one company."""
+def _with_company_aliases(
+    session: Session, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, list[CompanyMatch]]:
+    """A row that names a company folded into another joins that one; a row that names a
+    company without its domain joins the one company of that name that has a domain (in this
+    batch, else stored), else a stored company of the same organisation written another way
+    (`company_resolution`), so one organisation stays one company. Also the likely matches
+    that wait for a person's decision."""
+    folded = repository.find_company_aliases(
+        session, rows["company_key"].drop_nulls().unique().to_list()
+    )
+    if folded:
+        rows = rows.with_columns(pl.col("company_key").replace(folded))
     named = (
         pl.col("company_key").str.starts_with("name:") & pl.col("company_name_key").is_not_null()
     )
     if rows.filter(named).is_empty():
-        return rows
+        return rows, []
     by_domain = (
         rows.filter(pl.col("company_key").str.starts_with("domain:"))
         .group_by("company_name_key")
@@ -187,11 +199,11 @@ def _with_company_aliases(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("company_key"))
         .alias("company_key")
     )
-    # Names no company carries yet may be a stored company's name with a typo.
-    fuzzy = fuzzy_company_keys(session, rows)
-    if not fuzzy:
-        return rows
-    return rows.with_columns(pl.col("company_key").replace(fuzzy))
+    # Names no company carries yet may be a stored company written another way.
+    matches = company_matches(session, rows)
+    if matches.sure:
+        rows = rows.with_columns(pl.col("company_key").replace(matches.keys()))
+    return rows, matches.likely
 
 
 def _adoptions(session: Session, merged: pl.DataFrame, existing: dict[str, int]) -> dict[str, int]:

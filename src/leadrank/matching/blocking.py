@@ -32,6 +32,12 @@ class Rule:
     # One exact identifier (email, phone, id, domain): its pairs are mostly true matches, the
     # surest ground to learn how matches look on the other fields.
     strong: bool = False
+    # The key is a list: a row sits in the block of each of its keys.
+    many: bool = False
+    # A block too large to compare whole (or past the rule's budget) is compared along a
+    # window: each row with the next `window` rows of its block. Right for keys whose rows are
+    # mostly one entity, such as one exact name, which need only be linked, not all compared.
+    window: int = 0
 
     @property
     def fields(self) -> frozenset[str]:
@@ -39,7 +45,16 @@ class Rule:
         return frozenset(_FIELD_OF.get(c, c) for c in self.needs)
 
 
-_FIELD_OF = {"_last_sx": "last_name", "_first_sx": "first_name", "_email_local": "email"}
+_FIELD_OF = {
+    "_last_sx": "last_name",
+    "_first_sx": "first_name",
+    "_email_local": "email",
+    "_company_sorted": "company",
+    "_company_rare": "company",
+    "_company_acronym": "company",
+    "_company_prefix": "company",
+}
+NAME_WINDOW = 8
 
 
 def _first_word(column: str) -> pl.Expr:
@@ -94,7 +109,20 @@ def company_rules() -> list[Rule]:
     return [
         Rule("domain", ("domain",), pl.col("domain"), strong=True),
         Rule("phone", ("phone",), pl.col("phone"), strong=True),
-        Rule("name", ("company",), pl.col("company")),
+        Rule("name", ("company",), pl.col("company"), window=NAME_WINDOW),
+        # Names of an organisation: the same words in any order, a rare word in common (the
+        # name within a longer one: "Philips" and "Koninklijke Philips Electronics"), an
+        # acronym beside its words, and the first letters (a typo further on).
+        Rule("name words", ("_company_sorted",), pl.col("_company_sorted"), window=NAME_WINDOW),
+        Rule(
+            "rare name word",
+            ("_company_rare",),
+            pl.col("_company_rare"),
+            many=True,
+            window=NAME_WINDOW,
+        ),
+        Rule("acronym", ("_company_acronym",), pl.col("_company_acronym")),
+        Rule("name prefix", ("_company_prefix",), pl.col("_company_prefix")),
         Rule(
             "name word + city", ("company", "city"), _joined(_first_word("company"), pl.col("city"))
         ),
@@ -165,20 +193,28 @@ def candidate_pairs(
     skipped = 0
     for rule in rules:
         keyed = base.select("i", rule.key.alias("k"), *(["_group"] if groups is not None else []))
+        if rule.many:
+            keyed = keyed.explode("k")
         # Keys as 64-bit hashes: a far smaller join, and a collision only adds a candidate.
         keyed = keyed.filter(pl.col("k").is_not_null() & (pl.col("k") != "")).with_columns(
             pl.col("k").hash(seed=0)
         )
         batched, dropped = _affordable_blocks(keyed, max_block, budget)
+        parts = [
+            _pairs_within(part, groups is not None)
+            for part in keyed.join(batched, on="k").partition_by("_batch")
+        ]
+        if rule.window:
+            # Blocks left out (too large, or past the budget) are compared along the window.
+            left_out = keyed.join(batched, on="k", how="anti")
+            parts.append(_pairs_along(left_out, rule.window, groups is not None))
+            dropped = 0
         skipped += dropped
         pairs = pl.concat(
-            [
-                _pairs_within(part, groups is not None)
-                for part in keyed.join(batched, on="k").partition_by("_batch")
-            ]
-            or [pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})],
-            how="vertical",
+            parts or [pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})], how="vertical"
         )
+        if rule.many or rule.window:
+            pairs = pairs.unique(maintain_order=True)
         counts[rule.name] = pairs.height
         by_rule[rule] = pairs.sample(RULE_SAMPLE, seed=0) if pairs.height > RULE_SAMPLE else pairs
         found.append(pairs)
@@ -220,6 +256,30 @@ def _affordable_blocks(
     )
     batched = affordable.select("k", (pl.col("_cost") // JOIN_BATCH_PAIRS).alias("_batch"))
     return batched, sizes.height - affordable.height
+
+
+def _pairs_along(keyed: pl.DataFrame, window: int, linking: bool) -> pl.DataFrame:
+    """Each row paired with the next `window` rows of its block, so the block's rows are
+    linked at a cost that grows with its size, not its square."""
+    large = keyed.filter(pl.len().over("k") > 1).sort("k", "i")
+    pairs = [
+        large.select(
+            "i",
+            pl.col("i").shift(-step).over("k").alias("j"),
+            *(
+                [(pl.col("_group") != pl.col("_group").shift(-step).over("k")).alias("across")]
+                if linking
+                else []
+            ),
+        )
+        for step in range(1, window + 1)
+    ]
+    frame = pl.concat(pairs).drop_nulls("j")
+    if linking:
+        frame = frame.filter(pl.col("across")).drop("across")
+    return frame.select(
+        pl.min_horizontal("i", "j").alias("i"), pl.max_horizontal("i", "j").alias("j")
+    )
 
 
 def _pairs_within(rows: pl.DataFrame, linking: bool) -> pl.DataFrame:

@@ -46,6 +46,14 @@ def dedupe(
         list[str] | None,
         typer.Option("--ignore", help="A column to leave out of matching; repeatable"),
     ] = None,
+    company_level: Annotated[
+        str,
+        typer.Option(
+            "--company-level",
+            help="Companies named with their address (affiliations): organisation (its sites "
+            "and departments are one) or site",
+        ),
+    ] = "organisation",
     safe_cells: SafeCellsOption = None,
 ) -> None:
     """Find the rows that describe the same person or company: adds cluster_id and match_score
@@ -59,6 +67,7 @@ def dedupe(
             threshold=threshold,
             columns=parse_columns(column or []),
             ignore=ignore or [],
+            company_level=company_level,
             progress=progress,
             safe_cells=safe,
         )
@@ -78,3 +87,4 @@ def dedupe(
             else ""
         )
     )
+    console.print(f"pairs by blocking rule: {matches.rule_shares()}")

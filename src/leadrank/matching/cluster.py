@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 AVERAGE_LINK = 0.5
-MAX_CROSS_CHECKS = 10_000  # groups whose product is larger than this are not joined
+MAX_CROSS_CHECKS = 10_000  # cross pairs checked at most when two groups would join
 
 
 def cluster_rows(
@@ -35,15 +35,21 @@ def cluster_rows(
         return x
 
     def agree(group_a: list[int], group_b: list[int]) -> bool:
-        if len(group_a) * len(group_b) > MAX_CROSS_CHECKS:
-            return False
+        # Large groups are judged on an even sample of their rows (each side's share of
+        # MAX_CROSS_CHECKS), so one organisation of hundreds of rows still comes together.
+        sampled = len(group_a) * len(group_b) > MAX_CROSS_CHECKS
+        if sampled:
+            side = int(MAX_CROSS_CHECKS**0.5)
+            group_a, group_b = _spread(group_a, side), _spread(group_b, side)
         cross = np.array(
             [min(a, b) * rows + max(a, b) for a in group_a for b in group_b], dtype=np.int64
         )
         at = np.searchsorted(sorted_keys, cross)
         at = np.minimum(at, len(sorted_keys) - 1)
         known = sorted_keys[at] == cross
-        return bool(known.any()) and float(sorted_probability[at[known]].mean()) >= AVERAGE_LINK
+        if not known.any():  # only the joining pair itself was compared, outside the sample
+            return sampled
+        return float(sorted_probability[at[known]].mean()) >= AVERAGE_LINK
 
     accepted = np.flatnonzero(probability >= threshold)
     for index in accepted[np.argsort(-probability[accepted], kind="stable")]:
@@ -65,6 +71,13 @@ def cluster_rows(
         first_row.with_columns(pl.col("row").min().over("root") + 1).get_column("row").to_numpy()
     )
     return cluster_id.astype(np.int64), _best_in_cluster(rows, left, right, probability, roots)
+
+
+def _spread(group: list[int], most: int) -> list[int]:
+    """At most `most` members, evenly spread over the group."""
+    if len(group) <= most:
+        return group
+    return [group[k] for k in np.linspace(0, len(group) - 1, most).astype(int)]
 
 
 def _best_in_cluster(

@@ -16,6 +16,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from rapidfuzz.process import cpdist
 
+from leadrank.matching.name_similarity import WordWeights, name_agreement
+
 NULL = -1
 COMPARE_SLICE = 1_000_000
 
@@ -25,8 +27,11 @@ class Comparison:
     """How one field is compared: its kind and the words for each level, lowest first."""
 
     field: str
-    kind: str  # name | text | email | digits | address | company | category
+    kind: str  # name | email | digits | address | company | organisation | category
     labels: tuple[str, ...]
+    # The top level ("the same rare name") settles a match on its own: organisations are
+    # matched as organisations, not as sites, whose one name may stand at many addresses.
+    decisive: bool = False
 
     @property
     def levels(self) -> int:
@@ -56,14 +61,31 @@ _LABELS = {
     "digits": ("different", "two edits apart", "one edit apart", "the same"),
     "address": ("different", "similar", "nearly the same", "the same"),
     "company": ("different", "similar", "nearly the same", "the same"),
+    # An organisation's own name, when the rows are organisations: see _organisation_levels.
+    "organisation": (
+        "different",
+        "a word in common",
+        "similar",
+        "one within the other",
+        "nearly the same",
+        "the same",
+        "the same rare name",
+    ),
     "category": ("different", "similar", "the same"),
 }
 
 
-def comparisons_for(columns: list[str]) -> list[Comparison]:
-    """The comparisons the prepared columns allow (a full name is compared as first and last)."""
+def comparisons_for(
+    columns: list[str], *, entity: str = "person", company_level: str = "organisation"
+) -> list[Comparison]:
+    """The comparisons the prepared columns allow (a full name is compared as first and last;
+    a company's own name word by word, a person's employer as a whole)."""
+    kinds = {**_KINDS, "company": "organisation"} if entity == "company" else _KINDS
+    decisive = company_level == "organisation"
     return [
-        Comparison(field, kind, _LABELS[kind]) for field, kind in _KINDS.items() if field in columns
+        Comparison(field, kind, _LABELS[kind], decisive=decisive and kind == "organisation")
+        for field, kind in kinds.items()
+        if field in columns
     ]
 
 
@@ -103,8 +125,9 @@ def compare(
             right = prepared[comparison.field].gather(part["j"])
             empty = (left.is_null() | right.is_null()).to_numpy()
             same = (left == right).fill_null(False).to_numpy()
-            # Only pairs whose values differ need a similarity; equal ones are the top level.
-            differ = ~empty & ~same
+            # Only pairs whose values differ need a similarity; equal ones are the top level
+            # (an organisation's name is rare or common when equal: it is always measured).
+            differ = ~empty & (~same | (comparison.kind == "organisation"))
             levels = np.full(part.height, comparison.levels - 1, dtype=np.int8)
             levels[empty] = NULL
             if differ.any():
@@ -127,6 +150,8 @@ def _field_levels(
     """Levels of pairs whose values are both present and differ."""
     top = comparison.levels - 1
     kind = comparison.kind
+    if kind == "organisation":
+        return _organisation_levels(left, right, prepared[comparison.field])
     if kind == "digits":
         distance = _similarity(left, right, DamerauLevenshtein.distance)
         levels = np.select([distance <= 1, distance <= 2], [2, 1], 0).astype(np.int8)
@@ -169,6 +194,58 @@ def _field_levels(
             ).to_series()
             levels = np.where(nickname.fill_null(False).to_numpy(), top, levels).astype(np.int8)
     return levels.astype(np.int8)
+
+
+# Thresholds of the organisation levels, on the word-weighted agreement of two names.
+SHARED_WORDS = 0.2  # weighted cosine: "a word in common"
+SIMILAR_WORDS = 0.5  # weighted cosine: "similar"
+SIMILAR_SPELLING = 0.92  # Jaro-Winkler of the keys: "similar"
+WITHIN = 0.8  # how much of one name the other holds: "one within the other"
+SAME_WORDS = 0.9  # how much of each name the other holds: "nearly the same"
+SAME_ORDER_FREE = 95  # token sort ratio: "nearly the same" (another word order, a typo)
+SAME_SPELLING = 0.95  # Jaro-Winkler of the keys: "nearly the same" (a typo)
+
+
+def _organisation_levels(left: pl.Series, right: pl.Series, names: pl.Series) -> np.ndarray:
+    """Levels of two organisation names, each word weighed by its rarity among `names`.
+
+    A typo counts only where the names' numbers agree ("Alpha Capital 1" and "2" differ);
+    names written with and without spaces ("Willow Stream", "Willowstream") are one within the
+    other when one's letters run inside the other's."""
+    weights = WordWeights.of(names)
+    agreement = name_agreement(left, right, weights)
+    spelling = _similarity(left, right, JaroWinkler.normalized_similarity)
+    order_free = _similarity(left, right, fuzz.token_sort_ratio)
+    pair = pl.DataFrame({"a": left, "b": right})
+    numbers_agree = _column(
+        pair,
+        pl.col("a").str.extract_all(r"\d+").list.join(" ")
+        == pl.col("b").str.extract_all(r"\d+").list.join(" "),
+    )
+    a_joined, b_joined = pl.col("a").str.replace_all(" ", ""), pl.col("b").str.replace_all(" ", "")
+    run_inside = _column(
+        pair,
+        (pl.min_horizontal(a_joined.str.len_chars(), b_joined.str.len_chars()) >= 6)
+        & (
+            b_joined.str.contains(a_joined, literal=True)
+            | a_joined.str.contains(b_joined, literal=True)
+        ),
+    )
+    shared_rare = agreement.shared_rare
+    levels = np.zeros(left.len(), dtype=np.int8)
+    levels[(agreement.cosine >= SHARED_WORDS) | shared_rare] = 1
+    levels[(agreement.cosine >= SIMILAR_WORDS) | (spelling >= SIMILAR_SPELLING)] = 2
+    levels[((agreement.within >= WITHIN) & shared_rare) | agreement.acronym | run_inside] = 3
+    typo = ((order_free >= SAME_ORDER_FREE) | (spelling >= SAME_SPELLING)) & numbers_agree
+    levels[(agreement.mutual >= SAME_WORDS) | typo] = 4
+    same = (left == right).fill_null(False).to_numpy()
+    levels[same] = 5
+    levels[same & weights.rare_names(left)] = 6
+    return levels
+
+
+def _column(frame: pl.DataFrame, expression: pl.Expr) -> np.ndarray:
+    return frame.select(expression.fill_null(False)).to_series().to_numpy()
 
 
 def _swapped_names(

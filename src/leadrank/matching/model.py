@@ -24,8 +24,15 @@ U_SAMPLE_PAIRS = 300_000
 EM_ITERATIONS = 40
 EM_TOLERANCE = 1e-5
 MIN_SESSION_PAIRS = 20  # fewer pairs than this teach nothing reliable about a rule's fields
+U_KEPT = 0.01  # at least this share of a level's random pairs is taken to be non-matches
+MATCHES_EXPLAIN = 0.5  # ... when the matches explain more than this share of them
+EXPLAINED_PAIRS = 100
+ANCHOR_PAIRS = 20  # random pairs of one rare name enough to read the prior off
 TYPICAL_WEIGHT = 50.0  # pseudo-matches of typical m blended into what the data shows
 _FLOOR = 1e-6  # no level is ever impossible: one odd record must not veto a match outright
+# Two records of one rare organisation name (a word few other names have, "Akzo Nobel N.V.")
+# are taken to be one organisation at these odds or better when nothing else says otherwise.
+RARE_NAME_ODDS = 99.0
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,16 @@ class MatchModel:
     prior: float
 
     def weights(self) -> list[np.ndarray]:
-        """log2(m / u) per level of each comparison."""
-        return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+        """log2(m / u) per level of each comparison. The top level of a decisive comparison
+        (the same rare organisation name) settles a match on its own: its weight is at least
+        what lifts the prior to RARE_NAME_ODDS, however many records the file holds (only
+        contrary evidence undoes it)."""
+        weights = [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+        decisive = np.log2(RARE_NAME_ODDS) - np.log2(self.prior / (1 - self.prior))
+        for comparison, w in zip(self.comparisons, weights, strict=True):
+            if comparison.decisive:
+                w[-1] = max(w[-1], decisive)
+        return weights
 
     def evidence(self, levels: np.ndarray) -> np.ndarray:
         """Per pair, the summed log2 Bayes factors of its levels (an empty field adds 0); a
@@ -118,7 +133,20 @@ def estimate_u(
         keep &= codes[left] != codes[right]
     pairs = pl.DataFrame({"i": left[keep].astype(np.uint32), "j": right[keep].astype(np.uint32)})
     levels = compare(prepared, pairs, comparisons)
-    return [_distribution(levels[:, c], comp.levels) for c, comp in enumerate(comparisons)]
+    return [_with_typical_u(levels[:, c], comp) for c, comp in enumerate(comparisons)]
+
+
+def _with_typical_u(levels: np.ndarray, comparison: Comparison) -> np.ndarray:
+    """Level frequencies among random pairs; for organisation names blended with
+    TYPICAL_U_PAIRS pseudo-pairs of the typical u, so a handful of names (a new workspace)
+    does not make every level look impossible among unrelated records."""
+    observed = _distribution(levels, comparison.levels)
+    typical = TYPICAL_U.get(comparison.kind)
+    if typical is None:
+        return observed
+    seen = float((levels != NULL).sum())
+    blended = (observed * seen + np.asarray(typical) * TYPICAL_U_PAIRS) / (seen + TYPICAL_U_PAIRS)
+    return np.asarray(blended / blended.sum(), dtype=np.float64)
 
 
 def _initial_m(comparison: Comparison) -> np.ndarray:
@@ -220,11 +248,49 @@ def _with_prior(
     possible_pairs: int,
 ) -> MatchModel:
     """The model with m and u, and the prior that the candidates imply: the matches expected
-    among them, over all the pairs that could match."""
+    among them, over all the pairs that could match.
+
+    When an organisation's name is all there is to go on, the prior is read off the random
+    pairs instead (`_anchored_prior`), and u is corrected: random pairs are matches at the
+    rate of the prior, so in a file of few, large entities (one applicant on hundreds of
+    patents) their levels are largely the matches' own, and u is what is left once the
+    prior's share of m is taken out.
+    """
+    sampled = min(U_SAMPLE_PAIRS, possible_pairs)
+    anchored = _anchored_prior(comparisons, m, u, sampled)
+    if anchored is not None:
+        u = [_without_matches(r, m_c, anchored, sampled) for r, m_c in zip(u, m, strict=True)]
+        return MatchModel(comparisons, m, u, anchored)
     among = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
     expected = among * candidate_levels.shape[0]
     prior = float(np.clip(expected / max(possible_pairs, 1), 1e-12, 0.5))
     return MatchModel(comparisons, m, u, prior)
+
+
+def _anchored_prior(
+    comparisons: list[Comparison], m: list[np.ndarray], raw_u: list[np.ndarray], sampled: int
+) -> float | None:
+    """For a name-only model: the share of random pairs that are one rare organisation name
+    over the share of matches that show it; None when too few random pairs show it."""
+    if len(comparisons) != 1 or comparisons[0].kind != "organisation":
+        return None
+    shown = float(raw_u[0][-1])
+    if shown * sampled < ANCHOR_PAIRS:
+        return None
+    return float(np.clip(shown / m[0][-1], 1e-12, 0.5))
+
+
+def _without_matches(raw: np.ndarray, m: np.ndarray, prior: float, sampled: int) -> np.ndarray:
+    """u among non-matches, from level frequencies among random pairs that hold `prior` matches.
+    A level whose random pairs the matches explain for the most part is taken to be theirs
+    alone (U_KEPT of it left): the typical m is only roughly right, and what remains of such a
+    level after subtracting it is mostly that error. Only a level seen often enough
+    (EXPLAINED_PAIRS random pairs) is judged so; a few pairs are chance either way."""
+    left = raw - prior * m
+    explained = (left < MATCHES_EXPLAIN * raw) & (raw * sampled >= EXPLAINED_PAIRS)
+    left = np.where(explained, U_KEPT * raw, left)
+    left = np.maximum(left, _FLOOR * raw.max())
+    return np.asarray(left / left.sum(), dtype=np.float64)
 
 
 # How often true matches show each level (lowest first), by kind of field: what EM finds on
@@ -236,8 +302,19 @@ TYPICAL_M: dict[str, tuple[float, ...]] = {
     "digits": (0.05, 0.02, 0.03, 0.90),
     "address": (0.05, 0.05, 0.10, 0.80),
     "company": (0.03, 0.07, 0.10, 0.80),
+    # different, a word in common, similar, one within the other, nearly the same, the same,
+    # the same rare name
+    "organisation": (0.01, 0.01, 0.035, 0.11, 0.31, 0.05, 0.47),
     "category": (0.08, 0.04, 0.88),
 }
+
+
+# How often unrelated organisations' names show each level: what random pairs of the sample
+# company vocabulary show (names of one stem and other words, at the "similar" levels).
+TYPICAL_U: dict[str, tuple[float, ...]] = {
+    "organisation": (0.9944, 0.0053, 2.2e-4, 3e-6, 1e-6, 1e-6, 1e-7),
+}
+TYPICAL_U_PAIRS = 2_000.0
 
 
 def _typical(comparison: Comparison) -> np.ndarray:

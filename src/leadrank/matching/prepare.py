@@ -13,8 +13,10 @@ from importlib import resources
 
 import polars as pl
 
+from leadrank.matching.affiliations import affiliation_columns, looks_like_affiliations
+from leadrank.matching.name_similarity import WordWeights
+from leadrank.matching.organisations import organisation_key
 from leadrank.matching.roles import RoleMap
-from leadrank.normalize.company import company_name_key
 from leadrank.normalize.domain import registrable_domain
 from leadrank.normalize.values import CACHE_SIZE, blank_to_null, map_distinct
 
@@ -192,11 +194,25 @@ def _text(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     ).to_series()
 
 
-def prepare(frame: pl.DataFrame, roles: RoleMap) -> pl.DataFrame:
-    """One comparable column per role (plus helpers: nickname families, soundex, local part)."""
+def prepare(
+    frame: pl.DataFrame, roles: RoleMap, *, company_level: str | None = None
+) -> pl.DataFrame:
+    """One comparable column per role (plus helpers: nickname families, soundex, local part).
+    With `company_level`, company names that carry their address (affiliation strings) are
+    split: the organisation's name at that level, and the address parts as their roles."""
     out: dict[str, pl.Series] = {}
     for role, columns in roles.columns.items():
         raw = _text(frame, columns)
+        if role == "company" and company_level and looks_like_affiliations(raw):
+            parts = affiliation_columns(raw, company_level)
+            raw = parts["company"]
+            for part in ("address", "city", "postcode", "country"):
+                if part not in roles.columns:
+                    out[part] = _prepared_part(part, parts[part])
+            if company_level == "site":
+                out["_unit"] = map_distinct(
+                    parts["unit"], lambda v: (organisation_key(v),), {"v": pl.String}
+                )["v"]
         if role == "address":
             out[role] = map_distinct(raw, lambda v: (_address(v),), {"v": pl.String})["v"]
         elif role in ("postcode", "identifier", "date", "phone"):
@@ -205,7 +221,7 @@ def prepare(frame: pl.DataFrame, roles: RoleMap) -> pl.DataFrame:
         elif role == "email":
             out[role] = raw.str.strip_chars().str.to_lowercase()
         elif role == "company":
-            keys = map_distinct(raw, lambda v: (company_name_key(v),), {"v": pl.String})["v"]
+            keys = map_distinct(raw, lambda v: (organisation_key(v),), {"v": pl.String})["v"]
             out[role] = keys
         elif role == "domain":
             domains = map_distinct(raw, lambda v: (registrable_domain(v),), {"v": pl.String})
@@ -214,6 +230,15 @@ def prepare(frame: pl.DataFrame, roles: RoleMap) -> pl.DataFrame:
             out[role] = _folded(raw)
     prepared = pl.DataFrame(out, schema=dict.fromkeys(out, pl.String))
     return _with_name_parts(prepared)
+
+
+def _prepared_part(role: str, values: pl.Series) -> pl.Series:
+    """An address part split from an affiliation, in its role's comparable form."""
+    if role == "address":
+        return map_distinct(values, lambda v: (_address(v),), {"v": pl.String})["v"]
+    if role == "postcode":
+        return values.str.replace_all(r"[^0-9A-Za-z]", "").str.to_lowercase().replace("", None)
+    return _folded(values)
 
 
 def _with_name_parts(prepared: pl.DataFrame) -> pl.DataFrame:
@@ -249,3 +274,26 @@ def _with_name_parts(prepared: pl.DataFrame) -> pl.DataFrame:
 
 def _soundex(values: pl.Series) -> pl.Series:
     return map_distinct(values, lambda v: (soundex(v),), {"v": pl.String})["v"]
+
+
+RARE_BLOCK_WORDS = 2  # each name is blocked with the names sharing one of its rarest words
+
+
+def with_organisation_helpers(prepared: pl.DataFrame) -> pl.DataFrame:
+    """Blocking helpers for organisations' own names: the name's words sorted (any order), its
+    rarest words, and the initials of a long name next to a one-word name (an acronym's key)."""
+    if "company" not in prepared.columns:
+        return prepared
+    names = prepared["company"]
+    words = pl.col("company").str.split(" ")
+    initials = words.list.eval(pl.element().str.slice(0, 1)).list.join("")
+    return prepared.with_columns(
+        words.list.unique().list.sort().list.join(" ").alias("_company_sorted"),
+        WordWeights.of(names).rarest_words(names, RARE_BLOCK_WORDS).alias("_company_rare"),
+        pl.when(words.list.len() >= 3)
+        .then(initials)
+        .when(words.list.len() == 1)
+        .then(pl.col("company"))
+        .alias("_company_acronym"),
+        pl.col("company").str.slice(0, 6).alias("_company_prefix"),
+    )

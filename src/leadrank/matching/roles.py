@@ -62,6 +62,15 @@ _HEADERS: dict[str, frozenset[str]] = {
             "employer",
             "business",
             "business_name",
+            "org",
+            "org_name",
+            "organisation_name",
+            "organization_name",
+            "affiliation",
+            "affil",
+            "institution",
+            "applicant",
+            "assignee",
         },
         "domain": {"domain", "website", "company_domain", "url", "homepage", "web_site"},
         "address": {
@@ -152,6 +161,11 @@ def guess_roles(
         if role in columns and role not in MULTI_COLUMN_ROLES:
             continue  # the first column of a role wins; the user can say otherwise
         columns.setdefault(role, []).append(column)
+    if entity == "company" and "company" not in columns:
+        named = _name_column(frame, taken | {c for cols in columns.values() for c in cols})
+        if named is not None:
+            columns["company"] = [named]
+            ignored = [c for c in ignored if c != named]
     ordered = {role: columns[role] for role in ROLES if role in columns}
     if not ordered:
         raise BadInput(
@@ -159,6 +173,23 @@ def guess_roles(
             f"(roles: {', '.join(ROLES)})"
         )
     return RoleMap(ordered, ignored)
+
+
+def _name_column(frame: pl.DataFrame, taken: set[str]) -> str | None:
+    """For companies with no column named as a name: the text column of words ("Akzo Nobel
+    N.V.", not codes or numbers) with the most distinct values."""
+    best, most = None, 0
+    for column in frame.columns:
+        values = frame[column]
+        if column in taken or values.dtype != pl.String:
+            continue
+        sample = values.drop_nulls().head(1_000)
+        if sample.is_empty() or sample.str.contains(r"[A-Za-z]{3}").mean() < 0.8:  # type: ignore[operator]
+            continue
+        distinct = sample.n_unique()
+        if distinct > most:
+            best, most = column, distinct
+    return best
 
 
 def _role_of_header(key: str, entity: str) -> str | None:

@@ -16,7 +16,13 @@ from leadrank.orm.icp import IcpProfile
 from leadrank.orm.imports import Import
 from leadrank.orm.job import Job
 from leadrank.orm.lead import Lead, LeadKey
-from leadrank.orm.matching import LeadMerge, LeadReview, MatchWeights
+from leadrank.orm.matching import (
+    CompanyAlias,
+    CompanyReview,
+    LeadMerge,
+    LeadReview,
+    MatchWeights,
+)
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
 
 __all__ = [
@@ -24,6 +30,8 @@ __all__ = [
     "Base",
     "BronzeRecord",
     "Company",
+    "CompanyAlias",
+    "CompanyReview",
     "EnrichmentAttempt",
     "EnrichmentCacheEntry",
     "Event",

@@ -1,5 +1,6 @@
-"""Identity resolution in the workspace: merges of leads (undoable), pairs for a person to
-review, and the match weights learnt from the workspace."""
+"""Identity resolution in the workspace: merges of leads (undoable), pairs of leads and of
+companies for a person to review, the keys of companies merged into others, and the match
+weights learnt from the workspace."""
 
 from __future__ import annotations
 
@@ -47,6 +48,37 @@ class LeadReview(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CompanyReview(Base):
+    """Two companies that may be one organisation (a name written another way that the
+    comparisons could not settle): pending until someone decides."""
+
+    __tablename__ = "company_reviews"
+    __table_args__ = (
+        UniqueConstraint("company_a", "company_b"),
+        Index("ix_company_reviews_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_a: Mapped[int] = mapped_column(BigId)  # the smaller id
+    company_b: Mapped[int] = mapped_column(BigId, index=True)
+    match_score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(16))  # pending | same | different
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CompanyAlias(Base):
+    """The match key of a company merged into another: rows that name it join the other."""
+
+    __tablename__ = "company_aliases"
+
+    match_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    company_id: Mapped[int] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MatchWeights(Base):

@@ -1,0 +1,155 @@
+"""Strings that mix an organisation and its address, as affiliations, letterheads and free-text
+"company" cells write them: "Dept. of Computer Science, Stanford University, Stanford, CA
+94305, USA" or "IBM Almaden Research Center, 650 Harry Road, San Jose, CA 95120".
+
+The comma-separated parts are read one by one: a country, a postcode (alone or after a state
+code), a street (a number, or a street word), and the organisation's own parts; what is left
+after the organisation is the city. Of the organisation's parts, units (a department, school,
+faculty, division) name a site of the organisation: at `organisation` level they are dropped
+from the name, at `site` level they are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+from leadrank.normalize.country import country_code
+from leadrank.normalize.values import CACHE_SIZE
+
+LEVELS = ("organisation", "site")
+
+_STREET = re.compile(
+    r"^\d|\s\d+[a-z]?$|\b(road|rd|street|st|avenue|ave|av|boulevard|blvd|drive|dr|way|lane|ln|place|pl|"
+    r"square|sq|parkway|pkwy|highway|hwy|straße|strasse|str|weg|laan|straat|plein|rue|via|"
+    r"calle|p\.?\s?o\.?\s?box|box|suite|floor|building|bldg|campus|room)\b\.?",
+    re.IGNORECASE,
+)
+# A postcode at the end of a part, after a region or city if any: "CA 94305", "1012 AB",
+# "75005", "SW1A 1AA", "Ontario M5S 1A4", "113-8654".
+_POSTCODE = re.compile(
+    r"(?:^|\s)(\d{4,5}(?:-\d{4})?(?:\s?[A-Z]{2})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+    r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3}-\d{4})$",
+    re.IGNORECASE,
+)
+_LEADING_POSTCODE = re.compile(r"^(\d{4}\s?[A-Z]{2}|\d{4,5})\s+(?=[A-Za-z])", re.IGNORECASE)
+_STATE = re.compile(r"^[A-Z]{2}$")
+_UNIT = re.compile(
+    r"^(dept|department|school|faculty|division|div|section|unit|chair|group|program|"
+    r"programme|graduate school|college of|centre for|center for|institute for|lab|"
+    r"laboratory for)\b|\b(dept|department|division|faculty|section)\.?$",
+    re.IGNORECASE,
+)
+# Words that say a part names an organisation (or one of its units) rather than a place.
+_ORGANISATION_WORD = re.compile(
+    r"\b(univ\w*|institut\w*|inc|corp\w*|co|ltd|llc|gmbh|ag|bv|nv|sa|company|laborator\w*|"
+    r"labs?|research|center|centre|hospital|college|school|academy|foundation|department|"
+    r"dept|faculty|division|bank|group|technolog\w*|systems|international|council|agency|"
+    r"ministry|association|society|clinic|museum|observatory)\b\.?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """An affiliation string's parts; None where it has none."""
+
+    organisation: str | None
+    unit: str | None  # the department, school or division, when one is named
+    address: str | None
+    city: str | None
+    postcode: str | None
+    country: str | None
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def split_affiliation(text: str | None, level: str = "organisation") -> Affiliation:
+    """The organisation part of `text` (at `level`) and its address parts."""
+    if not text or not text.strip():
+        return Affiliation(None, None, None, None, None, None)
+    parts = [p.strip() for p in re.split(r"[,;]|\s+-\s+", text) if p.strip()]
+    country = postcode = None
+    streets: list[str] = []
+    kept: list[str] = []
+    for position, part in enumerate(parts):
+        if position > 0 and country is None and country_code(part) is not None and len(part) > 2:
+            country = country_code(part)
+        elif position > 0 and (found := _LEADING_POSTCODE.match(part)):
+            postcode = found.group(1)
+            kept.append(part[found.end() :].strip())  # "5656 AA Eindhoven": the city after it
+        elif position > 0 and (found := _POSTCODE.search(part)):
+            postcode = found.group(1)
+            before = part[: found.start()].strip()
+            if before and not _STATE.match(before) and not _STREET.search(before):
+                kept.append(before)  # the city or region written before the postcode
+        elif position > 0 and _STATE.match(part):
+            continue  # a state code ("CA"): the postcode and city say more
+        elif position > 0 and _STREET.search(part) and not _ORGANISATION_WORD.search(part):
+            streets.append(part)
+        else:
+            kept.append(part)
+    organisation_parts = [kept[0]] + [p for p in kept[1:] if _ORGANISATION_WORD.search(p)]
+    places = [p for p in kept[1:] if p not in organisation_parts]
+    units = [p for p in organisation_parts if _UNIT.search(p)]
+    return Affiliation(
+        organisation=_organisation_name(organisation_parts, level),
+        unit=", ".join(units) or None,
+        address=" ".join(streets) or None,
+        city=places[0] if places else None,
+        postcode=postcode,
+        country=country,
+    )
+
+
+def _organisation_name(parts: list[str], level: str) -> str | None:
+    """The organisation's parts, units left out at organisation level (all of them if every
+    part is a unit: "Dept. of Physics" alone still names something)."""
+    if level == "organisation":
+        whole = [p for p in parts if not _UNIT.search(p)]
+        parts = whole or parts
+    return ", ".join(parts) or None
+
+
+def looks_like_affiliations(values: pl.Series) -> bool:
+    """Whether most values of a name column carry address parts after commas (two parts or
+    more, one of them a street, a postcode or a country)."""
+    sample = values.drop_nulls().head(2_000)
+    if sample.is_empty():
+        return False
+    with_address = [
+        any((parts.address, parts.postcode, parts.country))
+        for parts in (split_affiliation(text) for text in sample.to_list() if "," in text)
+    ]
+    return sum(with_address) >= 0.5 * sample.len()
+
+
+def affiliation_columns(values: pl.Series, level: str) -> pl.DataFrame:
+    """Columns company, unit, address, city, postcode and country, split from each value."""
+    distinct = values.drop_nulls().unique()
+    rows = [split_affiliation(text, level) for text in distinct.to_list()]
+    table = pl.DataFrame(
+        {
+            "__value__": distinct,
+            "company": [r.organisation for r in rows],
+            "unit": [r.unit for r in rows],
+            "address": [r.address for r in rows],
+            "city": [r.city for r in rows],
+            "postcode": [r.postcode for r in rows],
+            "country": [r.country for r in rows],
+        },
+        schema={
+            "__value__": pl.String,
+            **dict.fromkeys(
+                ("company", "unit", "address", "city", "postcode", "country"), pl.String
+            ),
+        },
+    )
+    return (
+        values.alias("__value__")
+        .to_frame()
+        .join(table, on="__value__", how="left", maintain_order="left")
+        .drop("__value__")
+    )
