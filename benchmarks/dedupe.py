@@ -12,9 +12,11 @@ matched as sites (`--company-level site`): their truth is one restaurant per add
 Companies by name alone: account lists from the sample company vocabulary, each company
 written many ways (legal forms, capitals, abbreviations, word order, typos, subsidiaries; see
 leadrank.sample.company_names), once with many companies of few rows and once with few
-companies of many rows (as in patent filings); and the restaurants with their name column
-alone. Where Splink runs (`make bench-company-names` installs it into .venv-splink), the same
-rows go through benchmarks/splink_reference.py (Splink configured for names: exact name with
+companies of many rows (as in patent filings); the restaurants with their name column alone;
+and affiliation strings (leadrank.sample.affiliations: a university's departments or a
+company lab, with its address, written many ways), matched as organisations and as sites.
+Where Splink runs (`make bench-company-names` installs it into .venv-splink), the same rows go
+through benchmarks/splink_reference.py (Splink configured for names: exact name with
 term-frequency adjustment, Jaro-Winkler, token Jaccard, EM) at several thresholds, with and
 without the term-frequency adjustment; its F1 at 0.9 and at its best threshold are printed.
 """
@@ -33,6 +35,7 @@ import polars as pl
 
 from leadrank.kit.readers import read_table
 from leadrank.matching.service import DEFAULT_THRESHOLD, find_matches
+from leadrank.sample.affiliations import affiliations_with_variants
 from leadrank.sample.company_names import company_names_with_variants
 from leadrank.sample.duplicates import sample_with_duplicates
 
@@ -126,19 +129,34 @@ def splink(name: str, frame: pl.DataFrame, truth: pl.Series, python: Path) -> No
 def company_names(args: argparse.Namespace, restaurants: pl.DataFrame | None) -> None:
     """Name-only company matching, beside Splink where it runs."""
     sets = [
-        (f"names: {count:,} companies", *company_names_with_variants(count))
+        (f"names: {count:,} companies", *company_names_with_variants(count), "organisation")
         for count in args.companies
     ]
     sets.append(
-        ("names: 150 large companies", *company_names_with_variants(150, most_rows=400, seed=3))
+        (
+            "names: 150 large companies",
+            *company_names_with_variants(150, most_rows=400, seed=3),
+            "organisation",
+        )
     )
     if restaurants is not None:
-        sets.append(("names: restaurants", restaurants.select("name"), restaurants["unique_id"]))
+        sets.append(
+            (
+                "names: restaurants",
+                restaurants.select("name"),
+                restaurants["unique_id"],
+                "organisation",
+            )
+        )
+    affiliations, organisation, site = affiliations_with_variants(1_000)
+    affiliations = affiliations.rename({"affiliation": "name"})
+    sets.append(("affiliations: organisations", affiliations, organisation, "organisation"))
+    sets.append(("affiliations: sites", affiliations, site, "site"))
     can_compare = args.splink_python.exists()
     if not can_compare:
         print(f"(no Splink at {args.splink_python}: make bench-company-names installs it)")
-    for name, frame, truth in sets:
-        run(name, frame, truth, entity="company", threshold=args.threshold)
+    for name, frame, truth, level in sets:
+        run(name, frame, truth, entity="company", threshold=args.threshold, company_level=level)
         if can_compare:
             splink(name, frame, truth, args.splink_python)
 

@@ -40,6 +40,16 @@ def _company_of(workspace: Workspace) -> dict[str, str | None]:
     return dict(rows)
 
 
+def _ingested(workspace: Workspace, folder: Path, cli: Cli, *texts: str) -> dict[str, int]:
+    """Each text ingested as a file in turn; then each lead's company by email."""
+    for number, text in enumerate(texts):
+        path = folder / f"list{number}.csv"
+        path.write_text(text)
+        assert cli("ingest", str(path)).exit_code == 0
+    with session_scope(workspace.engine) as session:
+        return dict(session.execute(select(Lead.email, Lead.company_id)).all())
+
+
 def test_a_company_written_another_way_joins_the_stored_one(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -64,18 +74,14 @@ def test_a_company_written_another_way_joins_the_stored_one(
 def test_a_company_that_may_be_a_stored_one_waits_for_review(
     workspace: Workspace, tmp_path: Path, cli: Cli
 ) -> None:
-    for number, text in enumerate((FIRST, ABROAD)):
-        path = tmp_path / f"list{number}.csv"
-        path.write_text(text)
-        assert cli("ingest", str(path)).exit_code == 0
-    with session_scope(workspace.engine) as session:
-        ids = dict(session.execute(select(Lead.email, Lead.company_id)).all())
+    ids = _ingested(workspace, tmp_path, cli, FIRST, ABROAD)
     stored, abroad = ids["ann@akzo-mail.example"], ids["gus@other.example"]
     assert stored != abroad  # the same name in another country is not joined on its own
 
     listed = cli("leads", "duplicates")
     assert f"company {stored} ~ {abroad}" in listed.stdout
     assert "name the same rare name" in listed.stdout
+    assert "country differs (NL, FR)" in listed.stdout
     assert "1 company pairs pending" in listed.stdout
 
     decided = cli("leads", "review", str(stored), str(abroad), "--companies", "--same")
@@ -96,12 +102,7 @@ def test_a_company_that_may_be_a_stored_one_waits_for_review(
 def test_companies_decided_different_stay_apart(
     workspace: Workspace, tmp_path: Path, cli: Cli
 ) -> None:
-    for number, text in enumerate((FIRST, ABROAD)):
-        path = tmp_path / f"list{number}.csv"
-        path.write_text(text)
-        assert cli("ingest", str(path)).exit_code == 0
-    with session_scope(workspace.engine) as session:
-        ids = dict(session.execute(select(Lead.email, Lead.company_id)).all())
+    ids = _ingested(workspace, tmp_path, cli, FIRST, ABROAD)
     stored, abroad = ids["ann@akzo-mail.example"], ids["gus@other.example"]
     decided = cli("leads", "review", str(abroad), str(stored), "--companies", "--different")
     assert "are different organisations" in decided.stdout
@@ -109,3 +110,35 @@ def test_companies_decided_different_stay_apart(
     same_again = cli("leads", "review", str(stored), str(stored), "--companies", "--same")
     assert same_again.exit_code != 0
     assert "two different company ids" in same_again.stderr
+
+
+def test_folding_companies_keeps_lead_merges_undoable_and_leads_blocked(
+    workspace: Workspace, tmp_path: Path, cli: Cli
+) -> None:
+    path = tmp_path / "first.csv"
+    path.write_text(FIRST)
+    assert cli("ingest", str(path)).exit_code == 0
+    with session_scope(workspace.engine) as session:
+        lead = {
+            email: (lead_id, company)
+            for lead_id, email, company in session.execute(
+                select(Lead.id, Lead.email, Lead.company_id)
+            ).all()
+        }
+    (ann, akzo), (bob, brightwave) = lead["ann@akzo-mail.example"], lead["bob@bw-mail.example"]
+    # A person merges two leads, then two companies; then undoes the lead merge.
+    assert cli("leads", "review", str(ann), str(bob), "--same").exit_code == 0
+    folded = cli("leads", "review", str(akzo), str(brightwave), "--companies", "--same")
+    assert folded.exit_code == 0, folded.stderr
+    undone = cli("leads", "unmerge", str(min(ann, bob)))
+    assert undone.exit_code == 0, undone.stderr
+    with session_scope(workspace.engine) as session:
+        back = session.get(Lead, max(ann, bob))
+        assert back is not None and back.company_id == min(akzo, brightwave)
+        assert back.match_block is not None and back.match_block.endswith(
+            f"@{min(akzo, brightwave)}"
+        )
+        for moved in session.scalars(select(Lead).where(Lead.company_id == min(akzo, brightwave))):
+            assert moved.match_block is None or moved.match_block.endswith(
+                f"@{min(akzo, brightwave)}"
+            )

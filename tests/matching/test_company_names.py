@@ -14,6 +14,7 @@ from leadrank.errors import BadInput
 from leadrank.matching.affiliations import split_affiliation
 from leadrank.matching.organisations import organisation_key
 from leadrank.matching.service import find_matches
+from leadrank.sample.affiliations import affiliations_with_variants
 from leadrank.sample.company_names import company_names_with_variants
 from tests.conftest import CliResult
 from tests.matching.test_dedupe import pairwise_f1
@@ -179,6 +180,7 @@ def test_the_company_level_option(cli: Cli, tmp_path: Path) -> None:
         "dedupe", str(source), "-o", str(output), "--entity", "company", "--company-level", "site"
     )
     assert result.exit_code == 0, result.stderr
+    assert "split into address, city, country, postcode (--company-level site)" in result.stdout
     ids = np.asarray(pl.read_csv(output)["cluster_id"].to_list())
     assert ids[0] != ids[1] and ids[4] == ids[5]
     refused = cli(
@@ -186,3 +188,55 @@ def test_the_company_level_option(cli: Cli, tmp_path: Path) -> None:
     )
     assert refused.exit_code != 0
     assert "--company-level must be organisation or site" in refused.stdout + refused.stderr
+
+
+def test_generated_affiliations_by_organisation_and_by_site() -> None:
+    frame, organisation, site = affiliations_with_variants(80, seed=2)
+    by_organisation = find_matches(frame, entity="company").cluster_id
+    precision, _, f1 = pairwise_f1(organisation, by_organisation)
+    assert precision >= 0.95 and f1 >= 0.9
+    by_site = find_matches(frame, entity="company", company_level="site").cluster_id
+    precision, _, f1 = pairwise_f1(site, by_site)
+    assert precision >= 0.9 and f1 >= 0.8
+    # Sites are finer than organisations: no site cluster spans two organisations.
+    spans = (
+        pl.DataFrame({"c": by_site, "o": organisation}).group_by("c").agg(pl.col("o").n_unique())
+    )
+    assert spans["o"].max() == 1
+
+
+def test_the_same_file_gives_the_same_clusters_every_time(
+    account_list: tuple[pl.DataFrame, pl.Series],
+) -> None:
+    frame, _ = account_list
+    first = find_matches(frame, entity="company")
+    second = find_matches(frame, entity="company")
+    assert first.pairs_by_rule == second.pairs_by_rule
+    assert (first.cluster_id == second.cluster_id).all()
+
+
+def test_a_bare_stem_does_not_bridge_two_organisations() -> None:
+    names = ["Quantumcraft Logistics"] * 40 + ["Quantumcraft"] + ["Quantumcraft Power"] * 40
+    found = clusters([*names, "Zenith Technologies", "Apex Technologies"])
+    logistics, bare, power = found[0], found[40], found[41]
+    assert logistics != power
+    assert len(set(found[:40])) == 1 and len(set(found[41:81])) == 1
+    assert bare in (logistics, power) or bare not in found[:40] + found[41:81]
+
+
+def test_names_in_other_scripts_and_cells_of_separators() -> None:
+    found = clusters(["Газпром", "ПАО Газпром", "Ørsted A/S", "Orsted", ",", ";", "Acme"])
+    assert found[0] == found[1] and found[2] == found[3]
+    assert len(set(found)) == 5
+
+
+def test_one_stem_with_other_words_stays_apart_in_a_small_list() -> None:
+    frame, _ = company_names_with_variants(200)
+    extra = [
+        "Quantumcraft Logistics",
+        "Quantumcraft Power",
+        "Brightwave Analytics",
+        "Brightwave Logistics",
+    ]
+    found = clusters([*frame["name"].to_list(), *extra])[-4:]
+    assert found[0] != found[1] and found[2] != found[3]

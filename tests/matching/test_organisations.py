@@ -34,7 +34,12 @@ from leadrank.matching.organisations import acronym, organisation_key, organisat
         ("AT&T Corp.", "att"),
         ("Procter & Gamble Co", "procter gamble"),
         ("Société Générale S.A.", "societe generale"),
-        ("The Company Ltd", "the company ltd"),  # nothing but forms: the words stay
+        ("The Company Ltd", "company ltd"),  # nothing but forms: they stay
+        ("Ørsted A/S", "orsted"),
+        ("Straße AG", "strasse"),
+        ("ПАО Газпром", "газпром"),  # other scripts are kept, their legal forms dropped
+        ("Ｔｏｙｏｔａ", "toyota"),
+        ("S & P Global", "sp global"),
         ("", None),
     ],
 )

@@ -5,9 +5,9 @@ comparisons `leadrank dedupe --entity company` makes.
 Exact keys come first (registrable domain, then the normalised name); this step only looks at
 names no company carries yet. They are blocked against the stored companies' names on rare
 words, sorted words, acronyms and prefixes, compared word by word with each word weighed by its
-rarity among the stored names, and scored by a model with the workspace's own u (random pairs
-of its names), the typical m of organisation names and a prior of NEW_NAME_IS_STORED spread
-over the stored companies. A candidate is taken when the match is
+rarity among the stored and the new names, and scored by a model with the workspace's own u
+(random pairs of its names), the typical m of organisation names and a prior of
+NEW_NAME_IS_STORED spread over the stored companies. A candidate is taken when the match is
 sure (`MERGE_THRESHOLD`) and the countries do not disagree; companies with a domain win ties,
 as they are the better-known record. Each join is logged with its reasons. A likely match
 (`REVIEW_THRESHOLD` or more), or a sure one in another country, is created as a company of its
@@ -137,14 +137,16 @@ def _name_matches(both: pl.DataFrame) -> NameMatches:
     )
     sure, likely = [], []
     for new_row, old_row, p, level in best.iter_rows():
+        one, other = countries[new_row], countries[old_row]
+        abroad = one is not None and other is not None and one != other
+        reason = _reason(model, comparisons[0], int(level))
         match = CompanyMatch(
             key=both["match_key"][new_row],
             match_key=both["match_key"][old_row],
             probability=float(p),
-            reason=_reason(model, comparisons[0], int(level)),
+            reason=f"{reason}; country differs ({other}, {one})" if abroad else reason,
         )
-        one, other = countries[new_row], countries[old_row]
-        if p < MERGE_THRESHOLD or (one is not None and other is not None and one != other):
+        if p < MERGE_THRESHOLD or abroad:
             likely.append(match)
             continue
         log.info(

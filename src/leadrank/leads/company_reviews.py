@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import polars as pl
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from leadrank.errors import BadInput
 from leadrank.kit.sql import get_or_404
 from leadrank.leads import repository
 from leadrank.leads.company_resolution import CompanyMatch
+from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import Company, CompanyAlias, CompanyReview, Lead
 from leadrank.orm.scoring import AccountScore, PendingRescore
 
@@ -156,7 +158,11 @@ def fold_company(session: Session, *, kept: Company, folded: Company, now: datet
     session.execute(
         update(CompanyAlias).where(CompanyAlias.company_id == folded.id).values(company_id=kept.id)
     )
-    session.add(CompanyAlias(match_key=folded.match_key, company_id=kept.id, created_at=now))
+    session.add(
+        CompanyAlias(
+            match_key=folded.match_key, company_id=kept.id, folded_id=folded.id, created_at=now
+        )
+    )
     # Its account score is a roll-up of leads that are now the kept company's.
     session.execute(delete(AccountScore).where(AccountScore.company_id == folded.id))
     session.execute(
@@ -167,6 +173,36 @@ def fold_company(session: Session, *, kept: Company, folded: Company, now: datet
     )
     session.flush()
     session.delete(folded)
+    _reblock(session, moved)
     # Their company's firmographics changed: the next rescore of what changed scores them.
     session.add_all(PendingRescore(lead_id=lead_id, marked_at=now) for lead_id in moved)
     session.flush()
+
+
+def _reblock(session: Session, lead_ids: list[int]) -> None:
+    """New match blocks for leads that changed company (a lead is blocked at its company)."""
+    for start in range(0, len(lead_ids), 5_000):
+        leads = session.execute(
+            select(
+                Lead.id, Lead.first_name, Lead.last_name, Lead.company_id, Lead.country_code
+            ).where(Lead.id.in_(lead_ids[start : start + 5_000]))
+        ).all()
+        frame = pl.DataFrame(
+            leads,
+            schema={
+                "id": pl.Int64,
+                "first": pl.String,
+                "last": pl.String,
+                "company": pl.Int64,
+                "country": pl.String,
+            },
+            orient="row",
+        )
+        blocks = lead_blocks(frame["first"], frame["last"], frame["company"], frame["country"])
+        session.execute(
+            update(Lead),
+            [
+                {"id": lead_id, "match_block": block}
+                for lead_id, block in zip(frame["id"].to_list(), blocks.to_list(), strict=True)
+            ],
+        )

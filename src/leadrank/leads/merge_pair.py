@@ -23,7 +23,16 @@ from leadrank.kit.sql import get_or_404
 from leadrank.leads.merge_many import DATETIMES, FIELDS, merge_many
 from leadrank.leads.upsert_existing import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
-from leadrank.orm import BronzeRecord, Event, Lead, LeadKey, LeadMerge, LeadReview
+from leadrank.orm import (
+    BronzeRecord,
+    Company,
+    CompanyAlias,
+    Event,
+    Lead,
+    LeadKey,
+    LeadMerge,
+    LeadReview,
+)
 
 
 def _restored(row: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +101,12 @@ def unmerge(session: Session, *, merge: LeadMerge, by: str, now: datetime) -> Le
     kept = _lead(session, merge.kept_lead_id)
     before, merged = merge.snapshot["kept"], merge.snapshot["merged"]
     restored = Lead(**_restored(merged))
+    if restored.company_id is not None and session.get(Company, restored.company_id) is None:
+        # Its company was folded into another since: the lead comes back at that one.
+        restored.company_id = session.scalar(
+            select(CompanyAlias.company_id).where(CompanyAlias.folded_id == restored.company_id)
+        )
+        restored.match_block = _block_of(restored)
     _set_json(
         restored,
         provenance=merged["provenance"],

@@ -17,10 +17,14 @@ from functools import lru_cache
 
 import polars as pl
 
+from leadrank.matching.organisations import organisation_words
 from leadrank.normalize.country import country_code
 from leadrank.normalize.values import CACHE_SIZE
 
 LEVELS = ("organisation", "site")
+# A name column is read as affiliations when this share of its values carry address parts:
+# splitting a plain name changes nothing, so a column of some affiliations is split whole.
+AFFILIATION_SHARE = 0.2
 
 _STREET = re.compile(
     r"^\d|\s\d+[a-z]?$|\b(road|rd|street|st|avenue|ave|av|boulevard|blvd|drive|dr|way|lane|ln|place|pl|"
@@ -29,14 +33,25 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 # A postcode at the end of a part, after a region or city if any: "CA 94305", "1012 AB",
-# "75005", "SW1A 1AA", "Ontario M5S 1A4", "113-8654".
+# "75005", "Beijing 100190", "SW1A 1AA", "Ontario M5S 1A4", "113-8654".
 _POSTCODE = re.compile(
-    r"(?:^|\s)(\d{4,5}(?:-\d{4})?(?:\s?[A-Z]{2})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+    r"(?:^|\s)(\d{4,6}(?:-\d{4})?(?:\s?[A-Z]{2})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
     r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3}-\d{4})$",
     re.IGNORECASE,
 )
 _LEADING_POSTCODE = re.compile(r"^(\d{4}\s?[A-Z]{2}|\d{4,5})\s+(?=[A-Za-z])", re.IGNORECASE)
 _STATE = re.compile(r"^[A-Z]{2}$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z&]{2,7}$")
+# Two-letter parts are more often a US state than a country ("CA", "DE"), except these.
+_SHORT_COUNTRIES = frozenset({"UK", "US", "USA", "UAE"})
+
+
+def _is_country(part: str) -> bool:
+    if part.upper().replace(".", "") in _SHORT_COUNTRIES:
+        return True
+    return len(part) > 2 and country_code(part) is not None
+
+
 _UNIT = re.compile(
     r"^(dept|department|school|faculty|division|div|section|unit|chair|group|program|"
     r"programme|graduate school|college of|centre for|center for|institute for|lab|"
@@ -71,11 +86,14 @@ def split_affiliation(text: str | None, level: str = "organisation") -> Affiliat
     if not text or not text.strip():
         return Affiliation(None, None, None, None, None, None)
     parts = [p.strip() for p in re.split(r"[,;]|\s+-\s+", text) if p.strip()]
+    if not parts:  # nothing but separators
+        return Affiliation(None, None, None, None, None, None)
+    shouting = text.isupper()
     country = postcode = None
     streets: list[str] = []
     kept: list[str] = []
     for position, part in enumerate(parts):
-        if position > 0 and country is None and country_code(part) is not None and len(part) > 2:
+        if position > 0 and country is None and _is_country(part):
             country = country_code(part)
         elif position > 0 and (found := _LEADING_POSTCODE.match(part)):
             postcode = found.group(1)
@@ -91,7 +109,13 @@ def split_affiliation(text: str | None, level: str = "organisation") -> Affiliat
             streets.append(part)
         else:
             kept.append(part)
-    organisation_parts = [kept[0]] + [p for p in kept[1:] if _ORGANISATION_WORD.search(p)]
+    if not kept:
+        return Affiliation(None, None, None, postcode, None, country)
+    # A part that names an organisation: its words say so, or it is an acronym ("MIT") in a
+    # string that is not all capitals.
+    organisation_parts = [kept[0]] + [
+        p for p in kept[1:] if _ORGANISATION_WORD.search(p) or (not shouting and _ACRONYM.match(p))
+    ]
     places = [p for p in kept[1:] if p not in organisation_parts]
     units = [p for p in organisation_parts if _UNIT.search(p)]
     return Affiliation(
@@ -113,9 +137,38 @@ def _organisation_name(parts: list[str], level: str) -> str | None:
     return ", ".join(parts) or None
 
 
+# Words that say a part is a unit, not what the unit does.
+_UNIT_KINDS = frozenset(
+    {
+        "department",
+        "school",
+        "division",
+        "faculty",
+        "section",
+        "unit",
+        "chair",
+        "group",
+        "program",
+        "programme",
+        "graduate",
+        "college",
+        "center",
+        "institute",
+        "laboratory",
+    }
+)
+
+
+def unit_words(unit: str | None) -> list[str] | None:
+    """The words that name what a unit does: "Dept. of Physics" and "Physics Department"
+    give ["physic"]; None for no unit."""
+    words = [w for w in organisation_words(unit) if w not in _UNIT_KINDS] if unit else []
+    return sorted(set(words)) or None
+
+
 def looks_like_affiliations(values: pl.Series) -> bool:
-    """Whether most values of a name column carry address parts after commas (two parts or
-    more, one of them a street, a postcode or a country)."""
+    """Whether enough values of a name column (AFFILIATION_SHARE) carry address parts after
+    commas: a street, a postcode or a country."""
     sample = values.drop_nulls().head(2_000)
     if sample.is_empty():
         return False
@@ -123,7 +176,7 @@ def looks_like_affiliations(values: pl.Series) -> bool:
         any((parts.address, parts.postcode, parts.country))
         for parts in (split_affiliation(text) for text in sample.to_list() if "," in text)
     ]
-    return sum(with_address) >= 0.5 * sample.len()
+    return sum(with_address) >= AFFILIATION_SHARE * sample.len()
 
 
 def affiliation_columns(values: pl.Series, level: str) -> pl.DataFrame:

@@ -250,7 +250,7 @@ def _affordable_blocks(
     sizes = keyed.group_by("k").len().filter(pl.col("len") >= 2)
     affordable = (
         sizes.filter(pl.col("len") <= max_block)
-        .sort("len")
+        .sort("len", "k")  # by key among equals: the same blocks on every run
         .with_columns((pl.col("len") * (pl.col("len") - 1) // 2).cum_sum().alias("_cost"))
         .filter(pl.col("_cost") <= budget)
     )

@@ -77,6 +77,13 @@ def dedupe(
         f"({matches.duplicate_rows:,} duplicate rows) -> {output}"
     )
     console.print(f"matched on: {matches.roles.described()}")
+    compared = [c.field for c in matches.model.comparisons]
+    derived = sorted(set(compared) - set(matches.roles.columns) - {"first_name", "last_name"})
+    if derived:
+        console.print(
+            f"company names carry their address: split into {', '.join(derived)} "
+            f"(--company-level {company_level})"
+        )
     if matches.roles.ignored:
         console.print(f"left out: {', '.join(matches.roles.ignored)}")
     console.print(

@@ -1,8 +1,8 @@
 """Clustering scored pairs into entities without chaining unrelated records together.
 
 Pairs are joined strongest first. Two rows join freely; two groups join only when the pairs
-between them that were compared agree on average (average linkage), so one ambiguous record
-cannot bridge two different people.
+between them that were compared agree on average (average linkage, each pair weighed by the
+rows it stands for), so one ambiguous record cannot bridge two different people or companies.
 """
 
 from __future__ import annotations
@@ -11,22 +11,32 @@ import numpy as np
 import polars as pl
 
 AVERAGE_LINK = 0.5
-MAX_CROSS_CHECKS = 10_000  # cross pairs checked at most when two groups would join
+MAX_CROSS_CHECKS = 10_000  # pairs of distinct records checked at most when two groups join
 
 
 def cluster_rows(
-    rows: int, pairs: pl.DataFrame, probability: np.ndarray, *, threshold: float
+    rows: int,
+    pairs: pl.DataFrame,
+    probability: np.ndarray,
+    *,
+    threshold: float,
+    signature: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row: a cluster id (the 1-based position of its cluster's first row) and its best
-    match probability within its cluster (NaN when it stands alone)."""
+    match probability within its cluster (NaN when it stands alone).
+
+    `signature` numbers the distinct records (rows alike in every compared field share one).
+    Groups are weighed by their rows: when "Quantumcraft" would bridge 400 rows of
+    "Quantumcraft Logistics" and 400 of "Quantumcraft Power", the 160,000 pairs between those
+    two count for what they are, not as the one pair of them that was compared."""
     left = pairs["i"].to_numpy().astype(np.int64)
     right = pairs["j"].to_numpy().astype(np.int64)
-    keys = left * rows + right
-    order = np.argsort(keys)
-    sorted_keys, sorted_probability = keys[order], probability[order]
+    signature = np.arange(rows, dtype=np.int64) if signature is None else signature
+    known = _known_record_pairs(signature, left, right, probability)
 
     parent = np.arange(rows)
-    members: dict[int, list[int]] = {}
+    # Per group root: how many of its rows carry each signature.
+    members: dict[int, dict[int, int]] = {}
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -34,35 +44,28 @@ def cluster_rows(
             x = int(parent[x])
         return x
 
-    def agree(group_a: list[int], group_b: list[int]) -> bool:
-        # Large groups are judged on an even sample of their rows (each side's share of
-        # MAX_CROSS_CHECKS), so one organisation of hundreds of rows still comes together.
-        sampled = len(group_a) * len(group_b) > MAX_CROSS_CHECKS
-        if sampled:
-            side = int(MAX_CROSS_CHECKS**0.5)
-            group_a, group_b = _spread(group_a, side), _spread(group_b, side)
-        cross = np.array(
-            [min(a, b) * rows + max(a, b) for a in group_a for b in group_b], dtype=np.int64
-        )
-        at = np.searchsorted(sorted_keys, cross)
-        at = np.minimum(at, len(sorted_keys) - 1)
-        known = sorted_keys[at] == cross
-        if not known.any():  # only the joining pair itself was compared, outside the sample
-            return sampled
-        return float(sorted_probability[at[known]].mean()) >= AVERAGE_LINK
+    def group(x: int) -> dict[int, int]:
+        return members.get(x) or {int(signature[x]): 1}
 
     accepted = np.flatnonzero(probability >= threshold)
     for index in accepted[np.argsort(-probability[accepted], kind="stable")]:
-        a, b = root(int(left[index])), root(int(right[index]))
+        i, j = int(left[index]), int(right[index])
+        a, b = root(i), root(j)
         if a == b:
             continue
-        group_a, group_b = members.get(a, [a]), members.get(b, [b])
-        if (len(group_a) > 1 or len(group_b) > 1) and not agree(group_a, group_b):
+        group_a, group_b = group(a), group(b)
+        joining = (int(signature[i]), int(signature[j]))
+        if (sum(group_a.values()) > 1 or sum(group_b.values()) > 1) and not known.agree(
+            group_a, group_b, joining
+        ):
             continue
         if len(group_a) < len(group_b):
             a, b, group_a, group_b = b, a, group_b, group_a
         parent[b] = a
-        members[a] = [*group_a, *group_b]
+        merged = members.get(a) or dict(group_a)  # the larger group, grown in place
+        for sig, count in group_b.items():
+            merged[sig] = merged.get(sig, 0) + count
+        members[a] = merged
         members.pop(b, None)
 
     roots = np.array([root(x) for x in range(rows)], dtype=np.int64)
@@ -73,11 +76,50 @@ def cluster_rows(
     return cluster_id.astype(np.int64), _best_in_cluster(rows, left, right, probability, roots)
 
 
-def _spread(group: list[int], most: int) -> list[int]:
-    """At most `most` members, evenly spread over the group."""
-    if len(group) <= most:
-        return group
-    return [group[k] for k in np.linspace(0, len(group) - 1, most).astype(int)]
+class _KnownPairs:
+    """The mean probability of each compared pair of signatures, for average linkage."""
+
+    def __init__(self, keys: np.ndarray, probability: np.ndarray, span: int) -> None:
+        self.keys, self.probability, self.span = keys, probability, span
+
+    def agree(
+        self, group_a: dict[int, int], group_b: dict[int, int], joining: tuple[int, int]
+    ) -> bool:
+        """Whether the compared pairs between two groups, each weighed by how many row pairs
+        it stands for, agree on average. Large groups are judged on their most frequent
+        records (each side's share of MAX_CROSS_CHECKS), always with the joining pair's."""
+        side = int(MAX_CROSS_CHECKS**0.5)
+        sig_a, count_a = _most_frequent(group_a, side, joining[0])
+        sig_b, count_b = _most_frequent(group_b, side, joining[1])
+        cross = np.minimum.outer(sig_a, sig_b) * self.span + np.maximum.outer(sig_a, sig_b)
+        weight = np.outer(count_a, count_b).astype(np.float64)
+        at = np.minimum(np.searchsorted(self.keys, cross), len(self.keys) - 1)
+        found = self.keys[at] == cross
+        return float(np.average(self.probability[at[found]], weights=weight[found])) >= AVERAGE_LINK
+
+
+def _known_record_pairs(
+    signature: np.ndarray, left: np.ndarray, right: np.ndarray, probability: np.ndarray
+) -> _KnownPairs:
+    span = int(signature.max()) + 1 if signature.size else 1
+    a, b = signature[left], signature[right]
+    keys = (
+        pl.DataFrame({"k": np.minimum(a, b) * span + np.maximum(a, b), "p": probability})
+        .group_by("k")
+        .agg(pl.col("p").mean())
+        .sort("k")
+    )
+    return _KnownPairs(keys["k"].to_numpy(), keys["p"].to_numpy(), span)
+
+
+def _most_frequent(group: dict[int, int], most: int, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group's signatures and counts, at most `most` of the commonest and always `keep`."""
+    if len(group) > most:
+        top = sorted(group, key=lambda sig: -group[sig])[:most]
+        if keep not in top:
+            top[-1] = keep
+        group = {sig: group[sig] for sig in top}
+    return np.fromiter(group, dtype=np.int64), np.fromiter(group.values(), dtype=np.int64)
 
 
 def _best_in_cluster(

@@ -53,7 +53,8 @@ class MatchModel:
         decisive = np.log2(RARE_NAME_ODDS) - np.log2(self.prior / (1 - self.prior))
         for comparison, w in zip(self.comparisons, weights, strict=True):
             if comparison.decisive:
-                w[-1] = max(w[-1], decisive)
+                # ... and never weighs less than a lower level ("the same" common name).
+                w[-1] = max(w[-1], decisive, float(w[:-1].max()))
         return weights
 
     def evidence(self, levels: np.ndarray) -> np.ndarray:
@@ -259,12 +260,25 @@ def _with_prior(
     sampled = min(U_SAMPLE_PAIRS, possible_pairs)
     anchored = _anchored_prior(comparisons, m, u, sampled)
     if anchored is not None:
-        u = [_without_matches(r, m_c, anchored, sampled) for r, m_c in zip(u, m, strict=True)]
+        u = [
+            _at_least_typical(_without_matches(r, m_c, anchored, sampled), comparison)
+            for r, m_c, comparison in zip(u, m, comparisons, strict=True)
+        ]
         return MatchModel(comparisons, m, u, anchored)
     among = share_of_matches(candidate_levels, MatchModel(comparisons, m, u, 0.5))
     expected = among * candidate_levels.shape[0]
     prior = float(np.clip(expected / max(possible_pairs, 1), 1e-12, 0.5))
     return MatchModel(comparisons, m, u, prior)
+
+
+def _at_least_typical(u: np.ndarray, comparison: Comparison) -> np.ndarray:
+    """u no lower than the typical u of its kind: what is left of a level once the matches are
+    taken out is an estimate of little weight, and unrelated organisations do share words."""
+    typical = TYPICAL_U.get(comparison.kind)
+    if typical is None:
+        return u
+    floored = np.maximum(u, np.asarray(typical))
+    return np.asarray(floored / floored.sum(), dtype=np.float64)
 
 
 def _anchored_prior(
@@ -312,7 +326,9 @@ TYPICAL_M: dict[str, tuple[float, ...]] = {
 # How often unrelated organisations' names show each level: what random pairs of the sample
 # company vocabulary show (names of one stem and other words, at the "similar" levels).
 TYPICAL_U: dict[str, tuple[float, ...]] = {
-    "organisation": (0.9944, 0.0053, 2.2e-4, 3e-6, 1e-6, 1e-6, 1e-7),
+    # "the same" name of generic words only ("Global Technology Solutions") is shared by
+    # unrelated organisations far more often than one rare name is.
+    "organisation": (0.9943, 0.0053, 2.2e-4, 3e-6, 1e-6, 1e-4, 1e-7),
 }
 TYPICAL_U_PAIRS = 2_000.0
 

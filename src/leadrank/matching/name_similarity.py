@@ -68,7 +68,8 @@ class WordWeights:
             .explode("word")
             .join(self.table, on="word", how="left")
             .unique(["row", "word"])
-            .sort(["row", "weight"], descending=[False, True])
+            # Ties broken by the word, so a file gives the same blocks on every run.
+            .sort(["row", "weight", "word"], descending=[False, True, False])
             .group_by("row", maintain_order=True)
             .agg(pl.col("word").head(count))
         )

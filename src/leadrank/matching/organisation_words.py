@@ -28,7 +28,7 @@ LEGAL_FORMS = _words(
     # Nordic countries
     "ab oy oyj asa aps as hf "
     # Central and Eastern Europe
-    "sro as zoo spolka kft zrt nyrt doo dd ad ood eood oao ooo zao pao "
+    "sro as zoo spolka kft zrt nyrt doo dd ad ood eood oao ooo zao pao пао оао ооо зао ао "
     # Asia and Oceania
     "kk gk yk kabushiki kaisha yugen godo pte pvt private tbk pt bhd sdn jsc "
     # Holdings and groups tell a parent's filings apart, not the business

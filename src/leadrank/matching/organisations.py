@@ -3,7 +3,8 @@
 machines". Pure functions on one name; the matching code runs them once per distinct value.
 
 What a name is made of, in the order it is cleaned:
-- case and accents folded; "&" read as "and"; apostrophes dropped ("Int'l" -> "intl");
+- case and accents folded ("Ørsted" -> "orsted"; other scripts kept as written); "&" read as
+  "and"; apostrophes dropped ("Int'l" -> "intl");
 - single letters in a row joined, however separated ("I.B.M.", "N. V." -> "ibm", "nv");
 - legal forms of many countries dropped wherever they stand (they tell the same company's
   filings apart, not companies), and words that carry no identity ("the", "of", "de");
@@ -20,7 +21,12 @@ from functools import lru_cache
 from leadrank.matching.organisation_words import ABBREVIATIONS, LEGAL_FORMS, NOISE_WORDS
 from leadrank.normalize.values import CACHE_SIZE
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Anything but letters (of any script) and digits separates words.
+_NON_ALNUM = re.compile(r"[\W_]+")
+# Letters that accents alone do not make Latin: "Ørsted" is "orsted", "Straße" "strasse".
+_LATIN = str.maketrans(
+    {"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
 
 
 # Letters joined by "&" are one word: "AT&T", "P&G", "H&M".
@@ -28,9 +34,13 @@ _AMPERSAND_INITIALS = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")
 
 
 def _fold(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    lowered = ascii_text.casefold().replace("'", "").replace("\u2019", "")
-    return _AMPERSAND_INITIALS.sub(r"\1\2", lowered).replace("&", " and ")
+    """Lower case without accents; letters of other scripts ("Газпром") stay as they are."""
+    # Compatibility forms first ("𝔄", "Ａ" are "A"), then case, then accents.
+    lowered = unicodedata.normalize("NFKD", text).casefold().translate(_LATIN)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = bare.replace("'", "").replace("\u2019", "")
+    return _AMPERSAND_INITIALS.sub(r"\1\2", bare).replace("&", " and ")
 
 
 def _joined_letters(words: list[str]) -> list[str]:
@@ -38,7 +48,7 @@ def _joined_letters(words: list[str]) -> list[str]:
     joined: list[str] = []
     run = ""
     for word in words:
-        if len(word) == 1 and word.isalpha():
+        if len(word) == 1 and word.isascii() and word.isalpha():
             run += word
             continue
         if run:
@@ -65,14 +75,27 @@ def _canonical(word: str) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def organisation_words(name: str | None) -> tuple[str, ...]:
     """The words that identify an organisation, in their order (empty for no name). A name that
-    is nothing but legal forms and noise ("The Company Ltd") keeps those words."""
+    is nothing but legal forms ("The Company Ltd") keeps them; one of nothing but noise keeps
+    that. Cleaning is repeated until it changes nothing (a form dropped can leave two single
+    letters side by side), so cleaning a cleaned name gives it back."""
     if not name:
         return ()
-    words = _joined_letters(_NON_ALNUM.sub(" ", _fold(name)).split())
-    kept = tuple(
-        _canonical(word) for word in words if word not in LEGAL_FORMS and word not in NOISE_WORDS
-    )
-    return kept or tuple(_canonical(word) for word in words)
+    words = _cleaned_once(name)
+    for _ in range(3):
+        again = _cleaned_once(" ".join(words))
+        if again == words:
+            break
+        words = again
+    return words
+
+
+def _cleaned_once(name: str) -> tuple[str, ...]:
+    words = _NON_ALNUM.sub(" ", _fold(name)).split()
+    # Noise words go before letters are joined ("S & P" is "sp" however it is spelled), but
+    # not single letters, which may be spelling something out ("S.A.", "Y.M.C.A.").
+    content = _joined_letters([word for word in words if len(word) == 1 or word not in NOISE_WORDS])
+    kept = tuple(_canonical(word) for word in content if word not in LEGAL_FORMS | NOISE_WORDS)
+    return kept or tuple(_canonical(word) for word in content or _joined_letters(words))
 
 
 def organisation_key(name: str | None) -> str | None:

@@ -13,7 +13,11 @@ from importlib import resources
 
 import polars as pl
 
-from leadrank.matching.affiliations import affiliation_columns, looks_like_affiliations
+from leadrank.matching.affiliations import (
+    affiliation_columns,
+    looks_like_affiliations,
+    unit_words,
+)
 from leadrank.matching.name_similarity import WordWeights
 from leadrank.matching.organisations import organisation_key
 from leadrank.matching.roles import RoleMap
@@ -211,7 +215,7 @@ def prepare(
                     out[part] = _prepared_part(part, parts[part])
             if company_level == "site":
                 out["_unit"] = map_distinct(
-                    parts["unit"], lambda v: (organisation_key(v),), {"v": pl.String}
+                    parts["unit"], lambda v: (unit_words(v),), {"v": pl.List(pl.String)}
                 )["v"]
         if role == "address":
             out[role] = map_distinct(raw, lambda v: (_address(v),), {"v": pl.String})["v"]
@@ -228,7 +232,9 @@ def prepare(
             out[role] = domains["v"]
         else:
             out[role] = _folded(raw)
-    prepared = pl.DataFrame(out, schema=dict.fromkeys(out, pl.String))
+    prepared = pl.DataFrame(
+        out, schema={name: pl.List(pl.String) if name == "_unit" else pl.String for name in out}
+    )
     return _with_name_parts(prepared)
 
 

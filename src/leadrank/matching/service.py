@@ -118,7 +118,11 @@ def find_matches(
     probability = _apart_by_unit(prepared, blocking.pairs, model.probability(levels))
     progress("match", 4, steps)
     cluster_id, match_score = cluster_rows(
-        frame.height, blocking.pairs, probability, threshold=threshold
+        frame.height,
+        blocking.pairs,
+        probability,
+        threshold=threshold,
+        signature=_record_signatures(prepared, [c.field for c in comparisons]),
     )
     progress("match", 5, steps)
     return Matches(
@@ -133,6 +137,15 @@ def find_matches(
     )
 
 
+def _record_signatures(prepared: pl.DataFrame, fields: list[str]) -> np.ndarray:
+    """A number per distinct record: rows alike in every compared field share one."""
+    columns = [f for f in fields if f in prepared.columns]
+    if "_unit" in prepared.columns:
+        columns.append("_unit")
+    hashed = prepared.select(columns).hash_rows(seed=0)
+    return hashed.rank("dense").cast(pl.Int64).to_numpy() - 1
+
+
 def _apart_by_unit(
     prepared: pl.DataFrame, pairs: pl.DataFrame, probability: np.ndarray
 ) -> np.ndarray:
@@ -141,8 +154,15 @@ def _apart_by_unit(
     if "_unit" not in prepared.columns:
         return probability
     left, right = prepared["_unit"].gather(pairs["i"]), prepared["_unit"].gather(pairs["j"])
-    apart = (left != right).fill_null(False).to_numpy()
-    return np.where(apart, 0.0, probability)
+    both = pl.DataFrame({"a": left, "b": right})
+    # Units agree when they share a word that names what they do ("Dept. of Physics",
+    # "Physics Department"), apart when they share none.
+    apart = both.select(
+        pl.col("a").is_not_null()
+        & pl.col("b").is_not_null()
+        & (pl.col("a").list.set_intersection(pl.col("b")).list.len() == 0)
+    ).to_series()
+    return np.where(apart.fill_null(False).to_numpy(), 0.0, probability)
 
 
 def _possible_pairs(rows: int, groups: pl.Series | None) -> int:

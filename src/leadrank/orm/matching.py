@@ -29,7 +29,19 @@ class LeadMerge(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
 
-class LeadReview(Base):
+class PairDecision:
+    """What a pair waiting for a person's decision carries: how likely a match, why, and the
+    decision once made."""
+
+    match_score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(16))  # pending | same | different
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class LeadReview(PairDecision, Base):
     """A pair of leads that may be one person: pending until someone decides, and the decision
     then holds for every later import."""
 
@@ -42,15 +54,9 @@ class LeadReview(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     lead_a: Mapped[int] = mapped_column(BigId)  # the smaller id
     lead_b: Mapped[int] = mapped_column(BigId, index=True)
-    match_score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(JsonType)
-    status: Mapped[str] = mapped_column(String(16))  # pending | same | different
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    decided_by: Mapped[str | None] = mapped_column(String(100))
 
 
-class CompanyReview(Base):
+class CompanyReview(PairDecision, Base):
     """Two companies that may be one organisation (a name written another way that the
     comparisons could not settle): pending until someone decides."""
 
@@ -63,12 +69,6 @@ class CompanyReview(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_a: Mapped[int] = mapped_column(BigId)  # the smaller id
     company_b: Mapped[int] = mapped_column(BigId, index=True)
-    match_score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(JsonType)
-    status: Mapped[str] = mapped_column(String(16))  # pending | same | different
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    decided_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CompanyAlias(Base):
@@ -78,6 +78,8 @@ class CompanyAlias(Base):
 
     match_key: Mapped[str] = mapped_column(String(300), primary_key=True)
     company_id: Mapped[int] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
+    # The id the folded company had: what a lead merge made before the fold refers to.
+    folded_id: Mapped[int] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -56,6 +56,9 @@ def upgrade() -> None:
         sa.Column(
             "company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column(
+            "folded_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("created_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
@@ -68,10 +71,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_company_aliases_company_id"), ["company_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_company_aliases_folded_id"), ["folded_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("company_aliases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_company_aliases_folded_id"))
         batch_op.drop_index(batch_op.f("ix_company_aliases_company_id"))
     op.drop_table("company_aliases")
     with op.batch_alter_table("company_reviews", schema=None) as batch_op:
