@@ -240,3 +240,20 @@ def test_one_stem_with_other_words_stays_apart_in_a_small_list() -> None:
     ]
     found = clusters([*frame["name"].to_list(), *extra])[-4:]
     assert found[0] != found[1] and found[2] != found[3]
+
+
+def test_names_of_words_are_chosen_over_codes_under_unknown_headers() -> None:
+    frame = pl.DataFrame(
+        {
+            "ref": [f"AFF-{k:04d}" for k in range(4)],
+            "affil1": [
+                "IBM Almaden Research Center",
+                "IBM Almaden Res. Ctr.",
+                "Akzo Nobel",
+                "AKZO NOBEL N.V.",
+            ],
+        }
+    )
+    matches = find_matches(frame, entity="company")
+    assert matches.roles.columns["company"] == ["affil1"]
+    assert matches.cluster_id.tolist() == [1, 1, 3, 3]

@@ -101,15 +101,21 @@ class _KnownPairs:
 def _known_record_pairs(
     signature: np.ndarray, left: np.ndarray, right: np.ndarray, probability: np.ndarray
 ) -> _KnownPairs:
+    """Compared pairs by their pair of signatures, sorted, each once with its mean
+    probability (in numpy: tens of millions of pairs, mostly of distinct records)."""
     span = int(signature.max()) + 1 if signature.size else 1
     a, b = signature[left], signature[right]
-    keys = (
-        pl.DataFrame({"k": np.minimum(a, b) * span + np.maximum(a, b), "p": probability})
-        .group_by("k")
-        .agg(pl.col("p").mean())
-        .sort("k")
-    )
-    return _KnownPairs(keys["k"].to_numpy(), keys["p"].to_numpy(), span)
+    keys = np.minimum(a, b) * span + np.maximum(a, b)
+    del a, b
+    order = np.argsort(keys, kind="stable")
+    keys, chances = keys[order], probability[order]
+    del order
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else keys
+    if starts.size == keys.size:  # no two compared pairs of the same two records
+        return _KnownPairs(keys, chances, span)
+    counts = np.diff(np.append(starts, keys.size))
+    means = np.add.reduceat(chances, starts) / counts
+    return _KnownPairs(keys[starts], means, span)
 
 
 def _most_frequent(group: dict[int, int], most: int, keep: int) -> tuple[np.ndarray, np.ndarray]:

@@ -177,18 +177,20 @@ def guess_roles(
 
 def _name_column(frame: pl.DataFrame, taken: set[str]) -> str | None:
     """For companies with no column named as a name: the text column of words ("Akzo Nobel
-    N.V.", not codes or numbers) with the most distinct values."""
-    best, most = None, 0
+    N.V.", not codes or numbers), names of several words before codes of one ("AFF-0012"),
+    then the one with the most distinct values."""
+    best, rank = None, (False, 0)
     for column in frame.columns:
         values = frame[column]
         if column in taken or values.dtype != pl.String:
             continue
         sample = values.drop_nulls().head(1_000)
-        if sample.is_empty() or sample.str.contains(r"[A-Za-z]{3}").mean() < 0.8:  # type: ignore[operator]
+        if sample.is_empty() or sample.str.contains(r"[^\W\d_]{3}").mean() < 0.8:  # type: ignore[operator]
             continue
-        distinct = sample.n_unique()
-        if distinct > most:
-            best, most = column, distinct
+        spaced = bool(sample.str.strip_chars().str.contains(r"\s").mean() >= 0.5)  # type: ignore[operator]
+        candidate = (spaced, sample.n_unique())
+        if candidate > rank:
+            best, rank = column, candidate
     return best
 
 
