@@ -50,8 +50,9 @@ def dedupe(
         str,
         typer.Option(
             "--company-level",
-            help="Companies named with their address (affiliations): organisation (its sites "
-            "and departments are one) or site",
+            help="What one company entity is: organisation (its departments and sites are "
+            "one; one rare name is one organisation) or site (departments apart; one name at "
+            "two addresses may be two)",
         ),
     ] = "organisation",
     safe_cells: SafeCellsOption = None,
