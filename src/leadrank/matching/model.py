@@ -26,7 +26,7 @@ EM_TOLERANCE = 1e-5
 MIN_SESSION_PAIRS = 20  # fewer pairs than this teach nothing reliable about a rule's fields
 U_KEPT = 0.01  # at least this share of a level's random pairs is taken to be non-matches
 MATCHES_EXPLAIN = 0.5  # ... when the matches explain more than this share of them
-EXPLAINED_PAIRS = 100
+EXPLAINED_PAIRS = 100  # ... and only a level that many random pairs show
 ANCHOR_PAIRS = 20  # random pairs of one rare name enough to read the prior off
 TYPICAL_WEIGHT = 50.0  # pseudo-matches of typical m blended into what the data shows
 _FLOOR = 1e-6  # no level is ever impossible: one odd record must not veto a match outright
@@ -317,7 +317,8 @@ TYPICAL_M: dict[str, tuple[float, ...]] = {
     "address": (0.05, 0.05, 0.10, 0.80),
     "company": (0.03, 0.07, 0.10, 0.80),
     # different, a word in common, similar, one within the other, nearly the same, the same,
-    # the same rare name
+    # the same rare name: what the sample company names written many ways show (with the
+    # name alone there is nothing left over for EM to learn them from)
     "organisation": (0.01, 0.01, 0.035, 0.11, 0.31, 0.05, 0.47),
     "category": (0.08, 0.04, 0.88),
 }
