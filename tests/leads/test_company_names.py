@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from leadrank.db.engine import session_scope
 from leadrank.ingest.service import ingest_file
-from leadrank.orm import Company, Lead
+from leadrank.orm import Company, CompanyAlias, Lead
 from tests.conftest import CliResult, Workspace
 
 Cli = Callable[..., CliResult]
@@ -28,7 +28,7 @@ fay@other.example,Fay,Po,Quantumcraft Logistics,DE
 hal@other.example,Hal,Ro,Int'l Business Machines,US
 """
 ABROAD = """email,first_name,last_name,company,country
-gus@other.example,Gus,Qi,Akzo Nobel,FR
+gus@other.example,Gus,Qi,Akzo Nobel B.V.,FR
 """
 
 
@@ -69,6 +69,13 @@ def test_a_company_written_another_way_joins_the_stored_one(
     assert ids["gus@other.example"] != ids["ann@akzo-mail.example"]
     assert len(set(ids.values())) == 6
     assert companies["fay@other.example"] == "Quantumcraft Logistics"
+    # Each name joined is remembered with why: later rows of it join at once.
+    with session_scope(workspace.engine) as session:
+        aliases = {a.match_key: a for a in session.scalars(select(CompanyAlias)).all()}
+    assert aliases["name:akzo nobel"].company_id == ids["ann@akzo-mail.example"]
+    assert (aliases["name:akzo nobel"].reason or "").startswith("name the same rare name (+")
+    assert "name nearly the same" in (aliases["name:brightwave analytcs"].reason or "")
+    assert "name:quantumcraft logistics" not in aliases
 
 
 def test_a_company_that_may_be_a_stored_one_waits_for_review(
@@ -97,6 +104,13 @@ def test_a_company_that_may_be_a_stored_one_waits_for_review(
         ids = dict(session.execute(select(Lead.email, Lead.company_id)).all())
         assert session.get(Company, abroad) is None
     assert ids["gus@other.example"] == ids["hugo@other.example"] == stored
+    with session_scope(workspace.engine) as session:
+        hugo = session.scalar(select(Lead.id).where(Lead.email == "hugo@other.example"))
+    shown = cli("leads", "show", str(hugo)).stdout
+    assert (
+        f"company also written: akzo nobel b v (company {abroad} folded into it by review:cli)"
+        in shown
+    )
 
 
 def test_companies_decided_different_stay_apart(

@@ -230,6 +230,7 @@ def show_command(
         served, scores_total = scores_of_lead(session, detail.lead.id, limit=scores)
         override = current_overrides(session, [detail.lead.id]).get(detail.lead.id)
         account = account_of_company(session, detail.company.id) if detail.company else None
+        aliases = company_reviews.aliases_of(session, detail.company.id) if detail.company else []
     lead = detail.lead
     who = printable(lead.full_name or lead.email or "(no name)")
     console.print(Text(f"Lead {lead.id}: {who}", style="bold"), f" quality {lead.quality_score}")
@@ -268,6 +269,12 @@ def show_command(
             source = enriched_by((c.enrichment or {}).get(column), getattr(c, column))
             if source:
                 console.print(f"  company {column}: {source}", markup=False)
+        for alias in aliases:
+            console.print(
+                f"  company also written: {alias.match_key.removeprefix('name:')} "
+                f"({alias.reason or 'joined'})",
+                markup=False,
+            )
     console.print(
         f"records ({len(detail.records)}): "
         + ", ".join(f"{r.source}:{r.file_name}#{r.row_number}" for r in detail.records)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
-from leadrank.kit.sql import get_or_404
+from leadrank.kit.sql import get_or_404, insert_missing, table_of
 from leadrank.leads import repository
 from leadrank.leads.company_resolution import CompanyMatch
 from leadrank.matching.prepare import lead_blocks
@@ -85,6 +85,39 @@ def queue_likely(session: Session, likely: list[CompanyMatch], *, now: datetime)
     return queued
 
 
+def remember_joins(session: Session, sure: list[CompanyMatch], *, now: datetime) -> None:
+    """Each name joined to a stored company becomes an alias of it, with the reason: later
+    rows of that name join it at once, and `leads show` says why."""
+    if not sure:
+        return
+    ids = repository.find_company_ids(session, [m.match_key for m in sure])
+    rows = [
+        {
+            "match_key": match.key,
+            "company_id": ids[match.match_key],
+            "folded_id": None,
+            "match_score": match.probability,
+            "reason": match.reason,
+            "created_at": now,
+        }
+        for match in sure
+        if match.match_key in ids
+    ]
+    if rows:
+        insert_missing(session.connection(), table_of(CompanyAlias), rows)
+
+
+def aliases_of(session: Session, company_id: int) -> list[CompanyAlias]:
+    """The other keys of a company, oldest first."""
+    return list(
+        session.scalars(
+            select(CompanyAlias)
+            .where(CompanyAlias.company_id == company_id)
+            .order_by(CompanyAlias.created_at, CompanyAlias.match_key)
+        ).all()
+    )
+
+
 def pending_company_pairs(
     session: Session, *, limit: int = 50
 ) -> tuple[list[PendingCompanies], int]:
@@ -141,11 +174,13 @@ def decide_companies(
     session.flush()
     if not same:
         return None
-    fold_company(session, kept=kept, folded=folded, now=now)
+    fold_company(session, kept=kept, folded=folded, by=f"review:{by}", now=now)
     return kept
 
 
-def fold_company(session: Session, *, kept: Company, folded: Company, now: datetime) -> None:
+def fold_company(
+    session: Session, *, kept: Company, folded: Company, by: str, now: datetime
+) -> None:
     """Move `folded`'s leads to `kept`, fill `kept`'s empty fields, leave `folded`'s match key
     (and its aliases) pointing at `kept`, and mark the moved leads for rescoring."""
     for field in FILLED:
@@ -160,7 +195,11 @@ def fold_company(session: Session, *, kept: Company, folded: Company, now: datet
     )
     session.add(
         CompanyAlias(
-            match_key=folded.match_key, company_id=kept.id, folded_id=folded.id, created_at=now
+            match_key=folded.match_key,
+            company_id=kept.id,
+            folded_id=folded.id,
+            reason=f"company {folded.id} folded into it by {by}",
+            created_at=now,
         )
     )
     # Its account score is a roll-up of leads that are now the kept company's.

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import bulk_insert, bulk_update, select_frame
 from leadrank.kit.json_text import json_word_list
 from leadrank.leads import repository
-from leadrank.leads.company_resolution import CompanyMatch, company_matches
-from leadrank.leads.company_reviews import queue_likely
+from leadrank.leads.company_resolution import NameMatches, company_matches
+from leadrank.leads.company_reviews import queue_likely, remember_joins
 from leadrank.leads.fields import COMPANY_COLUMNS, EMAIL_FLAGS, LEAD_COLUMNS
 from leadrank.leads.identity import STRONG_KEYS, WEAK_KEYS, Key, lead_key_columns, resolve
 from leadrank.leads.upsert_existing import (
@@ -52,9 +52,10 @@ def merge_rows(
         pl.format("[{},{}]", pl.lit(import_id), pl.col("row_number")).alias("_prov"),
         pl.col("employees", "employees_min", "employees_max").cast(pl.Int64),
     )
-    rows, likely = _with_company_aliases(session, rows)
+    rows, matches = _with_company_aliases(session, rows)
     company_ids, companies_created = _merge_companies(session, rows, now)
-    queue_likely(session, likely, now=now)
+    remember_joins(session, matches.sure, now=now)
+    queue_likely(session, matches.likely, now=now)
     rows = rows.with_columns(pl.Series("company_id", company_ids, dtype=pl.Int64))
 
     keys = lead_key_columns(rows, source)
@@ -156,14 +157,12 @@ def _insert_new_keys(
     bulk_insert(session, LeadKey, new_keys)
 
 
-def _with_company_aliases(
-    session: Session, rows: pl.DataFrame
-) -> tuple[pl.DataFrame, list[CompanyMatch]]:
+def _with_company_aliases(session: Session, rows: pl.DataFrame) -> tuple[pl.DataFrame, NameMatches]:
     """A row that names a company folded into another joins that one; a row that names a
     company without its domain joins the one company of that name that has a domain (in this
     batch, else stored), else a stored company of the same organisation written another way
-    (`company_resolution`), so one organisation stays one company. Also the likely matches
-    that wait for a person's decision."""
+    (`company_resolution`), so one organisation stays one company. Also those name matches,
+    sure and likely."""
     folded = repository.find_company_aliases(
         session, rows["company_key"].drop_nulls().unique().to_list()
     )
@@ -173,7 +172,7 @@ def _with_company_aliases(
         pl.col("company_key").str.starts_with("name:") & pl.col("company_name_key").is_not_null()
     )
     if rows.filter(named).is_empty():
-        return rows, []
+        return rows, NameMatches([], [])
     by_domain = (
         rows.filter(pl.col("company_key").str.starts_with("domain:"))
         .group_by("company_name_key")
@@ -203,7 +202,7 @@ def _with_company_aliases(
     matches = company_matches(session, rows)
     if matches.sure:
         rows = rows.with_columns(pl.col("company_key").replace(matches.keys()))
-    return rows, matches.likely
+    return rows, matches
 
 
 def _adoptions(session: Session, merged: pl.DataFrame, existing: dict[str, int]) -> dict[str, int]:

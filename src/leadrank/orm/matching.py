@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, JsonType, UtcDateTime
@@ -72,14 +72,18 @@ class CompanyReview(PairDecision, Base):
 
 
 class CompanyAlias(Base):
-    """The match key of a company merged into another: rows that name it join the other."""
+    """Another match key of a company: a name the comparisons found to be it ("name:akzo
+    nobel" for "Akzo Nobel N.V."), or the key of a company folded into it. Rows that carry the
+    key join the company at once."""
 
     __tablename__ = "company_aliases"
 
     match_key: Mapped[str] = mapped_column(String(300), primary_key=True)
     company_id: Mapped[int] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
-    # The id the folded company had: what a lead merge made before the fold refers to.
-    folded_id: Mapped[int] = mapped_column(BigId, index=True)
+    # The id a folded company had: what a lead merge made before the fold refers to.
+    folded_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    match_score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)  # why the key is this company's
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

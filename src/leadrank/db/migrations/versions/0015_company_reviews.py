@@ -1,5 +1,5 @@
-"""Companies that may be one organisation wait for review; a company merged into another
-leaves its match key behind as an alias
+"""Companies that may be one organisation wait for review; a name found to be a company, and a
+company folded into another, leave their match keys behind as aliases
 
 Revision ID: 0015
 Revises: 0014
@@ -56,9 +56,9 @@ def upgrade() -> None:
         sa.Column(
             "company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column(
-            "folded_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("folded_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("match_score", sa.Float(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
