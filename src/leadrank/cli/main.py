@@ -44,6 +44,10 @@ COMMANDS: dict[str, Lazy] = {
     "keys": Lazy(
         "leadrank.auth.cli:keys_app", "API keys for `leadrank serve`: roles and rate limits."
     ),
+    "users": Lazy(
+        "leadrank.auth.cli:users_app",
+        "People who sign in to the web app: roles admin, writer, reader.",
+    ),
     "icp": Lazy(
         "leadrank.scoring.cli:icp_app", "Ideal customer profiles: fit rules and hard filters."
     ),

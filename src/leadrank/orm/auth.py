@@ -1,5 +1,5 @@
-"""API keys: only a hash of each key is stored, with its role and its rate limit; and the
-shared token bucket each key's rate limit is counted in."""
+"""API keys: only a hash of each key is stored, with its role and its rate limit; the shared
+token bucket each key's rate limit is counted in; and the people who sign in to the web app."""
 
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ class RateBucket(Base):
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key's prefix
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class User(Base):
+    """A person who signs in: their email, an Argon2 hash of their password, and a role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower case
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | writer | reader
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
