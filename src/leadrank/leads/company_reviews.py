@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
+from leadrank.kit.bulk import bulk_update, lookup_in
 from leadrank.kit.sql import get_or_404, insert_missing, table_of
 from leadrank.leads import repository
 from leadrank.leads.company_resolution import CompanyMatch
@@ -188,8 +189,7 @@ def fold_company(
             setattr(kept, field, getattr(folded, field))
             kept.provenance = {**kept.provenance, field: folded.provenance.get(field)}
     kept.updated_at = now
-    moved = list(session.scalars(select(Lead.id).where(Lead.company_id == folded.id)).all())
-    session.execute(update(Lead).where(Lead.company_id == folded.id).values(company_id=kept.id))
+    moved = _move_leads(session, source=folded.id, target=kept.id)
     session.execute(
         update(CompanyAlias).where(CompanyAlias.company_id == folded.id).values(company_id=kept.id)
     )
@@ -212,36 +212,33 @@ def fold_company(
     )
     session.flush()
     session.delete(folded)
-    _reblock(session, moved)
     # Their company's firmographics changed: the next rescore of what changed scores them.
     session.add_all(PendingRescore(lead_id=lead_id, marked_at=now) for lead_id in moved)
     session.flush()
 
 
-def _reblock(session: Session, lead_ids: list[int]) -> None:
-    """New match blocks for leads that changed company (a lead is blocked at its company)."""
-    for start in range(0, len(lead_ids), 5_000):
-        leads = session.execute(
-            select(
-                Lead.id, Lead.first_name, Lead.last_name, Lead.company_id, Lead.country_code
-            ).where(Lead.id.in_(lead_ids[start : start + 5_000]))
-        ).all()
-        frame = pl.DataFrame(
-            leads,
-            schema={
-                "id": pl.Int64,
-                "first": pl.String,
-                "last": pl.String,
-                "company": pl.Int64,
-                "country": pl.String,
-            },
-            orient="row",
-        )
-        blocks = lead_blocks(frame["first"], frame["last"], frame["company"], frame["country"])
-        session.execute(
-            update(Lead),
-            [
-                {"id": lead_id, "match_block": block}
-                for lead_id, block in zip(frame["id"].to_list(), blocks.to_list(), strict=True)
-            ],
-        )
+def _move_leads(session: Session, *, source: int, target: int) -> list[int]:
+    """Move a company's leads to another, with new match blocks (a lead is blocked at its
+    company); their ids."""
+    rows = lookup_in(
+        session,
+        table="leads",
+        select=["id", "first_name", "last_name", "country_code"],
+        column="company_id",
+        values=[source],
+    )
+    leads = pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "first_name": pl.String,
+            "last_name": pl.String,
+            "country_code": pl.String,
+        },
+        orient="row",
+    ).with_columns(pl.lit(target, dtype=pl.Int64).alias("company_id"))
+    blocks = lead_blocks(
+        leads["first_name"], leads["last_name"], leads["company_id"], leads["country_code"]
+    )
+    bulk_update(session, Lead, leads.select("id", "company_id", blocks))
+    return leads["id"].to_list()

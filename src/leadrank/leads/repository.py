@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
 from leadrank.leads.identity import Key
-from leadrank.orm import BronzeRecord, Company, CompanyAlias, Event, Lead
+from leadrank.orm import BronzeRecord, Company, Event, Lead
 from leadrank.orm.scoring import SERVED_STAGES, AccountScore, GradeOverride, LeadScore, ScoreRun
 
 
@@ -47,20 +47,27 @@ def find_company_ids(session: Session, match_keys: Iterable[str]) -> dict[str, i
 
 
 def find_company_aliases(session: Session, match_keys: Iterable[str]) -> dict[str, str]:
-    """For the keys of companies folded into others: the match key of the company they are
-    now part of."""
-    wanted = sorted(set(match_keys))
-    if not wanted:
+    """For the other keys of companies (names joined to them, companies folded into them):
+    the match key of the company."""
+    aliases = lookup_in(
+        session,
+        table="company_aliases",
+        select=["match_key", "company_id"],
+        column="match_key",
+        values=sorted(set(match_keys)),
+    )
+    if not aliases:
         return {}
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 5_000):
-        rows = session.execute(
-            select(CompanyAlias.match_key, Company.match_key)
-            .join(Company, Company.id == CompanyAlias.company_id)
-            .where(CompanyAlias.match_key.in_(wanted[start : start + 5_000]))
-        ).all()
-        found.update((alias, key) for alias, key in rows)
-    return found
+    keys = dict(
+        lookup_in(
+            session,
+            table="companies",
+            select=["id", "match_key"],
+            column="id",
+            values=sorted({company_id for _, company_id in aliases}),
+        )
+    )
+    return {alias: keys[company_id] for alias, company_id in aliases}
 
 
 def find_domain_companies_by_name(session: Session, name_keys: Iterable[str]) -> dict[str, str]:

@@ -12,14 +12,14 @@ from the name, at `site` level they are kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 
 import polars as pl
 
 from leadrank.matching.organisations import organisation_words
 from leadrank.normalize.country import country_code
-from leadrank.normalize.values import CACHE_SIZE
+from leadrank.normalize.values import CACHE_SIZE, map_distinct
 
 LEVELS = ("organisation", "site")
 # A name column is read as affiliations when this share of its values carry address parts:
@@ -181,28 +181,9 @@ def looks_like_affiliations(values: pl.Series) -> bool:
 
 def affiliation_columns(values: pl.Series, level: str) -> pl.DataFrame:
     """Columns company, unit, address, city, postcode and country, split from each value."""
-    distinct = values.drop_nulls().unique()
-    rows = [split_affiliation(text, level) for text in distinct.to_list()]
-    table = pl.DataFrame(
-        {
-            "__value__": distinct,
-            "company": [r.organisation for r in rows],
-            "unit": [r.unit for r in rows],
-            "address": [r.address for r in rows],
-            "city": [r.city for r in rows],
-            "postcode": [r.postcode for r in rows],
-            "country": [r.country for r in rows],
-        },
-        schema={
-            "__value__": pl.String,
-            **dict.fromkeys(
-                ("company", "unit", "address", "city", "postcode", "country"), pl.String
-            ),
-        },
-    )
-    return (
-        values.alias("__value__")
-        .to_frame()
-        .join(table, on="__value__", how="left", maintain_order="left")
-        .drop("__value__")
+    parts = ("company", "unit", "address", "city", "postcode", "country")
+    return map_distinct(
+        values,
+        lambda text: astuple(split_affiliation(text, level)),
+        dict.fromkeys(parts, pl.String),
     )

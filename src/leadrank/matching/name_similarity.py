@@ -57,29 +57,18 @@ class WordWeights:
 
     def rare_names(self, keys: pl.Series) -> np.ndarray:
         """Whether each key holds a rare word: the same such name twice is one organisation."""
-        rare = self._per_name(keys).select(pl.col("rare").fill_null(False)).to_series()
+        rare = self._per_key(keys, pl.col("rare").any()).fill_null(False)
         return rare.to_numpy()
 
     def rarest_words(self, keys: pl.Series, count: int) -> pl.Series:
         """Each key's `count` heaviest words (a list; null for no key), for blocking."""
-        frame = keys.alias("key").to_frame().with_row_index("row")
-        ranked = (
-            frame.with_columns(pl.col("key").str.split(" ").alias("word"))
-            .explode("word")
-            .join(self.table, on="word", how="left")
-            .unique(["row", "word"])
-            # Ties broken by the word, so a file gives the same blocks on every run.
-            .sort(["row", "weight", "word"], descending=[False, True, False])
-            .group_by("row", maintain_order=True)
-            .agg(pl.col("word").head(count))
-        )
-        return (
-            frame.join(ranked, on="row", how="left", maintain_order="left")
-            .select(pl.when(pl.col("key").is_not_null()).then(pl.col("word")))
-            .to_series()
-        )
+        # Ties broken by the word, so a file gives the same blocks on every run.
+        heaviest = pl.col("word").sort_by(["weight", "word"], descending=[True, False])
+        return self._per_key(keys, heaviest.unique(maintain_order=True).head(count))
 
-    def _per_name(self, keys: pl.Series) -> pl.DataFrame:
+    def _per_key(self, keys: pl.Series, aggregate: pl.Expr) -> pl.Series:
+        """`aggregate` over the words of each key (with their weight and rarity), one value
+        per key; null for no key."""
         frame = keys.alias("key").to_frame().with_row_index("row")
         per = (
             frame.drop_nulls("key")
@@ -87,9 +76,9 @@ class WordWeights:
             .explode("word")
             .join(self.table, on="word", how="left")
             .group_by("row")
-            .agg(pl.col("rare").any())
+            .agg(aggregate.alias("value"))
         )
-        return frame.join(per, on="row", how="left", maintain_order="left")
+        return frame.join(per, on="row", how="left", maintain_order="left")["value"]
 
 
 @dataclass(frozen=True)
