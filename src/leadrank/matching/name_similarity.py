@@ -36,7 +36,13 @@ class WordWeights:
         """The weights of the words of `keys` (organisation keys: words joined by spaces)."""
         distinct = keys.drop_nulls().unique()
         words = (
-            distinct.str.split(" ").explode().alias("word").to_frame().group_by("word").len("df")
+            distinct.str.split(" ")
+            .list.unique()
+            .explode()
+            .alias("word")
+            .to_frame()
+            .group_by("word")
+            .len("df")
         )
         count = distinct.len()
         idf = ((count + 1) / (pl.col("df") + 0.5)).log()
