@@ -48,6 +48,7 @@ from leadrank.scoring.online.build import (
 )
 from leadrank.scoring.online.lane import ScoringLane
 from leadrank.training import routes as model_routes
+from leadrank.web.routes import install_web
 
 log = structlog.get_logger("leadrank.api")
 
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         response_class=Response,
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
+    install_web(app)
     _publish_schemas(app)
 
     def around(inner: ASGIApp) -> ASGIApp:

@@ -101,6 +101,18 @@ class Settings(BaseSettings):
         default=None,
         description="Require API keys; unset: required as soon as one key exists.",
     )
+    web_session_idle_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="A web app session ends after this long without a request.",
+    )
+    web_session_max_days: float = Field(
+        default=7.0,
+        gt=0,
+        le=90,
+        description="A web app session ends this long after sign-in, however busy.",
+    )
     api_cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (JSON list); none by default.",

@@ -41,9 +41,12 @@ def requires(*roles: str) -> Callable[[Request], Principal]:
 
 # Who may call a route, spelled only here: `dependencies=[READERS]` on a route that does not
 # look at the key, a parameter `principal: Reader` on one that records who called it.
-READERS = Depends(requires("reader", "writer", "admin"))
-WRITERS = Depends(requires("writer", "admin"))
-ADMINS = Depends(requires("admin"))
+READER_ROLES = ("reader", "writer", "admin")
+WRITER_ROLES = ("writer", "admin")
+ADMIN_ROLES = ("admin",)
+READERS = Depends(requires(*READER_ROLES))
+WRITERS = Depends(requires(*WRITER_ROLES))
+ADMINS = Depends(requires(*ADMIN_ROLES))
 Reader = Annotated[Principal, READERS]
 Writer = Annotated[Principal, WRITERS]
 Admin = Annotated[Principal, ADMINS]

@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from starlette.requests import Request
 
 from leadrank.auth.buckets import DatabaseBuckets, MemoryBuckets, SharedBuckets, shared_buckets
-from leadrank.auth.keys import Principal, verify
+from leadrank.auth.keys import Principal, permit, verify
 from leadrank.auth.limits import RateLimiter
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.errors import Forbidden, Unauthorized
+from leadrank.errors import Unauthorized
 
 CACHE_SECONDS = 30.0
 CACHE_KEYS = 10_000  # real keys remembered at most; the least recently used go first
@@ -66,10 +66,7 @@ class Guard:
         principal = self._principal(key)
         if principal is None:
             raise Unauthorized("this API key is unknown or revoked")
-        if principal.role not in roles:
-            raise Forbidden(
-                f"a {principal.role} key may not do this; it needs {' or '.join(roles)}"
-            )
+        permit(principal, roles)
         self.limiter.spend(principal)
         request.state.principal = principal
         return principal

@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadrank.errors import BadInput, NotFound
+from leadrank.errors import BadInput, Forbidden, NotFound
 from leadrank.orm.auth import ApiKey
 
 Role = Literal["admin", "writer", "reader", "scorer"]
@@ -33,6 +33,14 @@ class Principal:
     prefix: str
     role: str
     requests_per_minute: int
+
+
+def permit(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    """`principal` if its role is one of `roles`, else Forbidden: the one check of what a
+    caller may do, for API keys and signed-in users alike."""
+    if principal.role not in roles:
+        raise Forbidden(f"a {principal.role} may not do this; it needs {' or '.join(roles)}")
+    return principal
 
 
 @dataclass(frozen=True)

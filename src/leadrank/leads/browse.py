@@ -10,18 +10,32 @@ import binascii
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
-from leadrank.orm import BronzeRecord, Lead
-from leadrank.orm.base import LARGEST_ID
+from leadrank.orm import BronzeRecord, Event, Lead
+from leadrank.orm.base import LARGEST_ID, UtcDateTime
 from leadrank.orm.scoring import SERVED_STAGES, GradeOverride, LeadScore, ScoreRun
 
-Sort = Literal["score", "fit", "engagement", "quality", "created", "updated", "name"]
+Sort = Literal[
+    "score",
+    "fit",
+    "engagement",
+    "quality",
+    "created",
+    "updated",
+    "name",
+    "grade",
+    "probability",
+    "company",
+    "title",
+    "owner",
+    "activity",
+]
 SORTS: tuple[str, ...] = get_args(Sort)
 GRADES = "ABCDE"
 MAX_PAGE = 500
@@ -41,6 +55,8 @@ class LeadFilters:
     country: str | None = None
     seniority: str | None = None
     owner: str | None = None  # who works the lead, any case
+    company: str | None = None  # words in the company's name, any case
+    ids: tuple[int, ...] = ()  # these leads only (rows picked in a list)
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,25 @@ def browse_leads(
     return rows, next_cursor
 
 
+def count_leads(session: Session, *, filters: LeadFilters) -> int:
+    """How many leads the filters select (what a page of them is a page of)."""
+    listing = _Listing(session, "created")
+    statement = listing.select(Lead.id).where(*listing.conditions(filters))
+    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+
+
+def last_activity(session: Session, lead_ids: list[int]) -> dict[int, datetime]:
+    """The moment of each lead's newest event, for the leads that have one."""
+    if not lead_ids:
+        return {}
+    found = session.execute(
+        select(Event.lead_id, func.max(Event.occurred_at))
+        .where(Event.lead_id.in_(lead_ids))
+        .group_by(Event.lead_id)
+    ).all()
+    return {int(lead_id): moment for lead_id, moment in found}
+
+
 def export_rows(
     session: Session, *, filters: LeadFilters, sort: Sort = "score"
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -175,7 +210,7 @@ class _Listing:
             .subquery()
         )
         self.sort = sort
-        self.key = _sort_key(sort, self.scores)
+        self.key = _sort_key(sort, self.scores, self.overrides)
 
     def select(self, *leads: Any) -> Select[Any]:
         """Leads (the ORM class or its columns) with their score columns and the sort key."""
@@ -222,6 +257,11 @@ class _Listing:
             conditions.append(Lead.seniority == filters.seniority.lower())
         if filters.owner:
             conditions.append(func.lower(Lead.owner) == filters.owner.strip().lower())
+        if filters.ids:
+            conditions.append(Lead.id.in_(filters.ids))
+        if filters.company:
+            pattern = f"%{_literal(filters.company.strip().lower())}%"
+            conditions.append(func.lower(Lead.company_name).like(pattern, escape="\\"))
         if filters.created_after is not None:
             conditions.append(Lead.created_at >= filters.created_after)
         if filters.created_before is not None:
@@ -256,7 +296,8 @@ class _Listing:
         return or_(beyond, and_(self.key == value, Lead.id > lead_id))
 
 
-_ASCENDING = frozenset({"name"})
+_ASCENDING = frozenset({"name", "grade", "company", "title", "owner"})
+_TEXT_SORTS = frozenset({"name", "grade", "company", "title", "owner"})
 
 
 def _literal(text: str) -> str:
@@ -264,19 +305,41 @@ def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _sort_key(sort: Sort, scores: Any) -> ColumnElement[Any]:
-    """What a sort orders by; a lead with no value comes last in the numeric orders."""
+def _sort_key(sort: Sort, scores: Any, overrides: Any) -> ColumnElement[Any]:
+    """What a sort orders by; a lead with no value comes last in every order."""
     keys: dict[str, Any] = {
         "score": func.coalesce(scores.c.score, -1.0),
         "fit": func.coalesce(scores.c.fit, -1.0),
         "engagement": func.coalesce(scores.c.engagement, -1.0),
+        "probability": func.coalesce(scores.c.probability, -1.0),
         "quality": func.coalesce(Lead.quality_score, -1.0),
         "created": Lead.id,
         "updated": Lead.updated_at,
-        "name": func.coalesce(func.lower(Lead.full_name), ""),
+        "activity": func.coalesce(
+            select(func.max(Event.occurred_at))
+            .where(Event.lead_id == Lead.id)
+            .correlate(Lead)
+            .scalar_subquery(),
+            type_coerce(_NO_ACTIVITY, UtcDateTime),
+        ),
+        "grade": _present_first(func.coalesce(overrides.c.grade, scores.c.grade)),
+        "name": _present_first(Lead.full_name),
+        "company": _present_first(Lead.company_name),
+        "title": _present_first(Lead.job_title),
+        "owner": _present_first(Lead.owner),
     }
     key: ColumnElement[Any] = keys[sort]
     return key
+
+
+_NO_ACTIVITY = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _present_first(column: Any) -> ColumnElement[str]:
+    """Text in alphabetical order, any case, with the leads that have none after the rest:
+    "0" + the text, or "1" when there is none (digits sort alike in every collation)."""
+    text = func.coalesce(func.lower(column), "")
+    return case((text == "", literal("1")), else_=literal("0") + text)
 
 
 def _encode(sort: Sort, key: Any, lead_id: int) -> str:
@@ -292,9 +355,9 @@ def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
         if place["sort"] != sort:
             raise ValueError("a cursor of another order")
         key = place["key"]
-        if sort == "updated":
+        if sort in ("updated", "activity"):
             key = datetime.fromisoformat(key)
-        elif sort == "name":
+        elif sort in _TEXT_SORTS:
             key = str(key)
         else:
             key = float(key)

@@ -1,6 +1,6 @@
 """SQLAlchemy tables, one module per table; importing this package registers them all."""
 
-from leadrank.orm.auth import ApiKey, RateBucket, User
+from leadrank.orm.auth import ApiKey, RateBucket, SignInFailures, User, WebSession
 from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
@@ -50,5 +50,7 @@ __all__ = [
     "ProviderState",
     "RateBucket",
     "ScoreRun",
+    "SignInFailures",
     "User",
+    "WebSession",
 ]
