@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-dedupe bench-company-names bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
+.PHONY: demo test lint format bench bench-web bench-dedupe bench-company-names bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -32,6 +32,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+
+# The web app's worklist on a 100,000-lead workspace: p50 and p95 per view.
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/web.py
 
 bench-dedupe: $(STAMP)
 	$(BIN)/python benchmarks/dedupe.py

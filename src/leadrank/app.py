@@ -171,7 +171,10 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
         return RequestContext(
             inner,
             max_body_bytes=settings.api_max_body_bytes,
-            larger_bodies={import_routes.router.prefix: settings.api_max_upload_bytes},
+            larger_bodies={
+                import_routes.router.prefix: settings.api_max_upload_bytes,
+                "/imports/preview": settings.api_max_upload_bytes,  # the web app's uploads
+            },
             access_log=access_log,
             body_timeout_seconds=settings.api_body_timeout_seconds,
         )

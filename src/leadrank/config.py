@@ -101,6 +101,20 @@ class Settings(BaseSettings):
         default=None,
         description="Require API keys; unset: required as soon as one key exists.",
     )
+    api_forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses of reverse proxies trusted to name the client and the scheme "
+            "(X-Forwarded-For, X-Forwarded-Proto), as a JSON list; none by default."
+        ),
+    )
+    web_secure_cookies: bool | None = Field(
+        default=None,
+        description=(
+            "Mark the web app's cookies Secure; unset: when the request came over HTTPS "
+            "(directly, or as a trusted proxy says)."
+        ),
+    )
     web_session_idle_hours: float = Field(
         default=12.0,
         gt=0,

@@ -7,12 +7,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from leadrank import __version__
+from leadrank.auth.users import list_users, signed_in_user
+from leadrank.db.engine import session_scope
 from tests.conftest import FIXTURES, CliResult, Workspace
 
 Cli = Callable[..., CliResult]
@@ -170,6 +173,23 @@ def test_sample_and_demo(cli: Cli, workspace: Workspace, tmp_path: Path) -> None
         line.split() for line in ingested.splitlines() if re.match(r"\S+\.(csv|tsv|jsonl) ", line)
     ]
     assert len(rows) >= 5 and all(row[1] == "0" for row in rows)  # same sample, nothing new
+    # Each run ends with the command that opens the web app and a sign-in, its password new
+    # each time (the one before stops working).
+    first, second = _demo_password(demo.stdout), _demo_password(again.stdout)
+    assert first != second
+    for shown in (demo.stdout, again.stdout):
+        assert "leadrank serve --port 8000" in shown and "http://127.0.0.1:8000/" in shown
+    with session_scope(workspace.engine) as session:
+        assert [(u.email, u.role) for u in list_users(session)] == [("demo@example.com", "admin")]
+        now = datetime.now(UTC)
+        assert signed_in_user(session, email="demo@example.com", password=first, now=now) is None
+        assert signed_in_user(session, email="demo@example.com", password=second, now=now)
+
+
+def _demo_password(stdout: str) -> str:
+    found = re.search(r"email\s+demo@example\.com\s+password\s+(\S+)", stdout)
+    assert found, stdout[-2000:]
+    return found.group(1)
 
 
 def test_ingest_says_which_key_fields_it_found_no_column_for(

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadrank.errors import BadInput
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, file_format, read_table
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
+from leadrank.kit.readers import file_format, read_head, read_table
 
 
 def test_csv_with_semicolons_latin1_and_quoted_newlines(tmp_path: Path) -> None:
@@ -208,3 +209,67 @@ def test_a_mostly_utf8_file_with_one_cp1252_line_keeps_every_accent(tmp_path: Pa
     cp1252 = tmp_path / "old.csv"
     cp1252.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
     assert read_table(cp1252).encoding == "cp1252", "a whole cp1252 file is read as one"
+
+
+def _people(count: int) -> list[dict[str, object]]:
+    return [{"email": f"p{i}@x.example", "n": i, "co": {"name": f"C{i}"}} for i in range(count)]
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.json", "wrapped.json", "a.jsonl", "a.parquet"])
+def test_the_head_of_a_file_is_its_first_records_as_read_table_reads_them(
+    tmp_path: Path, name: str
+) -> None:
+    people = _people(3_000)
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        pl.DataFrame(people).unnest("co").write_csv(path)
+    elif name == "wrapped.json":
+        path.write_text(json.dumps({"meta": {"pages": [1, 2]}, "total": 3_000, "data": people}))
+    elif name.endswith(".json"):
+        path.write_text(json.dumps(people))
+    elif name.endswith(".jsonl"):
+        path.write_text("".join(json.dumps(p) + "\n" for p in people))
+    else:
+        pl.DataFrame(people).unnest("co").write_parquet(path)
+    whole = read_table(path)
+    for max_bytes in (4_000, 10_000_000):  # a prefix of the file, or all of it
+        head = read_head(path, 25, max_bytes=max_bytes)
+        assert not head.whole
+        assert head.table.frame.equals(whole.frame.head(25))
+        assert head.table.payload_slice(0, 25).equals(whole.payload_slice(0, 25))
+    everything = read_head(path, 3_000, max_bytes=10_000_000)
+    assert everything.whole and everything.table.height == 3_000
+
+
+def test_the_head_of_a_large_file_does_not_read_past_it(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in _people(200)) + '{"email": \n')
+    with pytest.raises(BadInput, match="line 201"):
+        read_table(path)
+    head = read_head(path, 10, max_bytes=2_000)
+    assert head.table.frame["email"].to_list() == [f"p{i}@x.example" for i in range(10)]
+    assert not head.whole
+    # A record the prefix cuts short is left out; a head with no whole record is refused.
+    cut = tmp_path / "cut.json"
+    cut.write_text('[{"email": "a@x.example"}, {"email": ' + " " * 5_000 + '"b@x.example"}]')
+    assert read_head(cut, 10, max_bytes=1_000).table.frame["email"].to_list() == ["a@x.example"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"email": ' + " " * 5_000 + '"b@x.example"}]')
+    with pytest.raises(BadInput, match=r"broken\.json: invalid JSON"):
+        read_head(broken, 10, max_bytes=1_000)
+
+
+def test_the_head_of_a_workbook_reads_only_the_rows_asked_for(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Email"])
+    for i in range(50):
+        sheet.append([f"p{i}@x.example"])
+    book.save(tmp_path / "x.xlsx")
+    head = read_head(tmp_path / "x.xlsx", 5)
+    assert head.table.frame["Email"].to_list() == [f"p{i}@x.example" for i in range(5)]
+    assert not head.whole
+    assert read_head(tmp_path / "x.xlsx", 50).whole

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from leadrank.scoring.reasons import shown_values
+from leadrank.scoring.reasons import reason_points, shown_points, shown_values, signed_points
 
 
 def test_values_read_as_a_person_reads_them() -> None:
@@ -35,3 +35,20 @@ def test_small_pushes_still_read_as_numbers() -> None:
     assert [
         signed_points(p, s) for p, s in ((12.0, 1), (0.4, 1), (0.04, 1), (-0.0, -1), (-4.0, -1))
     ] == ["+12", "+0.4", "+0.04", "-<0.01", "-4"]
+
+
+def test_reason_points_read_back_what_signed_points_wrote() -> None:
+    for raw in (-42.0, -8.4, -0.37, -0.004, 0.0, 0.003, 0.04, 0.9, 12.6, 100.0):
+        shown = float(shown_points([raw])[0])
+        words, points = reason_points(
+            f"Seniority is vp ({signed_points(shown, 1 if raw >= 0 else -1)})"
+        )
+        assert words == "Seniority is vp"
+        assert points is not None
+        assert abs(points - shown) <= 0.005, (raw, shown, points)
+        assert (points < 0) == (raw < 0)
+    assert reason_points("Country is (unknown) (-3)") == ("Country is (unknown)", -3.0)
+    assert reason_points("nothing is known about this lead") == (
+        "nothing is known about this lead",
+        None,
+    )

@@ -64,6 +64,12 @@ def test_training_leaves_out_ids_and_leaks_and_learns_the_signal() -> None:
     assert columns["Deal Notes"]["kind"] == "excluded"
     assert any("'Deal Notes'" in w and "--keep" in w for w in result.warnings)
     assert result.split.startswith("time-based") and "Created" in result.split
+    # The period it learnt from, by the same date column: the first and last row's.
+    assert result.bundle.metadata["data_window"] == {
+        "column": "Created",
+        "start": "2026-01-01T00:00:00+00:00",
+        "end": (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=1_499)).isoformat(),
+    }
     # The held-out rows are the latest ones.
     assert result.held_rows.min() > result.train_rows.max() - 1
     assert result.evaluation.roc_auc is not None and result.evaluation.roc_auc > 0.68

@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 from html import escape
 from pathlib import Path
-from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 
 from leadrank.training.evaluation import Evaluation, evaluate
 from leadrank.training.report import render_report, write_report
+from tests.training.svg_charts import (
+    bar_length,
+    charts_in,
+    labels,
+    marks,
+    radius,
+    texts,
+    title_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,38 +43,38 @@ def render(evaluation: Evaluation, **overrides: object) -> str:
     return render_report(**arguments)  # type: ignore[arg-type]
 
 
-def svgs(html: str) -> list[ElementTree.Element]:
-    """Every inline SVG, parsed as XML so a malformed chart fails here."""
-    return [ElementTree.fromstring(svg) for svg in re.findall(r"<svg.*?</svg>", html, re.DOTALL)]
-
-
 def test_report_has_a_well_formed_svg_for_each_chart(evaluation: Evaluation) -> None:
-    charts = svgs(render(evaluation))
-    titles = [chart.findtext("{http://www.w3.org/2000/svg}title") for chart in charts]
-    assert titles == ["ROC curve", "Calibration", "Cumulative gains"]
-    ns = {"svg": "http://www.w3.org/2000/svg"}
-    roc, calibration, gains = charts
-    # the model curve plus the dashed diagonal
-    assert len(roc.findall("svg:polyline", ns)) == 2
-    assert len(gains.findall("svg:polyline", ns)) == 2
-    assert len(calibration.findall("svg:circle", ns)) == len(evaluation.calibration)
+    charts = charts_in(render(evaluation))
+    assert [title_of(chart) for chart in charts] == [
+        "ROC curve",
+        "Calibration",
+        "Cumulative gains",
+        "Lift",
+        "Feature importance",
+    ]
+    roc, calibration, gains, lift, importance = charts
+    # the model curve beside the random diagonal (and, for gains, a perfect model)
+    assert len(marks(roc, "line mark")) == 2
+    assert len(marks(gains, "line mark")) == 3
+    assert len(marks(calibration, "circle")) == len(evaluation.calibration)
+    assert len(marks(lift, "bar")) == len(evaluation.lift)
+    assert labels(importance, "bar") == ["employees: 120", "country: 40"]
 
 
 def test_calibration_dot_size_follows_rows() -> None:
     y = np.array([0] * 90 + [1] * 10 + [1] * 10)
     p = np.concatenate([np.full(100, 0.1), np.full(10, 0.9)])
-    charts = svgs(render(evaluate(y, p)))
-    circles = charts[1].findall("{http://www.w3.org/2000/svg}circle")
-    radii = [float(circle.attrib["r"]) for circle in circles]
-    assert radii[0] > radii[1]
-    assert "100 rows" in (circles[0].findtext("{http://www.w3.org/2000/svg}title") or "")
+    circles = marks(charts_in(render(evaluate(y, p)))[1], "circle")
+    assert radius(circles[0]) > radius(circles[1])
+    assert "100 rows" in circles[0].get("aria-label", "")
 
 
 def test_report_is_self_contained(evaluation: Evaluation) -> None:
     html = render(evaluation)
     assert html.startswith("<!DOCTYPE html>")
     assert "<style>" in html
-    assert not re.search(r"<script|<link|@import|src=|https?://(?!www\.w3\.org/2000/svg)", html)
+    # nothing to fetch: the charts' only addresses are the SVG and XLink namespaces
+    assert not re.search(r"<script|<link|@import|src=|url\(|https?://(?!www\.w3\.org/)", html)
 
 
 def test_caller_strings_are_escaped(evaluation: Evaluation) -> None:
@@ -101,23 +109,25 @@ def test_report_carries_facts_summary_and_tables(evaluation: Evaluation) -> None
     for line in evaluation.summary_lines():
         assert f"<p>{escape(line)}</p>" in html
     assert "top 10%" in html and "top 50%" in html
-    assert html.count("<table>") == 5
+    assert html.count("<table>") == 4  # facts, calibration, lift and segments
     for segment in evaluation.segments:
         assert f"<td>{escape(segment.value)}</td>" in html
 
 
 def test_importances_are_sorted_and_cut_at_twenty(evaluation: Evaluation) -> None:
     importances = [(f"feature_{i:02d}", float(i)) for i in range(30)]
-    html = render(evaluation, importances=importances)
-    shown = re.findall(r"feature_(\d\d)", html)
-    assert shown == [f"{i:02d}" for i in range(29, 9, -1)]
-    widths = [float(w) for w in re.findall(r'class="bar" style="width: ([\d.]+)%"', html)]
-    assert widths[0] == 100.0 and widths == sorted(widths, reverse=True)
+    importance = charts_in(render(evaluation, importances=importances))[-1]
+    shown = [label.rsplit(": ", 1)[0] for label in labels(importance, "bar")]
+    assert shown == [f"feature_{i:02d}" for i in range(29, 9, -1)]
+    lengths = [bar_length(bar) for bar in marks(importance, "bar")]
+    assert lengths == sorted(lengths, reverse=True) and lengths[-1] > 0
 
 
 def test_one_class_report_renders_with_notes() -> None:
     html = render(evaluate(np.zeros(50, dtype=np.int64), np.full(50, 0.2)), importances=[])
-    assert len(svgs(html)) == 3
+    charts = charts_in(html)
+    assert len(charts) == 4  # no importances: no chart of them
+    assert "undefined: only one class in the held-out split" in texts(charts[0])
     assert "only one class" in html
     assert "No feature importances" in html
     assert "No segment value" in html

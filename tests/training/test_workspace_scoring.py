@@ -77,6 +77,10 @@ def test_train_score_shadow_promote_and_rollback(sampled: Workspace, tmp_path: P
             "meeting_booked" in f or "deal_won" in f for f in first.result.bundle.feature_names
         )
         assert (data / "models" / "meetings" / "v1" / "metadata.json").exists()
+        # The period it learnt from: the creation of its leads, outcomes known up to now.
+        window = first.result.bundle.metadata["data_window"]
+        assert window["column"] == "lead creation"
+        assert window["start"] < window["end"] < window["as_of"]
         # A table model cannot join the workspace model's name (it would be scored on leads).
         with pytest.raises(Conflict, match="another --name"):
             train_table(

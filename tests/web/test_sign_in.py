@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
-from leadrank.auth.sign_in_limits import FREE_FAILURES
-from leadrank.auth.users import disable_user
+from leadrank.auth.sign_in_limits import FREE_FAILURES, attempt_keys
+from leadrank.auth.users import disable_user, set_password
 from leadrank.db.engine import session_scope
 from leadrank.orm.auth import WebSession
 from tests.conftest import Workspace
+from tests.server import Server
 from tests.web.conftest import EMAILS, PASSWORD, Site, csrf_of, sign_in
 
 
@@ -134,3 +137,88 @@ def test_the_assets_come_from_leadrank_itself(site: Site) -> None:
         assert again.status_code == 304
         assert client.get("/static/../../etc/passwd").status_code == 404
         assert client.get("/static/other.js").status_code == 404
+
+
+def test_cookies_are_secure_when_configured_or_over_https(
+    start_server: Callable[..., Server], users: dict[str, str]
+) -> None:
+    server = start_server(web_secure_cookies=True)
+    with httpx.Client(base_url=server.url) as client:
+        form = client.get("/login")
+        signin_cookie = form.headers["set-cookie"]
+        assert "Secure" in signin_cookie and "HttpOnly" in signin_cookie
+        # A browser sends Secure cookies over HTTPS only; this test is the proxy's HTTPS.
+        value = signin_cookie.split(";")[0]
+        answer = client.post(
+            "/login",
+            data={
+                "email": EMAILS["reader"],
+                "password": PASSWORD,
+                "csrf_token": csrf_of(form.text),
+            },
+            headers={"Cookie": value},
+        )
+    assert answer.status_code == 303
+    cookie = next(
+        c for c in answer.headers.get_list("set-cookie") if c.startswith("leadrank_session=")
+    )
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_trusted_proxies_are_named_in_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadrank.api.workers import _config
+    from leadrank.config import get_settings
+
+    assert _config("leadrank.app:create_app").proxy_headers is False
+    monkeypatch.setenv("LEADRANK_API_FORWARDED_ALLOW_IPS", '["10.0.0.7"]')
+    get_settings.cache_clear()
+    behind = _config("leadrank.app:create_app")
+    assert behind.proxy_headers is True
+    assert behind.forwarded_allow_ips == "10.0.0.7"
+
+
+def test_signing_in_again_or_a_new_password_ends_the_old_sessions(
+    site: Site, workspace: Workspace
+) -> None:
+    with site.client("writer") as client:
+        first = client.cookies["leadrank_session"]
+        assert sign_in(client, EMAILS["writer"]).status_code == 303
+        second = client.cookies["leadrank_session"]
+        assert first != second
+        assert client.get("/leads").status_code == 200
+    with httpx.Client(base_url=site.url, cookies={"leadrank_session": first}) as old:
+        assert old.get("/leads").status_code == 303  # the earlier session ended
+    with httpx.Client(base_url=site.url, cookies={"leadrank_session": second}) as current:
+        assert current.get("/leads").status_code == 200
+        with session_scope(workspace.engine) as session:
+            set_password(
+                session,
+                email=EMAILS["writer"],
+                password="a brand new passphrase",
+                now=datetime.now(UTC),
+            )
+        assert current.get("/leads").status_code == 303
+
+
+def test_a_busy_session_stays_signed_in(site: Site, workspace: Workspace) -> None:
+    with site.client("reader") as client:
+        with session_scope(workspace.engine) as session:
+            earlier = datetime.now(UTC) - timedelta(minutes=5)
+            session.execute(update(WebSession).values(last_seen_at=earlier))
+            before = session.scalar(select(WebSession.expires_at))
+        assert client.get("/leads").status_code == 200  # a page that only reads
+        with session_scope(workspace.engine) as session:
+            seen, expires = session.execute(
+                select(WebSession.last_seen_at, WebSession.expires_at)
+            ).one()
+        assert seen > earlier and before is not None and expires >= before
+
+
+def test_another_spelling_of_the_email_counts_as_the_same() -> None:
+    assert attempt_keys(email="Ann@ＡＣＭＥ.com", client=None) == attempt_keys(
+        email="ann@acme.com", client=None
+    )
+    assert attempt_keys(email="not an email", client="10.1.1.1") == [
+        "email:not an email",
+        "ip:10.1.1.1",
+    ]

@@ -25,6 +25,7 @@ import uvicorn
 
 from leadrank.api import handoff
 from leadrank.api.siblings import share_with_siblings
+from leadrank.config import get_settings
 
 _RESTART_PAUSE = 1.0
 _FAILED_START = 10.0  # a worker that dies this soon will not do better when started again
@@ -139,6 +140,10 @@ def _close(channel: socket.socket | None) -> None:
 def _config(app: str) -> uvicorn.Config:
     from leadrank.api.http import CoalescingHttpToolsProtocol
 
+    # Behind a TLS-terminating proxy, only the proxies named say who the client is and that
+    # it came over HTTPS (the web app's cookies are Secure then, and sign-in slow-downs count
+    # per real client rather than per proxy).
+    trusted = get_settings().api_forwarded_allow_ips
     return uvicorn.Config(
         app,
         factory=True,
@@ -148,7 +153,8 @@ def _config(app: str) -> uvicorn.Config:
         # leadrank's logging, which masks them, not through uvicorn's plain-text handler.
         log_config=None,
         log_level="warning",
-        proxy_headers=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=",".join(trusted) if trusted else None,
     )
 
 

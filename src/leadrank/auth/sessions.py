@@ -39,6 +39,7 @@ class SignedIn:
     role: str
     csrf_token: str
     session_id: int
+    touch_due: bool = False  # unseen for TOUCH_EVERY: its idle time should start again
 
     @property
     def principal(self) -> Principal:
@@ -72,8 +73,8 @@ def start_session(session: Session, *, user: User, now: datetime, life: SessionL
 def find_session(
     session: Session, *, token: str, now: datetime, life: SessionLife
 ) -> SignedIn | None:
-    """Who `token` signs in, if its session is live and its user enabled; its idle time
-    starts again."""
+    """Who `token` signs in, if its session is live and its user enabled. Reads only:
+    `touch_due` says when `touch_session` should start its idle time again."""
     found = session.execute(
         select(WebSession, User)
         .join(User, User.id == WebSession.user_id)
@@ -84,16 +85,18 @@ def find_session(
     record, user = found
     if record.ended_at is not None or record.expires_at <= now or user.disabled_at is not None:
         return None
-    if now - record.last_seen_at >= TOUCH_EVERY:
-        session.execute(
-            update(WebSession)
-            .where(WebSession.id == record.id)
-            .values(
-                last_seen_at=now,
-                expires_at=min(now + life.idle, record.created_at + life.longest),
-            )
-        )
-    return SignedIn(user.id, user.email, user.role, record.csrf_token, record.id)
+    due = now - record.last_seen_at >= TOUCH_EVERY
+    return SignedIn(user.id, user.email, user.role, record.csrf_token, record.id, due)
+
+
+def touch_session(session: Session, *, session_id: int, now: datetime, life: SessionLife) -> None:
+    """Start a session's idle time again (never past its longest life)."""
+    record = session.get(WebSession, session_id)
+    if record is None or record.ended_at is not None:
+        return
+    record.last_seen_at = now
+    record.expires_at = min(now + life.idle, record.created_at + life.longest)
+    session.flush()
 
 
 def end_session(session: Session, *, token: str, now: datetime) -> None:

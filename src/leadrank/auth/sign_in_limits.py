@@ -8,10 +8,14 @@ good sign-in clears the email's count. A count an hour quiet starts again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from leadrank.auth.users import user_email
+from leadrank.errors import BadInput
 from leadrank.orm.auth import SignInFailures
 
 FREE_FAILURES = 5  # a person mistyping a few times is not slowed down
@@ -21,8 +25,13 @@ FORGOTTEN_AFTER = timedelta(hours=1)
 
 
 def attempt_keys(*, email: str, client: str | None) -> list[str]:
-    """What failures are counted under: the email, and the client's address when known."""
-    keys = [f"email:{email.strip().lower()[:320]}"]
+    """What failures are counted under: the email as accounts are found by it (so another
+    spelling of the same address counts alike), and the client's address when known."""
+    try:
+        address = user_email(email)
+    except BadInput:
+        address = email.strip().lower()
+    keys = [f"email:{address[:320]}"]
     if client:
         keys.append(f"ip:{client[:64]}")
     return keys
@@ -41,20 +50,29 @@ def seconds_to_wait(session: Session, *, keys: list[str], now: datetime) -> floa
 
 
 def record_failure(session: Session, *, keys: list[str], now: datetime) -> None:
-    """Count one more failed sign-in under each key."""
-    rows = {
-        row.key: row
-        for row in session.scalars(select(SignInFailures).where(SignInFailures.key.in_(keys)))
-    }
+    """Count one more failed sign-in under each key, in one statement per key, so attempts
+    at the same moment in several processes all count."""
+    table = SignInFailures.__table__
+    quiet = table.c.last_failed_at < now - FORGOTTEN_AFTER
+    insert = _insert_of(session)
     for key in keys:
-        row = rows.get(key)
-        if row is None:
-            session.add(SignInFailures(key=key, failures=1, last_failed_at=now))
-            continue
-        quiet = now - row.last_failed_at > FORGOTTEN_AFTER
-        row.failures = 1 if quiet else row.failures + 1
-        row.last_failed_at = now
-    session.flush()
+        statement = insert(table).values(key=key, failures=1, last_failed_at=now)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c["key"]],
+                set_={
+                    "failures": case((quiet, 1), else_=table.c.failures + 1),
+                    "last_failed_at": now,
+                },
+            )
+        )
+
+
+def _insert_of(session: Session) -> Any:
+    """The INSERT of the session's database that knows ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def clear_failures(session: Session, *, keys: list[str]) -> None:

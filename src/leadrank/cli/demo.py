@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
 
+from leadrank.auth.users import create_user, random_password, set_password
 from leadrank.config import Settings, get_settings
 from leadrank.db.engine import session_scope
 from leadrank.db.workspace_db import open_workspace
-from leadrank.errors import BadInput
+from leadrank.errors import BadInput, NotFound
 from leadrank.ingest.service import ingest_file
 from leadrank.kit.console import NUMBER, Column, console, fitted_table, percent, progress_bar
 from leadrank.leads import service
@@ -26,6 +28,8 @@ from leadrank.training.cli import render_training
 
 # The sample's deals are rare, so the demo learns the wider outcome of a meeting or a win.
 DEMO_LABEL = "meeting_booked or deal_won within 120d"
+DEMO_USER = "demo@example.com"  # the demo's sign-in to the web app, an admin
+DEMO_PORT = 8000
 
 
 def demo(
@@ -142,6 +146,7 @@ def demo(
                 Column("why", share=3),
             ]
             console.print(fitted_table(account_columns, accounts, width=console.width))
+        password = demo_sign_in(engine)
     if model_report is not None:
         console.print(f"\nmodel report (ROC, calibration, lift): {model_report}")
     console.print(
@@ -149,6 +154,32 @@ def demo(
         "`leadrank leads override <id> --grade A --reason ...`, `leadrank evaluate`, "
         "`leadrank train --data FILE --target COLUMN`, `leadrank leads duplicates`"
     )
+    console.rule("8. the web app")
+    console.print(
+        f"open the demo workspace in the web app: leadrank serve --port {DEMO_PORT}", markup=False
+    )
+    console.print(f"then go to http://127.0.0.1:{DEMO_PORT}/ and sign in as", markup=False)
+    console.print(f"  email     {DEMO_USER}", markup=False)
+    console.print(f"  password  {password}", markup=False)
+    console.print(
+        "(shown this once: keep it, or run the demo again for a new one; "
+        "`leadrank users create EMAIL --role writer` adds your team)",
+        markup=False,
+    )
+
+
+def demo_sign_in(engine: Engine) -> str:
+    """A new random password for the demo's admin sign-in, made now or, after an earlier
+    demo, set anew (only its hash is kept: this is the one time it is known)."""
+    password = random_password()
+    with session_scope(engine) as session:
+        try:
+            set_password(session, email=DEMO_USER, password=password, now=datetime.now(UTC))
+        except NotFound:
+            create_user(
+                session, email=DEMO_USER, password=password, role="admin", now=datetime.now(UTC)
+            )
+    return password
 
 
 def enrich_offline(engine: Engine, settings: Settings) -> None:

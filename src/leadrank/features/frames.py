@@ -10,7 +10,8 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import select_all
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
+from leadrank.kit.readers import read_table
 from leadrank.orm import Company, Event, Lead
 
 LEAD_FIELDS = (

@@ -36,7 +36,11 @@ def ingest(
     ] = None,
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", "-m", help="JSON/TOML file: {columns: {header: field or '-'}}"),
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="JSON/TOML file: {columns: {header: field, '-' (ignore) or '+' (attribute)}}",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the mapping and counts; write nothing")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from leadrank.ingest import bronze
 from leadrank.ingest.schemas import IngestReport
 from leadrank.kit.json_text import json_word_list
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, attributes_json
 from leadrank.leads.fields import LEAD_INPUT_FIELDS

@@ -16,7 +16,7 @@ from leadrank.errors import WriteRace
 from leadrank.ingest import follow_up
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_records
-from leadrank.kit.readers import names_a_field
+from leadrank.kit.json_files import names_a_field
 from leadrank.kit.storable import unstorable
 
 router = APIRouter(

@@ -19,14 +19,10 @@ from leadrank.ingest import bronze
 from leadrank.ingest.events import load_event_chunk, prepare_event_chunk
 from leadrank.ingest.lead_rows import load_lead_chunk, prepare_lead_chunk
 from leadrank.ingest.schemas import IngestReport
+from leadrank.kit.json_files import table_from_records
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.readers import (
-    EXTRA_FIELDS_COLUMN,
-    RawTable,
-    file_sha256,
-    read_table,
-    table_from_records,
-)
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
+from leadrank.kit.readers import RawTable, file_sha256, read_table
 from leadrank.leads.column_mapping import ColumnMapping, auto_map, load_mapping_file
 from leadrank.orm import Import
 
@@ -52,20 +48,37 @@ def clean_source(source: str) -> str:
 
 
 def plan_import(
-    path: Path, *, kind: str = "auto", mapping_path: Path | None = None
+    path: Path,
+    *,
+    kind: str = "auto",
+    mapping_path: Path | None = None,
+    columns: dict[str, str] | None = None,
 ) -> tuple[RawTable, str, ColumnMapping]:
-    """Read a file and decide its kind and column mapping, touching no database."""
+    """Read a file and decide its kind and column mapping, touching no database; `columns`
+    (header -> field, "-" or "+", as in a mapping file) or a mapping file decide first."""
     if kind not in KINDS:
         raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     table = read_table(path)
-    columns = [c for c in table.frame.columns if c != EXTRA_FIELDS_COLUMN]
+    headers = file_columns(table)
     if kind == "auto":
-        kind = detect_kind(columns)
-    explicit = load_mapping_file(mapping_path) if mapping_path else None
-    mapping = auto_map(columns, kind, explicit)
+        kind = detect_kind(headers)
+    explicit = load_mapping_file(mapping_path) if mapping_path else columns
+    return table, kind, checked_mapping(headers, kind, explicit, file_name=path.name)
+
+
+def file_columns(table: RawTable) -> list[str]:
+    """The columns of a file read as text, as a mapping names them."""
+    return [c for c in table.frame.columns if c != EXTRA_FIELDS_COLUMN]
+
+
+def checked_mapping(
+    headers: list[str], kind: str, explicit: dict[str, str] | None, *, file_name: str
+) -> ColumnMapping:
+    """The mapping of a file of `headers` of `kind`; BadInput when it cannot be imported."""
+    mapping = auto_map(headers, kind, explicit)
     if kind == "events" and "event_type" not in mapping.fields:
-        raise BadInput(f"{path.name}: no event type column found; name it in a mapping file")
-    return table, kind, mapping
+        raise BadInput(f"{file_name}: no event type column found; name it in a mapping file")
+    return mapping
 
 
 def ingest_file(
@@ -75,6 +88,7 @@ def ingest_file(
     source: str,
     kind: str = "auto",
     mapping_path: Path | None = None,
+    columns: dict[str, str] | None = None,
     dry_run: bool = False,
     chunk_rows: int = 100_000,
     progress: Progress = no_progress,
@@ -83,8 +97,9 @@ def ingest_file(
 ) -> IngestReport:
     """Ingest one file: every record to bronze, usable ones to silver, the rest to quarantine.
     `name` is what the import records as the file (its path by default); `import_id` an
-    import already queued for it (an upload)."""
-    table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path)
+    import already queued for it (an upload); `columns` a mapping chosen for it (an upload
+    whose mapping was checked and corrected)."""
+    table, kind, mapping = plan_import(path, kind=kind, mapping_path=mapping_path, columns=columns)
     return ingest_table(
         session,
         table=table,

@@ -30,6 +30,7 @@ def _import_file(context: TaskContext) -> dict[str, Any]:
         path=path,
         source=record.source,
         kind=record.kind,
+        columns=arguments.get("mapping"),  # chosen when the upload's mapping was checked
         name=record.file_name,
         import_id=record.id,
         chunk_rows=context.settings.ingest_chunk_rows,
@@ -44,6 +45,8 @@ def _import_file(context: TaskContext) -> dict[str, Any]:
         "new": report.rows_new,
         "quarantined": report.rows_quarantined,
         "leads_created": report.leads_created,
+        "leads_merged": report.leads_merged,
+        "pairs_to_review": report.pairs_to_review,
         "events_created": report.events_created,
         "events_repeated": report.events_repeated,
     }

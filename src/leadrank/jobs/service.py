@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import Conflict
@@ -35,6 +35,17 @@ def list_jobs(
     if task:
         statement = statement.where(Job.task == task)
     return list(session.scalars(newest_first(statement, Job.id, before=before, limit=limit)))
+
+
+def count_jobs(session: Session, *, task: str | None = None) -> dict[str, int]:
+    """How many jobs are in each status (every status named, 0 when it has none)."""
+    statement = select(Job.status, func.count()).group_by(Job.status)
+    if task:
+        statement = statement.where(Job.task == task)
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, count in session.execute(statement):
+        counts[status] = int(count)
+    return counts
 
 
 def retry_job(session: Session, job_id: int, *, requested_by: str | None = None) -> Job:

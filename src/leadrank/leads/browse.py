@@ -17,7 +17,16 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
-from leadrank.orm import BronzeRecord, Event, Lead
+from leadrank.leads.browse_order import (
+    INDEXED,
+    Place,
+    count_selected,
+    indexed_page,
+    lead_conditions,
+    needs_scores,
+    score_conditions,
+)
+from leadrank.orm import Event, Lead
 from leadrank.orm.base import LARGEST_ID, UtcDateTime
 from leadrank.orm.scoring import SERVED_STAGES, GradeOverride, LeadScore, ScoreRun
 
@@ -121,22 +130,52 @@ def browse_leads(
         raise BadInput(f"limit must be between 1 and {MAX_PAGE}")
     if sort not in SORTS:
         raise BadInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    place = _decode(cursor, sort) if cursor else None
     listing = _Listing(session, sort)
-    statement = listing.select(Lead).where(*listing.conditions(filters))
-    if cursor:
-        statement = statement.where(listing.after(_decode(cursor, sort)))
-    found = session.execute(listing.ordered(statement).limit(limit + 1)).all()
-    rows = [LeadRow(*row[:-1]) for row in found[:limit]]
-    more = len(found) > limit
-    next_cursor = _encode(sort, found[limit - 1][-1], rows[-1].lead.id) if more else None
+    if sort in INDEXED:
+        start = Place(*place) if place else None
+        pairs = indexed_page(
+            session, sort=sort, filters=filters, like=_pattern, place=start, size=limit + 1
+        )
+    else:
+        pairs = listing.page(filters, place, limit + 1)
+    ids = [lead_id for lead_id, _ in pairs[:limit]]
+    found = {row[0].id: row for row in session.execute(_rows_of(ids)).all()}
+    rows = [LeadRow(*found[i]) for i in ids if i in found]
+    more = len(pairs) > limit
+    next_cursor = _encode(sort, pairs[limit - 1][1], pairs[limit - 1][0]) if more else None
     return rows, next_cursor
 
 
-def count_leads(session: Session, *, filters: LeadFilters) -> int:
-    """How many leads the filters select (what a page of them is a page of)."""
-    listing = _Listing(session, "created")
-    statement = listing.select(Lead.id).where(*listing.conditions(filters))
-    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+def _rows_of(ids: list[int]) -> Select[Any]:
+    """Whole rows of these leads with their served score, its run and a person's grade: each
+    found by its key, so a page reads its own rows only."""
+    served = and_(LeadScore.lead_id == Lead.id, LeadScore.latest)
+    person = and_(GradeOverride.lead_id == Lead.id, GradeOverride.cleared_at.is_(None))
+    return (
+        select(
+            Lead,
+            LeadScore.score,
+            LeadScore.grade,
+            LeadScore.probability,
+            GradeOverride.grade,
+            LeadScore.fit,
+            LeadScore.engagement,
+            LeadScore.reasons,
+            ScoreRun.model_version,
+            ScoreRun.as_of,
+        )
+        .outerjoin(LeadScore, served)
+        .outerjoin(ScoreRun, ScoreRun.id == LeadScore.run_id)
+        .outerjoin(GradeOverride, person)
+        .where(Lead.id.in_(ids))
+    )
+
+
+def count_leads(session: Session, *, filters: LeadFilters, at_most: int | None = None) -> int:
+    """How many leads the filters select (what a page of them is a page of); with
+    `at_most`, counting stops past it (the answer is then `at_most` + 1)."""
+    return count_selected(session, filters=filters, like=_pattern, at_most=at_most)
 
 
 def last_activity(session: Session, lead_ids: list[int]) -> dict[int, datetime]:
@@ -187,30 +226,20 @@ class _Listing:
     """The served scores and overrides joined to leads, and the order of one sort."""
 
     def __init__(self, session: Session, sort: Sort) -> None:
-        # Each lead's latest served score: runs of the changed leads alone hold some leads.
-        self.scores = (
-            select(
-                LeadScore.lead_id,
-                LeadScore.score,
-                LeadScore.grade,
-                LeadScore.probability,
-                LeadScore.fit,
-                LeadScore.engagement,
-                LeadScore.reasons,
-                ScoreRun.model_version,
-                ScoreRun.as_of,
-            )
-            .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
-            .where(LeadScore.latest)
-            .subquery()
-        )
-        self.overrides = (
-            select(GradeOverride.lead_id, GradeOverride.grade)
-            .where(GradeOverride.cleared_at.is_(None))
-            .subquery()
-        )
+        # Joined by key, lead by lead: a subquery of every served score would be read whole.
+        self.scores = LeadScore.__table__
+        self.overrides = GradeOverride.__table__
+        self.session = session
         self.sort = sort
         self.key = _sort_key(sort, self.scores, self.overrides)
+
+    def joined(self, statement: Select[Any]) -> Select[Any]:
+        """`statement` with each lead's served score (each lead has at most one) and the
+        grade a person gave it, if any."""
+        s, o = self.scores.c, self.overrides.c
+        return statement.outerjoin(self.scores, and_(s.lead_id == Lead.id, s.latest)).outerjoin(
+            self.overrides, and_(o.lead_id == Lead.id, o.cleared_at.is_(None))
+        )
 
     def select(self, *leads: Any) -> Select[Any]:
         """Leads (the ORM class or its columns) with their score columns and the sort key."""
@@ -223,69 +252,46 @@ class _Listing:
             s.fit,
             s.engagement,
             s.reasons,
-            s.model_version,
-            s.as_of,
+            ScoreRun.model_version,
+            ScoreRun.as_of,
         )
-        return (
-            select(*leads, *columns, self.key.label("sort_key"))
-            .outerjoin(self.scores, s.lead_id == Lead.id)
-            .outerjoin(self.overrides, self.overrides.c.lead_id == Lead.id)
-        )
+        statement = self.joined(select(*leads, *columns, self.key.label("sort_key")))
+        return statement.outerjoin(ScoreRun, ScoreRun.id == s.run_id)
 
     def conditions(self, filters: LeadFilters) -> list[Any]:
         """The WHERE clauses of `filters`."""
         grade = func.coalesce(self.overrides.c.grade, self.scores.c.grade)
-        score = self.scores.c.score
-        conditions: list[Any] = []
-        if filters.grades:
-            conditions.append(grade.in_([g.upper() for g in filters.grades]))
-        if filters.min_score is not None:
-            conditions.append(score >= filters.min_score)
-        if filters.max_score is not None:
-            conditions.append(score <= filters.max_score)
-        if filters.source:
-            conditions.append(
-                Lead.id.in_(
-                    select(BronzeRecord.lead_id).where(
-                        BronzeRecord.source == filters.source.lower()
-                    )
-                )
-            )
-        if filters.country:
-            conditions.append(Lead.country_code == filters.country.upper())
-        if filters.seniority:
-            conditions.append(Lead.seniority == filters.seniority.lower())
-        if filters.owner:
-            conditions.append(func.lower(Lead.owner) == filters.owner.strip().lower())
-        if filters.ids:
-            conditions.append(Lead.id.in_(filters.ids))
-        if filters.company:
-            pattern = f"%{_literal(filters.company.strip().lower())}%"
-            conditions.append(func.lower(Lead.company_name).like(pattern, escape="\\"))
-        if filters.created_after is not None:
-            conditions.append(Lead.created_at >= filters.created_after)
-        if filters.created_before is not None:
-            conditions.append(Lead.created_at < filters.created_before)
-        if filters.search:
-            # The words as written: "%" and "_" match themselves, not anything.
-            pattern = f"%{_literal(filters.search.lower())}%"
-            conditions.append(
-                or_(
-                    func.lower(Lead.full_name).like(pattern, escape="\\"),
-                    Lead.email.like(pattern, escape="\\"),
-                    func.lower(Lead.company_name).like(pattern, escape="\\"),
-                    func.lower(Lead.job_title).like(pattern, escape="\\"),
-                )
-            )
-        return conditions
+        return [
+            *lead_conditions(filters, _pattern),
+            *score_conditions(filters, self.scores.c.score, grade),
+        ]
 
-    def ordered(self, statement: Select[Any]) -> Select[Any]:
-        """The statement in this sort's order; ties go by lead id."""
+    def page(self, filters: LeadFilters, place: tuple[Any, int] | None, size: int) -> list[Any]:
+        """Up to `size` (id, sort key) pairs of the selection after `place`: the scores are
+        joined only when the order or a filter looks at them."""
+        key = self.key.label("sort_key")  # ordered by name: an event subquery runs once a row
+        if self.sort in _LEAD_ONLY_SORTS and not needs_scores(filters):
+            statement = select(Lead.id, key).where(*lead_conditions(filters, _pattern))
+        else:
+            statement = self.joined(select(Lead.id, key)).where(*self.conditions(filters))
+            if filters.min_score is not None or filters.max_score is not None:
+                # Only scored leads pass a score range: say so, for the partial index. (A
+                # grade filter also passes a lead a person graded before any run scored it.)
+                statement = statement.where(self.scores.c.latest)
+        if place is not None:
+            statement = statement.where(self.after(place))
+        found = self.session.execute(self.ordered(statement, key).limit(size)).all()
+        return [(int(lead_id), value) for lead_id, value in found]
+
+    def ordered(self, statement: Select[Any], key: Any = None) -> Select[Any]:
+        """The statement in this sort's order (by `key`, the sort key's label, when the
+        statement selects it); ties go by lead id."""
+        key = self.key if key is None else key
         if self.sort == "created":
             return statement.order_by(Lead.id.desc())
         if self.sort in _ASCENDING:
-            return statement.order_by(self.key, Lead.id)
-        return statement.order_by(self.key.desc(), Lead.id)
+            return statement.order_by(key, Lead.id)
+        return statement.order_by(key.desc(), Lead.id)
 
     def after(self, place: tuple[Any, int]) -> ColumnElement[bool]:
         """The rows that come after the row at `place` (its sort key and id)."""
@@ -297,7 +303,16 @@ class _Listing:
 
 
 _ASCENDING = frozenset({"name", "grade", "company", "title", "owner"})
+# Orders that read the lead's own fields (and its events) only.
+_LEAD_ONLY_SORTS = frozenset(
+    {"quality", "created", "updated", "activity", "name", "company", "title", "owner"}
+)
 _TEXT_SORTS = frozenset({"name", "grade", "company", "title", "owner"})
+
+
+def _pattern(text: str) -> str:
+    """A LIKE pattern for the words as written, any case: "%" and "_" match themselves."""
+    return f"%{_literal(text.strip().lower())}%"
 
 
 def _literal(text: str) -> str:

@@ -10,7 +10,8 @@ import polars as pl
 
 from leadrank.errors import BadInput
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
+from leadrank.kit.readers import read_table
 from leadrank.kit.tables import free_column_name, write_table
 from leadrank.leads.clean import clean_frame
 from leadrank.leads.column_mapping import ColumnMapping, apply_mapping, auto_map, load_mapping_file

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from leadrank.errors import BadInput
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
 from leadrank.leads.header_synonyms import EVENT_SYNONYMS, LEAD_SYNONYMS, header_key
 from leadrank.normalize.values import blank_to_null
 
@@ -21,6 +21,7 @@ COALESCED_FIELDS = frozenset(
     {"email", "phone", "mobile_phone", "company_name", "website", "country"}
 )
 IGNORE = "-"  # in a mapping file: keep the column in bronze only
+KEEP = "+"  # in a mapping file: keep the column as a custom attribute, whatever its header
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ def synonyms_for(kind: str) -> dict[str, tuple[str, ...]]:
 def auto_map(
     columns: list[str], kind: str, explicit: dict[str, str] | None = None
 ) -> ColumnMapping:
-    """Map headers to canonical fields; an explicit mapping (column -> field or "-") wins."""
+    """Map headers to canonical fields; an explicit mapping (column -> field, "-" or "+") wins."""
     synonyms = synonyms_for(kind)
     explicit = explicit or {}
-    unknown_targets = {t for t in explicit.values() if t != IGNORE and t not in synonyms}
+    unknown_targets = {t for t in explicit.values() if t not in (IGNORE, KEEP, *synonyms)}
     if unknown_targets:
         raise BadInput(
             f"mapping file names unknown field(s) {sorted(unknown_targets)}; "
@@ -65,7 +66,7 @@ def auto_map(
     ignored = [c for c, target in explicit.items() if target == IGNORE]
     taken = set(explicit)
     for column, target in explicit.items():
-        if target != IGNORE:
+        if target not in (IGNORE, KEEP):
             fields.setdefault(target, []).append(column)
     keys = {column: header_key(column) for column in columns if column not in taken}
     for target, names in synonyms.items():
@@ -80,12 +81,13 @@ def auto_map(
         fields[target] = chosen
         for column in chosen:
             keys.pop(column)
-    attributes = [c for c in columns if c in keys and c != EXTRA_FIELDS_COLUMN]
+    kept = {c for c, target in explicit.items() if target == KEEP}
+    attributes = [c for c in columns if (c in keys or c in kept) and c != EXTRA_FIELDS_COLUMN]
     return ColumnMapping(fields=fields, attributes=attributes, ignored=ignored)
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:
-    """Read a mapping file: JSON or TOML, `{"columns": {"Source header": "field" or "-"}}`."""
+    """Read a mapping file: JSON or TOML, `{"columns": {"Source header": "field", "-" or "+"}}`."""
     if not path.exists():
         raise BadInput(f"{path}: mapping file not found")
     try:

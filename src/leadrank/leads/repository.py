@@ -6,12 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadrank.kit.bulk import lookup_in
 from leadrank.leads.identity import Key
-from leadrank.orm import BronzeRecord, Company, Event, Lead
+from leadrank.orm import (
+    BronzeRecord,
+    Company,
+    CompanyAlias,
+    Event,
+    Import,
+    Lead,
+    LeadMerge,
+    LeadReview,
+)
 from leadrank.orm.scoring import SERVED_STAGES, AccountScore, GradeOverride, LeadScore, ScoreRun
 
 
@@ -140,3 +149,68 @@ def overrides_of_lead(session: Session, lead_id: int) -> list[GradeOverride]:
     """Every override a lead has had, newest first."""
     query = select(GradeOverride).where(GradeOverride.lead_id == lead_id)
     return list(session.scalars(query.order_by(GradeOverride.id.desc())))
+
+
+def merges_into(session: Session, lead_id: int) -> list[LeadMerge]:
+    """The merges into a lead that are in force, newest first."""
+    query = select(LeadMerge).where(
+        LeadMerge.kept_lead_id == lead_id, LeadMerge.undone_at.is_(None)
+    )
+    return list(session.scalars(query.order_by(LeadMerge.id.desc())))
+
+
+def pending_reviews_of(session: Session, lead_id: int) -> list[LeadReview]:
+    """The pairs waiting for a decision that include a lead, likeliest first."""
+    query = select(LeadReview).where(
+        LeadReview.status == "pending",
+        or_(LeadReview.lead_a == lead_id, LeadReview.lead_b == lead_id),
+    )
+    return list(session.scalars(query.order_by(LeadReview.match_score.desc(), LeadReview.id)))
+
+
+def _pending_with_both_leads() -> Any:
+    """Pending reviews whose two leads are both still there (not merged away)."""
+    first, second = Lead.__table__.alias("first_lead"), Lead.__table__.alias("second_lead")
+    return (
+        select(LeadReview)
+        .join(first, first.c.id == LeadReview.lead_a)
+        .join(second, second.c.id == LeadReview.lead_b)
+        .where(LeadReview.status == "pending")
+    )
+
+
+def count_pending_reviews(session: Session) -> int:
+    """How many pairs wait for a decision, both leads still there."""
+    query = select(func.count()).select_from(_pending_with_both_leads().subquery())
+    return int(session.scalar(query) or 0)
+
+
+def pending_review_at(session: Session, position: int) -> LeadReview | None:
+    """The pending review at `position` (from 0) of the queue, likeliest first."""
+    query = _pending_with_both_leads().order_by(LeadReview.match_score.desc(), LeadReview.id)
+    found: LeadReview | None = session.scalar(query.offset(position).limit(1))
+    return found
+
+
+def lead_ids_of_company(session: Session, company_id: int, *, limit: int) -> list[int]:
+    """The ids of up to `limit` of a company's leads, oldest first."""
+    query = select(Lead.id).where(Lead.company_id == company_id).order_by(Lead.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def count_leads_of_company(session: Session, company_id: int) -> int:
+    """How many leads a company has."""
+    query = select(func.count()).select_from(Lead).where(Lead.company_id == company_id)
+    return int(session.scalar(query) or 0)
+
+
+def imports_with_ids(session: Session, import_ids: Sequence[int]) -> list[Import]:
+    """The imports of these ids (an id of no import is left out)."""
+    return list(session.scalars(select(Import).where(Import.id.in_(import_ids))))
+
+
+def company_folded_into(session: Session, company_id: int) -> int | None:
+    """The company a company folded into another became, if it was folded."""
+    query = select(CompanyAlias.company_id).where(CompanyAlias.folded_id == company_id)
+    found: int | None = session.scalar(query.limit(1))
+    return found

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, NotFound
 from leadrank.kit.sql import get_or_404
+from leadrank.leads import repository
 from leadrank.leads.merge_pair import latest_merge, merge_leads, record_decision, unmerge
 from leadrank.orm import Lead, LeadMerge, LeadReview
 
@@ -36,6 +37,37 @@ def pending_pairs(session: Session, *, limit: int = 50) -> tuple[list[PendingPai
         if first is not None and second is not None:
             pairs.append(PendingPair(review, first, second))
     return pairs[:limit], len(pairs)
+
+
+def pending_pair_at(session: Session, *, position: int) -> tuple[PendingPair | None, int]:
+    """The pending pair at `position` (from 0) in `pending_pairs`' order, or the last one when
+    the queue is shorter (None when it is empty), and how many are pending."""
+    total = repository.count_pending_reviews(session)
+    if total == 0:
+        return None, 0
+    review = repository.pending_review_at(session, min(position, total - 1))
+    if review is None:  # a decision between the count and the read
+        return None, total
+    first, second = session.get(Lead, review.lead_a), session.get(Lead, review.lead_b)
+    if first is None or second is None:  # the query joined both: only a race gets here
+        return None, total
+    return PendingPair(review, first, second), total
+
+
+def pending_count(session: Session) -> int:
+    """How many pairs wait for a decision (both leads still there), as `pending_pairs`
+    counts them."""
+    return repository.count_pending_reviews(session)
+
+
+def pending_pairs_of(session: Session, *, lead_id: int) -> list[PendingPair]:
+    """The pending pairs that include this lead (both leads still there), likeliest first."""
+    pairs = []
+    for review in repository.pending_reviews_of(session, lead_id):
+        first, second = session.get(Lead, review.lead_a), session.get(Lead, review.lead_b)
+        if first is not None and second is not None:
+            pairs.append(PendingPair(review, first, second))
+    return pairs
 
 
 def decide(

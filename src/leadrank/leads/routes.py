@@ -4,7 +4,7 @@ queries live in `browse` and `service`."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
@@ -30,7 +30,7 @@ from leadrank.leads.schemas import (
     OverridePublic,
     ScorePublic,
 )
-from leadrank.orm import Lead
+from leadrank.leads.service import still_enriched
 
 router = APIRouter(
     prefix="/api/v1/leads",
@@ -196,14 +196,3 @@ def _public(row: LeadRow) -> LeadPublic:
         model_version=row.model_version,
         scored_at=row.scored_at,
     )
-
-
-def still_enriched(lead: Lead) -> dict[str, dict[str, Any]]:
-    """The lead's values enrichment set that no import has changed since, with who and when."""
-    found: dict[str, dict[str, Any]] = {}
-    for name, entry in (lead.enrichment or {}).items():
-        if not isinstance(entry, dict) or name.startswith("attributes."):
-            continue
-        if getattr(lead, name, None) == entry.get("value"):
-            found[name] = {k: entry.get(k) for k in ("provider", "at", "confidence")}
-    return found

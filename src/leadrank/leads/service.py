@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +62,46 @@ def get_lead(session: Session, *, ref: str) -> LeadDetail:
     events = list(
         session.scalars(select(Event).where(Event.lead_id == lead.id).order_by(Event.occurred_at))
     )
-    import_ids = {r.import_id for r in records} | {p[0] for p in (lead.provenance or {}).values()}
-    imports = {i.id: i for i in session.scalars(select(Import).where(Import.id.in_(import_ids)))}
-    return LeadDetail(lead, company, records, events, imports)
+    # Where each of the lead's and its company's values came from.
+    origins = [
+        *(lead.provenance or {}).values(),
+        *((company.provenance or {}) if company else {}).values(),
+    ]
+    import_ids = {r.import_id for r in records} | {p[0] for p in origins if p}
+    return LeadDetail(lead, company, records, events, imports_by_id(session, import_ids))
+
+
+def imports_by_id(session: Session, import_ids: Iterable[int]) -> dict[int, Import]:
+    """These imports, by id (the ids of no import are left out)."""
+    wanted = sorted({i for i in import_ids if isinstance(i, int)})
+    if not wanted:
+        return {}
+    return {found.id: found for found in repository.imports_with_ids(session, wanted)}
+
+
+def still_enriched(row: Lead | Company) -> dict[str, dict[str, Any]]:
+    """A lead's (or company's) values enrichment set that no import has changed since, with
+    who and when."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, entry in (row.enrichment or {}).items():
+        if not isinstance(entry, dict) or name.startswith("attributes."):
+            continue
+        if getattr(row, name, None) == entry.get("value"):
+            found[name] = {k: entry.get(k) for k in ("provider", "at", "confidence")}
+    return found
+
+
+def get_company(session: Session, *, company_id: int) -> Company:
+    """One company by id; NotFound says which company one folded into another became."""
+    if not 0 < company_id <= LARGEST_ID:
+        raise NotFound(f"no company {company_id}")
+    company = session.get(Company, company_id)
+    if company is None:
+        folded_into = repository.company_folded_into(session, company_id)
+        if folded_into is not None:
+            raise NotFound(f"company {company_id} was merged into company {folded_into}")
+        raise NotFound(f"no company {company_id}")
+    return company
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import polars as pl
 
 from leadrank.errors import BadInput
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.readers import EXTRA_FIELDS_COLUMN, read_table
+from leadrank.kit.raw_tables import EXTRA_FIELDS_COLUMN
+from leadrank.kit.readers import read_table
 from leadrank.kit.tables import free_column_name, write_table
 from leadrank.matching.affiliations import LEVELS
 from leadrank.matching.blocking import MAX_BLOCK, candidate_pairs, rules_for

@@ -24,6 +24,7 @@ from leadrank.orm.matching import (
     MatchWeights,
 )
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
+from leadrank.orm.searches import SavedSearch
 
 __all__ = [
     "ApiKey",
@@ -49,6 +50,7 @@ __all__ = [
     "ProviderSpend",
     "ProviderState",
     "RateBucket",
+    "SavedSearch",
     "ScoreRun",
     "SignInFailures",
     "User",

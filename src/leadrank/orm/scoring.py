@@ -99,6 +99,21 @@ class LeadScore(Base):
             sqlite_where=text("latest = 1"),
             postgresql_where=text("latest"),
         ),
+        # The worklist's pages in score and probability order: walked from the top.
+        Index(
+            "ix_lead_scores_latest_score",
+            "score",
+            "lead_id",
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest"),
+        ),
+        Index(
+            "ix_lead_scores_latest_probability",
+            "probability",
+            "lead_id",
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -33,7 +33,7 @@ from leadrank.scoring.engagement import EngagementConfig
 Operator = Literal[
     "eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "exists", "between"
 ]
-_WORDS = {
+OPERATOR_WORDS = {  # how rules read in reasons and in the profile editor
     "eq": "is",
     "neq": "is not",
     "gt": "is above",
@@ -85,7 +85,7 @@ class Condition(BaseModel):
         shown = ", ".join(map(str, self.value)) if isinstance(self.value, list) else str(self.value)
         if self.op == "between":
             shown = f"{self.value[0]} and {self.value[1]}"
-        return f"{self.field} {_WORDS[self.op]} {shown}"
+        return f"{self.field} {OPERATOR_WORDS[self.op]} {shown}"
 
 
 class Rule(Condition):

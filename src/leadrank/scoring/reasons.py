@@ -237,6 +237,21 @@ def signed_points(points: float, sign: int = 0) -> str:
     return f"{way}<0.01"
 
 
+_POINTS = re.compile(r"\s*\(([+-])(<)?(\d+(?:\.\d+)?)\)\s*$")
+
+
+def reason_points(reason: str) -> tuple[str, float | None]:
+    """A reason split into its words and its signed points, as `signed_points` wrote them:
+    "Seniority is vp (+0.9)" gives ("Seniority is vp", 0.9); "+<0.01" reads as 0.005; a
+    reason with no points gives (the reason, None)."""
+    found = _POINTS.search(reason)
+    if found is None:
+        return reason.strip(), None
+    sign, below, number = found.groups()
+    size = float(number) / 2 if below else float(number)
+    return reason[: found.start()].strip(), -size if sign == "-" else size
+
+
 def shown_values(source: pl.DataFrame, name: str, rows: pl.Series) -> pl.Series:
     """Some rows of a column as a person reads them: 81.4 rather than 81.39328, 3 rather than
     3.0, "missing" for an empty cell."""

@@ -7,6 +7,7 @@ reader (lists, worklists, exports, accounts) reads the marked rows, never "the n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from leadrank.errors import NotFound
 from leadrank.kit.bulk import bulk_insert, select_all
 from leadrank.kit.sql import batched
-from leadrank.orm import Company, Lead
+from leadrank.orm import Company, Event, Lead
 from leadrank.orm.scoring import SERVED_STAGES, AccountScore, LeadScore, ModelVersion, ScoreRun
 
 IDS_PER_STATEMENT = 10_000  # below SQLite's bound on parameters per statement
@@ -98,6 +99,28 @@ def latest_whole_run(session: Session) -> ScoreRun | None:
 def count_leads(session: Session) -> int:
     """How many leads the workspace holds."""
     return int(session.scalar(select(func.count()).select_from(Lead)) or 0)
+
+
+def lead_ids(session: Session) -> list[int]:
+    """Every lead's id, in order."""
+    return list(session.scalars(select(Lead.id).order_by(Lead.id)))
+
+
+def first_events(session: Session, ids: Sequence[int]) -> pl.DataFrame:
+    """The first event of each of these leads: lead_id, occurred_at."""
+    rows: list[tuple[int, object]] = []
+    for batch in batched(ids, IDS_PER_STATEMENT):
+        found = session.execute(
+            select(Event.lead_id, func.min(Event.occurred_at))
+            .where(Event.lead_id.in_(list(batch)))
+            .group_by(Event.lead_id)
+        )
+        rows.extend((lead_id, first) for lead_id, first in found)
+    return pl.DataFrame(
+        rows,
+        schema={"lead_id": pl.Int64, "occurred_at": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
 
 
 def unscored_leads(session: Session) -> list[int]:
@@ -218,3 +241,28 @@ def top_accounts(
         query = query.where(AccountScore.grade == grade)
     query = query.order_by(AccountScore.score.desc(), AccountScore.company_id).limit(limit)
     return [(account, company) for account, company in session.execute(query).all()]
+
+
+def accounts_page(
+    session: Session, *, limit: int, offset: int = 0, grade: str | None = None
+) -> tuple[list[tuple[AccountScore, Company]], int]:
+    """One page of companies by their latest served account score, best first, and how many
+    companies (of `grade`, if given) have one."""
+    chosen = [AccountScore.latest, *([AccountScore.grade == grade] if grade else [])]
+    query = (
+        select(AccountScore, Company)
+        .join(Company, Company.id == AccountScore.company_id)
+        .where(*chosen)
+        .order_by(AccountScore.score.desc(), AccountScore.company_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = session.scalar(
+        select(func.count())
+        .select_from(AccountScore)
+        .join(Company, Company.id == AccountScore.company_id)
+        .where(*chosen)
+    )
+    return [(account, company) for account, company in session.execute(query).all()], int(
+        total or 0
+    )

@@ -122,6 +122,7 @@ def fit_table(
     percentiles = np.quantile(probability, np.linspace(0, 1, 101)).tolist() if len(held) else []
     bundle.metadata = _metadata(frame, y, target, bundle, best, evaluation, leaks, split, options)
     bundle.metadata["importances"] = importances
+    bundle.metadata["data_window"] = _data_window(frame, plan, options.time_column)
     bundle.metadata["probability_percentiles"] = [round(q, 6) for q in percentiles]
     bundle.metadata["seconds"] = round(time.monotonic() - started, 1)
     warnings = [s.message(target) for s in leaks if s.column not in options.keep]
@@ -177,6 +178,22 @@ def _time_column(frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None) -> 
     preferred = [c for c in filled if any(w in c.lower() for w in ("created", "date", "time"))]
     chosen_column = (preferred or filled)[:1]
     return chosen_column[0] if chosen_column else None
+
+
+def _data_window(
+    frame: pl.DataFrame, plan: FeaturePlan, chosen: str | None
+) -> dict[str, str] | None:
+    """The first and last date of the rows, by the date column a time-based split would use
+    (None without one): what period the model learnt from."""
+    column = _time_column(frame, plan, chosen)
+    if column is None:
+        return None
+    seconds = plan.time_values(frame, column)
+    known = seconds[np.isfinite(seconds)]
+    if not known.size:
+        return None
+    start, end = (datetime.fromtimestamp(float(s), UTC) for s in (known.min(), known.max()))
+    return {"column": column, "start": start.isoformat(), "end": end.isoformat()}
 
 
 def _search_rows(y: Labels, train: Rows, seed: int, groups: Groups) -> Rows:

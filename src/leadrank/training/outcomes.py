@@ -184,6 +184,15 @@ def train_workspace(
         "attributes": attributes,
         "contact_attributes": contact,
     }
+    anchors = mature.get_column("anchor_at")
+    result.bundle.metadata["data_window"] = {
+        "column": "lead creation"
+        if definition.anchor == "created"
+        else f"the first {' or '.join(definition.touch_events)}",
+        "start": anchors.min().isoformat(),  # type: ignore[union-attr]
+        "end": anchors.max().isoformat(),  # type: ignore[union-attr]
+        "as_of": now.isoformat(timespec="seconds"),  # outcomes known up to here
+    }
     described = definition.described()
     model = registry.register(
         session,

@@ -8,7 +8,10 @@ are also written as readable files with their report under the data directory.
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 
 STAGES = ("shadow", "active", "archived")
 HEADLINE = ("roc_auc", "pr_auc", "brier", "log_loss", "precision_at_10", "lift_at_10")
+METADATA_FILE = "metadata.json"  # bundle.METADATA_FILE, named here: reading it loads no learner
 _NAME = re.compile(r"[^a-z0-9]+")
 
 
@@ -161,14 +165,20 @@ def promote(session: Session, *, reference: str) -> tuple[ModelVersion, ModelVer
     return chosen, replaced
 
 
-def rollback(session: Session, *, name: str) -> tuple[ModelVersion, ModelVersion]:
-    """Archive the active version of `name` and reactivate the one it replaced."""
+def rollback(
+    session: Session, *, name: str, version: int | None = None
+) -> tuple[ModelVersion, ModelVersion]:
+    """Archive the active version of `name` and reactivate the one it replaced; with
+    `version`, only if that is the active one (a page shown before someone else's change must
+    not undo that change instead)."""
     current = session.scalar(
         select(ModelVersion).where(ModelVersion.name == name, ModelVersion.stage == "active")
     )
     if current is None:
         find(session, name)
         raise Conflict(f"model {name!r} has no active version to roll back")
+    if version is not None and current.version != version:
+        raise Conflict(f"{name}:v{version} is not the active version ({label(current)} is)")
     if current.previous_active_id is None:
         raise Conflict(f"{label(current)} replaced no earlier version: nothing to roll back to")
     previous = session.get(ModelVersion, current.previous_active_id)
@@ -203,6 +213,15 @@ def load(model: ModelVersion) -> ModelBundle:
     bundle.metadata.setdefault("name", model.name)
     bundle.metadata.setdefault("version", model.version)
     return bundle
+
+
+def metadata(model: ModelVersion) -> dict[str, Any]:
+    """A version's metadata (metrics, importances, leaks, ...), read without loading its learner."""
+    with zipfile.ZipFile(io.BytesIO(model.artifact)) as archive:
+        if METADATA_FILE not in archive.namelist():
+            return {}
+        found: dict[str, Any] = json.loads(archive.read(METADATA_FILE).decode("utf-8"))
+    return found
 
 
 def label(model: ModelVersion) -> str:

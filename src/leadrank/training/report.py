@@ -1,8 +1,9 @@
 """The training report: one self-contained HTML page a person can open offline or attach to a ticket.
 
 No external CSS, scripts or fonts, so the page renders the same from a laptop, a CI artefact or an
-air-gapped server. Every caller-supplied string is escaped: facts and segment values come from
-customer data.
+air-gapped server: the charts (`chart_specs`, the same ones the web app's model page shows) are
+inline SVG drawn on this machine. Every caller-supplied string is escaped: facts and segment values
+come from customer data (the chart renderer escapes the text it draws).
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from leadrank.training.charts import Dot, Line, unit_chart
+from leadrank.kit.charts import svg
+from leadrank.training.chart_specs import (
+    TOP_IMPORTANCES,
+    calibration_chart,
+    gains_chart,
+    importance_chart,
+    lift_chart,
+    roc_chart,
+)
 from leadrank.training.evaluation import Evaluation
-
-TOP_IMPORTANCES = 20
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827;
@@ -31,12 +38,11 @@ table { border-collapse: collapse; background: #fff; font-size: 0.9rem; }
 th, td { border: 1px solid #e5e7eb; padding: 4px 10px; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead th { background: #f3f4f6; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
-figure { margin: 0; background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px; }
-figcaption { font-weight: 600; margin-bottom: 4px; }
-.bar { background: #2563eb; height: 12px; border-radius: 2px; }
-.bar.negative { background: #dc2626; }
-td.bar-cell { width: 320px; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+figure { margin: 0; background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px;
+         width: min-content; max-width: 100%; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: #6b7280; font-size: 0.85rem; margin-top: 4px; }
 p.empty { color: #6b7280; }
 """
 
@@ -103,49 +109,28 @@ def _warnings(warnings: list[str]) -> str:
 
 
 def _charts(evaluation: Evaluation) -> str:
-    one_class = "undefined: only one class in the split"
-    roc = unit_chart(
-        title="ROC curve",
-        x_label="false positive rate",
-        y_label="true positive rate",
-        lines=[Line(evaluation.roc_curve, f"model (AUC {_num(evaluation.roc_auc)})")],
-        note=None if evaluation.roc_curve else one_class,
-    )
-    calibration = unit_chart(
-        title="Calibration",
-        x_label="mean predicted probability",
-        y_label="observed rate",
-        lines=[
-            Line([(b.mean_predicted, b.observed_rate) for b in evaluation.calibration], "model")
-        ],
-        dots=[
-            Dot(
-                b.mean_predicted,
-                b.observed_rate,
-                b.rows,
-                f"{b.lower:.1f}-{b.upper:.1f}: {b.rows:,} rows, predicted "
-                f"{b.mean_predicted:.3f}, observed {b.observed_rate:.3f}",
-            )
-            for b in evaluation.calibration
-        ],
-        reference_label="perfect",
-    )
-    gains = unit_chart(
-        title="Cumulative gains",
-        x_label="share of leads contacted",
-        y_label="share of positives captured",
-        lines=[Line(evaluation.gains_curve, "model")],
-        note=None if evaluation.gains_curve else "undefined: no positives in the split",
-    )
     figures = [
-        ("ROC", roc),
-        ("Calibration (dot area = rows in the bin)", calibration),
-        ("Gains: positives captured by contacting the top leads", gains),
+        (
+            roc_chart(evaluation),
+            "The nearer the top left corner, the better the ranking; the diagonal is a coin toss.",
+        ),
+        (
+            calibration_chart(evaluation),
+            "Dot area and the bars below: rows in each band of predicted probability.",
+        ),
+        (gains_chart(evaluation), "Positives captured by contacting the top leads first."),
+        (lift_chart(evaluation), "How many times the base rate the top leads convert at."),
     ]
+    return _figures(figures)
+
+
+def _figures(figures: Sequence[tuple[object, str]]) -> str:
+    """Charts as inline SVG, each with its caption."""
     return (
         '<div class="charts">'
         + "".join(
-            f"<figure><figcaption>{caption}</figcaption>{svg}</figure>" for caption, svg in figures
+            f"<figure>{svg(chart)}<figcaption>{escape(caption)}</figcaption></figure>"
+            for chart, caption in figures
         )
         + "</div>"
     )
@@ -208,18 +193,8 @@ def _segment_table(evaluation: Evaluation) -> str:
 def _importances(importances: list[tuple[str, float]]) -> str:
     if not importances:
         return '<p class="empty">No feature importances were recorded.</p>'
-    top = sorted(importances, key=lambda item: -abs(item[1]))[:TOP_IMPORTANCES]
-    largest = max(abs(value) for _, value in top) or 1.0
-    rows = [
-        [
-            escape(name),
-            f"{value:,.4g}",
-            f'<div class="bar{" negative" if value < 0 else ""}" '
-            f'style="width: {100 * abs(value) / largest:.1f}%"></div>',
-        ]
-        for name, value in top
-    ]
-    return _table(["feature", "importance", ""], rows, numeric=frozenset({1}), bar_column=2)
+    caption = f"The columns that weigh most in the model's scores (at most {TOP_IMPORTANCES})."
+    return _figures([(importance_chart(importances), caption)])
 
 
 def _table(
@@ -228,7 +203,6 @@ def _table(
     *,
     numeric: frozenset[int] = frozenset(),
     header_column: bool = False,
-    bar_column: int | None = None,
 ) -> str:
     """Cells are already-escaped HTML; `numeric` columns are right-aligned."""
     head = ""
@@ -240,8 +214,6 @@ def _table(
         for i, cell in enumerate(row):
             if header_column and i == 0:
                 cells.append(f'<th scope="row">{cell}</th>')
-            elif i == bar_column:
-                cells.append(f'<td class="bar-cell">{cell}</td>')
             elif i in numeric:
                 cells.append(f'<td class="num">{cell}</td>')
             else:

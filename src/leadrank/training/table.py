@@ -83,6 +83,11 @@ def report_html(result: TrainResult, model: ModelVersion, target: str) -> str:
         ("data hash", str(meta["data_hash"])),
         ("trained", str(meta["trained_at"])),
     ]
+    window = meta.get("data_window")
+    if window:
+        known = f"; outcomes known up to {window['as_of'][:10]}" if window.get("as_of") else ""
+        period = f"{window['start'][:10]} to {window['end'][:10]}, by {window['column']}{known}"
+        facts.insert(6, ("data window", period))
     return render_report(
         title=f"{registry.label(model)}: {target}",
         evaluation=result.evaluation,

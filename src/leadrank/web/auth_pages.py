@@ -15,7 +15,6 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import exists, select
 from starlette.responses import Response
 
 from leadrank.auth.sessions import end_session, start_session
@@ -25,10 +24,9 @@ from leadrank.auth.sign_in_limits import (
     record_failure,
     seconds_to_wait,
 )
-from leadrank.auth.users import LONGEST_PASSWORD, signed_in_user
+from leadrank.auth.users import LONGEST_PASSWORD, anyone_can_sign_in, signed_in_user
 from leadrank.deps import DbSession
-from leadrank.orm.auth import User
-from leadrank.web.deps import SESSION_COOKIE, WebReader, session_life
+from leadrank.web.deps import SESSION_COOKIE, WebReader, secure_cookies, session_life
 from leadrank.web.errors import WebRoute
 from leadrank.web.responses import go_to, render, safe_next
 
@@ -102,6 +100,9 @@ def sign_in(
         )
     clear_failures(session, keys=keys[:1])  # the email's count; an address keeps its own
     settings = request.app.state.settings
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a browser signing in again leaves no session of its behind
+        end_session(session, token=previous, now=now)
     token = start_session(session, user=user, now=now, life=session_life(settings))
     log.info("signed in", user=user.id, role=user.role)
     response = go_to(target)
@@ -111,7 +112,7 @@ def sign_in(
         max_age=int(settings.web_session_max_days * 86_400),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
     response.delete_cookie(SIGN_IN_COOKIE, path="/login")
@@ -144,7 +145,7 @@ def _form(
     status: int = 200,
 ) -> Response:
     token = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
-    no_users = not session.scalar(select(exists().where(User.disabled_at.is_(None))))
+    no_users = not anyone_can_sign_in(session)
     notice = "You are signed out." if request.query_params.get("signed_out") else None
     response = render(
         request,
@@ -165,7 +166,7 @@ def _form(
         max_age=3_600,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/login",
     )
     return response

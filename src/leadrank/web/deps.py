@@ -13,18 +13,30 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from leadrank.auth.keys import permit
-from leadrank.auth.sessions import SessionLife, SignedIn, find_session
+from leadrank.auth.sessions import SessionLife, SignedIn, find_session, touch_session
 from leadrank.config import Settings
+from leadrank.db.engine import session_scope
 from leadrank.deps import ADMIN_ROLES, READER_ROLES, WRITER_ROLES, DbSession
 from leadrank.web.errors import CsrfRefused, SignInNeeded
 
+log = structlog.get_logger("leadrank.web")
 SESSION_COOKIE = "leadrank_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _READING = frozenset({"GET", "HEAD"})
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether the app's cookies are marked Secure: as configured, else when the request
+    came over HTTPS (directly, or as a trusted proxy says)."""
+    configured: bool | None = request.app.state.settings.web_secure_cookies
+    return request.url.scheme == "https" if configured is None else configured
 
 
 def session_life(settings: Settings) -> SessionLife:
@@ -48,6 +60,11 @@ def signed_in(*roles: str) -> Callable[..., Awaitable[SignedIn]]:
         if user is None:
             raise SignInNeeded("sign in to see this page")
         request.state.web_user = user  # the frame shows who is signed in, even on a 403
+        if user.touch_due:
+            if request.method in _READING:
+                _touch_apart(request.app.state.engine, user, now, life)
+            else:  # the request's own transaction writes already
+                touch_session(session, session_id=user.session_id, now=now, life=life)
         permit(user.principal, roles)
         return user
 
@@ -57,6 +74,17 @@ def signed_in(*roles: str) -> Callable[..., Awaitable[SignedIn]]:
         return user
 
     return check
+
+
+def _touch_apart(engine: Engine, user: SignedIn, now: datetime, life: SessionLife) -> None:
+    """Start the session's idle time again in a short write of its own: a page that only
+    reads keeps a read transaction, which on SQLite could not become a write once another
+    writer has committed. Best effort: if the database is busy, the next request tries."""
+    try:
+        with session_scope(engine, writes=True) as apart:
+            touch_session(apart, session_id=user.session_id, now=now, life=life)
+    except OperationalError:
+        log.info("a session's last-seen time waits for the next request")
 
 
 async def check_csrf(request: Request, *, expected: str) -> None:

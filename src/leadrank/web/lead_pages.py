@@ -4,18 +4,20 @@ exported as CSV or XLSX. The queries are `leads.browse`'s, as the API and CLI us
 
 from __future__ import annotations
 
-import tempfile
+import math
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Literal, cast
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
-from starlette.background import BackgroundTask
-from starlette.responses import FileResponse, Response
+from fastapi import APIRouter, Form, Request
+from pydantic import Field
+from sqlalchemy.exc import OperationalError
+from starlette.responses import Response
 
-from leadrank.deps import NO_NUL, DbSession
+from leadrank.db.engine import session_scope
+from leadrank.deps import DbSession
 from leadrank.errors import BadInput
 from leadrank.leads.browse import (
     SORTS,
@@ -26,14 +28,18 @@ from leadrank.leads.browse import (
     last_activity,
 )
 from leadrank.leads.export import export_leads
+from leadrank.leads.saved_searches import keep_search, kept_token, search_words
+from leadrank.orm.base import LARGEST_ID
 from leadrank.web.deps import WebReader
+from leadrank.web.downloads import file_download
 from leadrank.web.errors import WebRoute
-from leadrank.web.responses import PAGE_HEADERS, is_partial, render
+from leadrank.web.responses import go_to, is_partial, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_EXPORT_IDS = 10_000
-Words = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+COUNTED_AT_MOST = 10_000  # past it the page says "more than 10,000": counting costs a scan
+LeadId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
 
 # The worklist's columns: (sort, heading); None: not sortable.
 COLUMNS: tuple[tuple[str | None, str], ...] = (
@@ -66,6 +72,7 @@ class View:
     q: str | None = None
     sort: Sort = "score"
     limit: int = 50
+    search_token: str | None = None  # the URL shows this instead of `q` and `owner`
 
     def filters(self) -> LeadFilters:
         """The view's filters as the worklist query takes them."""
@@ -104,11 +111,12 @@ class View:
             "source": self.source,
             "country": self.country,
             "seniority": self.seniority,
-            "owner": self.owner,
+            "view": self.search_token,
+            "owner": None if self.search_token else self.owner,
             "company": self.company,
             "created_after": self.created_after,
             "created_before": self.created_before,
-            "q": self.q,
+            "q": None if self.search_token else self.q,
             "sort": None if self.sort == "score" else self.sort,
             "limit": None if self.limit == 50 else self.limit,
         }
@@ -146,6 +154,11 @@ def _view(
     sort: str,
     limit: int,
 ) -> View:
+    for text in (source, country, seniority, owner, company, q):
+        if text and (len(text) > 200 or "\x00" in text):
+            raise BadInput("a filter of the worklist is at most 200 characters of text")
+    if country and not (len(country.strip()) in (0, 2) and country.strip().isalpha()):
+        raise BadInput(f"country {country!r}: give a two-letter code such as US or DE")
     grades = tuple(dict.fromkeys(g.strip().upper() for g in grade if g.strip()))
     if any(g not in "ABCDE" or len(g) != 1 for g in grades):
         raise BadInput("grades are A to E")
@@ -172,54 +185,30 @@ def _view(
 
 
 @router.get("/leads")
-def worklist(
-    request: Request,
-    session: DbSession,
-    user: WebReader,
-    grade: Annotated[list[str], Query(max_length=5)] = [],  # noqa: B006 (FastAPI copies it)
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    source: Words = None,
-    country: Annotated[str | None, Query(pattern="^[A-Za-z]{0,2}$")] = None,
-    seniority: Words = None,
-    owner: Words = None,
-    company: Words = None,
-    created_after: date | None = None,
-    created_before: date | None = None,
-    q: Words = None,
-    sort: str = "score",
-    limit: int = 50,
-    cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL)] = None,
-) -> Response:
-    """The worklist page (or, for htmx, just its table)."""
-    view = _view(
-        grade,
-        min_score,
-        max_score,
-        source,
-        country,
-        seniority,
-        owner,
-        company,
-        created_after,
-        created_before,
-        q,
-        sort,
-        limit,
-    )
+def worklist(request: Request, session: DbSession, user: WebReader) -> Response:
+    """The worklist page (or, for htmx, just its table). The view is the URL's query: blank
+    fields a form sent are dropped, so the address bar shows what a bookmark needs."""
+    query = request.url.query
+    asked = parse_qs(query)
+    view = _with_kept_words(request, session, _view_of_query(query), asked)
+    cursor = _cursor(asked.get("cursor"))
+    shown = view.query(cursor=cursor)
+    canonical = "/leads" + (f"?{shown}" if shown else "")
+    partial = is_partial(request)
+    blank = any(not v for _, v in parse_qsl(query, keep_blank_values=True))
+    words_shown = view.search_token is not None and ("q" in asked or "owner" in asked)
+    if not partial and (blank or words_shown):
+        return go_to(canonical)
     filters = view.filters()
     rows, next_cursor = browse_leads(
-        session,
-        filters=filters,
-        sort=view.sort,
-        limit=view.limit,
-        cursor=cursor,
+        session, filters=filters, sort=view.sort, limit=view.limit, cursor=cursor
     )
     context = {
         "view": view,
         "rows": rows,
         "activity": last_activity(session, [row.lead.id for row in rows]),
-        "total": count_leads(session, filters=filters),
+        "total": count_leads(session, filters=filters, at_most=COUNTED_AT_MOST),
+        "counted_at_most": COUNTED_AT_MOST,
         "next_cursor": next_cursor,
         "first_page": cursor is None,
         "columns": COLUMNS,
@@ -227,8 +216,53 @@ def worklist(
         "seniorities": ("c-level", "vp", "director", "manager", "individual"),
         "now": datetime.now(UTC),
     }
-    template = "leads/_table.html" if is_partial(request) else "leads/worklist.html"
-    return render(request, template, context)
+    response = render(request, "leads/_table.html" if partial else "leads/worklist.html", context)
+    if partial:
+        response.headers["HX-Push-Url"] = canonical
+    return response
+
+
+def _with_kept_words(
+    request: Request, session: DbSession, view: View, asked: dict[str, list[str]]
+) -> View:
+    """The view with its words (a search, an owner's name) kept by the server: words typed
+    just now are stored and the URL shows their token instead; a token brings its words
+    back. A view's link then names no person."""
+    if view.q or view.owner:
+        words = {"q": view.q or "", "owner": view.owner or ""}
+        token = _keep(request, session, words)
+        return replace(view, search_token=token) if token else view
+    tokens = asked.get("view")
+    if not tokens:
+        return view
+    token = tokens[0]
+    words = search_words(session, token=token)
+    return replace(
+        view, q=words.get("q") or None, owner=words.get("owner") or None, search_token=token
+    )
+
+
+def _keep(request: Request, session: DbSession, words: dict[str, str]) -> str | None:
+    """The token of `words`: stored in a short write of its own when the page only reads
+    (None if the database is busy: the words then stay in the URL this once)."""
+    now = datetime.now(UTC)
+    if request.method not in ("GET", "HEAD"):
+        return keep_search(session, words=words, now=now)
+    known = kept_token(session, words=words)
+    if known is not None:
+        return known
+    try:
+        with session_scope(request.app.state.engine, writes=True) as apart:
+            return keep_search(apart, words=words, now=now)
+    except OperationalError:
+        return None
+
+
+def _cursor(values: list[str] | None) -> str | None:
+    cursor = values[0] if values else None
+    if cursor and (len(cursor) > 500 or "\x00" in cursor):
+        raise BadInput("this page link is broken; start again from the first page")
+    return cursor or None
 
 
 @router.post("/leads/export")
@@ -237,24 +271,19 @@ def export(
     session: DbSession,
     user: WebReader,
     format: Annotated[Literal["csv", "xlsx"], Form()] = "csv",
-    lead: Annotated[list[int], Form(max_length=MAX_EXPORT_IDS)] = [],  # noqa: B006
+    lead: Annotated[list[LeadId], Form(max_length=MAX_EXPORT_IDS)] = [],  # noqa: B006
     view_query: Annotated[str, Form(max_length=4_000)] = "",
 ) -> Response:
     """The selected leads (or, with none selected, the whole view) as a CSV or XLSX file,
     in the worklist's order, with formulas in cells neutralised."""
-    view = _view_of_query(view_query)
+    view = _with_kept_words(request, session, _view_of_query(view_query), parse_qs(view_query))
     filters = view.filters()
     if lead:
         filters = replace(filters, ids=tuple(lead))
-    folder = Path(tempfile.mkdtemp(prefix="leadrank-export-"))
-    path = folder / f"leads.{format}"
-    report = export_leads(session, filters=filters, sort=view.sort, path=path)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        path,
+    return file_download(
+        lambda path: export_leads(session, filters=filters, sort=view.sort, path=path).rows,
         filename=f"leadrank-leads-{stamp}.{format}",
-        headers={**PAGE_HEADERS, "X-Rows": str(report.rows)},
-        background=BackgroundTask(_remove, folder),
     )
 
 
@@ -269,9 +298,19 @@ def _view_of_query(query: str) -> View:
     def number(name: str) -> float | None:
         text = one(name)
         try:
-            return float(text) if text else None
+            value = float(text) if text else None
         except ValueError:
             raise BadInput(f"{name} {text!r} is not a number") from None
+        # NaN compares false with every bound, so it is refused here as well as infinity.
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 100):
+            raise BadInput(f"{name} is a score from 0 to 100")
+        return value
+
+    def size(text: str | None) -> int:
+        # Digits 0-9 only: str.isdigit() takes "²", which int() refuses.
+        if text and re.fullmatch(r"[0-9]{1,4}", text) and int(text) in PAGE_SIZES:
+            return int(text)
+        return 50
 
     return _view(
         asked.get("grade", []),
@@ -286,7 +325,7 @@ def _view_of_query(query: str) -> View:
         _day(one("created_before")),
         one("q"),
         one("sort") or "score",
-        50,
+        size(one("limit")),
     )
 
 
@@ -297,9 +336,3 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _remove(folder: Path) -> None:
-    for child in folder.iterdir():
-        child.unlink(missing_ok=True)
-    folder.rmdir()

@@ -51,9 +51,13 @@ def render(
 
 
 def is_partial(request: Request) -> bool:
-    """Whether the page asked for a part of itself (an htmx request) rather than the whole."""
-    return request.headers.get("hx-request") == "true" and (
-        request.headers.get("hx-boosted") != "true"
+    """Whether the page asked for a part of itself (an htmx request) rather than the whole;
+    a history restore (the back button after hx-push-url) needs the whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
     )
 
 

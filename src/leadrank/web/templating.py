@@ -50,6 +50,22 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
+def duration(start: datetime | None, end: datetime | None) -> str:
+    """The time from `start` to `end`: "4.2 s", "42 s", "3 min 5 s", "2 h 3 min"; "—" for
+    nothing."""
+    if start is None or end is None:
+        return "—"
+    seconds = max((end - start).total_seconds(), 0.0)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
 @cache
 def environment() -> Environment:
     """The one template environment of the process (built at first use, not at import)."""
@@ -60,6 +76,6 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, percent=percent, when=when, ago=ago)
+    env.filters.update(number=number, percent=percent, when=when, ago=ago, duration=duration)
     env.globals["version"] = __version__
     return env

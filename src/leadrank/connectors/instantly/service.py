@@ -23,8 +23,8 @@ from leadrank.ingest import follow_up
 from leadrank.ingest.events import event_type_of
 from leadrank.ingest.schemas import IngestReport
 from leadrank.ingest.service import ingest_table
+from leadrank.kit.json_files import table_from_records
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.readers import table_from_records
 from leadrank.kit.storable import unstorable
 from leadrank.leads.column_mapping import auto_map
 

@@ -83,3 +83,23 @@ def rate_limits(settings: Settings) -> dict[str, RateLimit]:
             raise BadInput(f"rate limit of {name!r} is {text!r}; write calls/seconds, as 50/60")
         limits[name] = RateLimit(int(match.group(1)), float(match.group(2)))
     return limits
+
+
+def documented_limits() -> dict[str, RateLimit]:
+    """Each vendor's documented rate, as its adapter declares it (its module loads here)."""
+    from leadrank.enrichment.providers.apollo import ApolloProvider
+    from leadrank.enrichment.providers.clearbit import ClearbitProvider
+    from leadrank.enrichment.providers.hunter import HunterProvider
+    from leadrank.enrichment.providers.pdl import PdlProvider
+
+    adapters = (ApolloProvider, HunterProvider, PdlProvider, ClearbitProvider)
+    return {adapter.name: adapter.DOCUMENTED_LIMIT for adapter in adapters}
+
+
+def waterfall_order(settings: Settings) -> list[str]:
+    """Every provider in the order the waterfall first asks it (groups in their order), then
+    any vendor no group asks."""
+    order = dict.fromkeys(
+        name for names in settings.enrichment_waterfall.values() for name in names
+    )
+    return [*order, *(name for name in ("builtin", *VENDORS) if name not in order)]
