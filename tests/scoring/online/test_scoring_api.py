@@ -190,10 +190,11 @@ def test_a_model_trained_promoted_or_rolled_back_is_served_without_a_restart(
     register_api_model(workspace, tmp_path, seed=2)  # a shadow: not served until promoted
     time.sleep(1.0)
     assert _score(server, {"leads": [EAGER]}).json()["model_version"] == "api-leads:v1"
-    with session_scope(workspace.engine) as session:
+    # Read, then write, while the server's job runner may write: the write lock comes first.
+    with session_scope(workspace.engine, writes=True) as session:
         registry.promote(session, reference="api-leads")
     assert _served_within(server, "api-leads:v2")
-    with session_scope(workspace.engine) as session:
+    with session_scope(workspace.engine, writes=True) as session:
         registry.rollback(session, name="api-leads")
     assert _served_within(server, "api-leads:v1")
 
