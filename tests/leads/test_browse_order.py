@@ -49,7 +49,7 @@ def partly_scored(scored: Workspace, tmp_path: Path) -> Workspace:
     return scored
 
 
-@pytest.mark.parametrize("sort", ["score", "probability", "company", "activity"])
+@pytest.mark.parametrize("sort", ["score", "probability", "company", "activity", "reason"])
 def test_pages_hold_every_lead_once_in_order(partly_scored: Workspace, sort: str) -> None:
     with session_scope(partly_scored.engine) as session:
         every = set(session.scalars(select(Lead.id)).all())
@@ -65,6 +65,11 @@ def test_pages_hold_every_lead_once_in_order(partly_scored: Workspace, sort: str
         assert all(v is None for v in tail)  # no value: after every real one, by id
         tail_ids = ids[len(known) :]
         assert tail_ids == sorted(tail_ids)
+    if sort == "reason":  # alphabetical, any case; leads with no reason last
+        reasons = [row.top_reason for row in rows]
+        known = [r.lower() for r in reasons if r]
+        assert known == sorted(known)
+        assert all(not r for r in reasons[len(known) :])
     with session_scope(partly_scored.engine) as session:
         assert count_leads(session, filters=LeadFilters()) == len(every)
 

@@ -25,6 +25,7 @@ from leadrank.leads.browse_order import (
     lead_conditions,
     needs_scores,
     score_conditions,
+    top_reason,
 )
 from leadrank.orm import Event, Lead
 from leadrank.orm.base import LARGEST_ID, UtcDateTime
@@ -44,6 +45,7 @@ Sort = Literal[
     "title",
     "owner",
     "activity",
+    "reason",
 ]
 SORTS: tuple[str, ...] = get_args(Sort)
 GRADES = "ABCDE"
@@ -302,12 +304,12 @@ class _Listing:
         return or_(beyond, and_(self.key == value, Lead.id > lead_id))
 
 
-_ASCENDING = frozenset({"name", "grade", "company", "title", "owner"})
+_ASCENDING = frozenset({"name", "grade", "company", "title", "owner", "reason"})
 # Orders that read the lead's own fields (and its events) only.
 _LEAD_ONLY_SORTS = frozenset(
     {"quality", "created", "updated", "activity", "name", "company", "title", "owner"}
 )
-_TEXT_SORTS = frozenset({"name", "grade", "company", "title", "owner"})
+_TEXT_SORTS = frozenset({"name", "grade", "company", "title", "owner", "reason"})
 
 
 def _pattern(text: str) -> str:
@@ -342,6 +344,7 @@ def _sort_key(sort: Sort, scores: Any, overrides: Any) -> ColumnElement[Any]:
         "company": _present_first(Lead.company_name),
         "title": _present_first(Lead.job_title),
         "owner": _present_first(Lead.owner),
+        "reason": _present_first(top_reason(scores.c.reasons)),
     }
     key: ColumnElement[Any] = keys[sort]
     return key

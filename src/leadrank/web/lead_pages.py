@@ -41,13 +41,13 @@ MAX_EXPORT_IDS = 10_000
 COUNTED_AT_MOST = 10_000  # past it the page says "more than 10,000": counting costs a scan
 LeadId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
 
-# The worklist's columns: (sort, heading); None: not sortable.
-COLUMNS: tuple[tuple[str | None, str], ...] = (
+# The worklist's columns: (the sort that orders by it, heading).
+COLUMNS: tuple[tuple[str, str], ...] = (
     ("grade", "Grade"),
     ("score", "Score"),
     ("probability", "Probability"),
     ("name", "Lead"),
-    (None, "Top reason"),
+    ("reason", "Top reason"),
     ("company", "Company"),
     ("title", "Title"),
     ("owner", "Owner"),
