@@ -55,14 +55,8 @@ class RequestContext:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
-        extra = (
-            [header, _NOSNIFF, _NO_STORE]
-            if scope["path"].startswith("/api/")
-            else [
-                header,
-                _NOSNIFF,
-            ]
-        )
+        api = scope["path"].startswith("/api/")
+        extra = [header, _NOSNIFF, _NO_STORE] if api else [header, _NOSNIFF]
         # Until an answer starts: a client that left before it is counted as nginx does (499);
         # an exception with no answer sent is the server's (500).
         status = CLIENT_CLOSED
@@ -74,6 +68,9 @@ class RequestContext:
                 headers = list(message.get("headers", []))
                 named = {name.lower() for name, _ in headers}
                 message["headers"] = headers + [h for h in extra if h[0] not in named]
+                if not api:  # pages say how long the server took (the browser's dev tools show it)
+                    took = (time.perf_counter() - started) * 1000
+                    message["headers"].append((b"server-timing", f"app;dur={took:.1f}".encode()))
             await send(message)
 
         limit = self.larger_bodies.get(scope["path"], self.max_body_bytes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrank.orm.base import Base, BigId, EncodedJson, JsonType, UtcDateTime
@@ -15,8 +15,13 @@ class Lead(Base):
     """A canonical lead. `provenance` maps each field to [import_id, row_number] of its value."""
 
     __tablename__ = "leads"
-    # A merged lead's id must never be given to another: undoing the merge brings it back.
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # The worklist's filters by country, and by country and seniority: counted and paged
+        # from the index instead of every lead.
+        Index("ix_leads_country_seniority", "country_code", "seniority"),
+        # A merged lead's id must never be given to another: undoing the merge brings it back.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("companies.id"), index=True)
