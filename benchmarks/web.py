@@ -76,6 +76,9 @@ def views(round_: int) -> dict[str, str]:
         "country + seniority, by title": "/leads?country=US&seniority=manager&sort=title",
         "score 40-80 by last activity": "/leads?min_score=40&max_score=80&sort=activity",
         "created in a range, by owner": "/leads?created_after=2020-01-01&sort=owner",
+        "everyone, by company": "/leads?sort=company",
+        "everyone, by last activity": "/leads?sort=activity",
+        "everyone, by top reason": "/leads?sort=reason",
     }
 
 
