@@ -25,7 +25,6 @@ from leadrank.leads.browse_order import (
     lead_conditions,
     needs_scores,
     score_conditions,
-    top_reason,
 )
 from leadrank.orm import Event, Lead
 from leadrank.orm.base import LARGEST_ID, UtcDateTime
@@ -344,7 +343,7 @@ def _sort_key(sort: Sort, scores: Any, overrides: Any) -> ColumnElement[Any]:
         "company": _present_first(Lead.company_name),
         "title": _present_first(Lead.job_title),
         "owner": _present_first(Lead.owner),
-        "reason": _present_first(top_reason(scores.c.reasons)),
+        "reason": func.coalesce(scores.c.reason_key, "1"),  # written with each score
     }
     key: ColumnElement[Any] = keys[sort]
     return key

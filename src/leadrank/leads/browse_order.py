@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadrank.kit.text_match import like_any_case
@@ -31,37 +30,6 @@ class Place:
 
     key: Any
     lead_id: int
-
-
-class _TopReason(ColumnElement[str]):
-    """The reason that counts most in a stored score's reasons (JSON): the first for the
-    score, else the first against it, as `LeadRow.top_reason` reads it."""
-
-    type = String()
-    inherit_cache = True
-
-    def __init__(self, reasons: Any) -> None:
-        self.reasons = reasons
-
-
-def top_reason(reasons: Any) -> ColumnElement[str]:
-    """The top reason of a reasons column, in SQL (to sort the worklist by it)."""
-    return _TopReason(reasons)
-
-
-@compiles(_TopReason)
-def _top_reason_jsonb(element: _TopReason, compiler: Any, **kw: Any) -> str:
-    reasons = compiler.process(element.reasons, **kw)
-    return f"coalesce(({reasons} -> 'positive') ->> 0, ({reasons} -> 'negative') ->> 0)"
-
-
-@compiles(_TopReason, "sqlite")
-def _top_reason_sqlite(element: _TopReason, compiler: Any, **kw: Any) -> str:
-    reasons = compiler.process(element.reasons, **kw)
-    return (
-        f"coalesce(json_extract({reasons}, '$.positive[0]'), "
-        f"json_extract({reasons}, '$.negative[0]'))"
-    )
 
 
 def needs_scores(filters: Any) -> bool:

@@ -131,6 +131,9 @@ class LeadScore(Base):
     features: Mapped[dict[str, Any]] = mapped_column(EncodedJson)  # the snapshot the model saw
     # The lead's newest served (active or rules) score: never purged, whatever its age.
     latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The worklist's order by top reason: "0" + the reason in lower case, or "1" for none,
+    # written with the score so a sort reads no JSON (see scoring.repository.save_scores).
+    reason_key: Mapped[str | None] = mapped_column(Text)
 
 
 class GradeOverride(Base):

@@ -68,11 +68,30 @@ def save_scores(session: Session, run: ScoreRun, scores: pl.DataFrame) -> None:
     bulk_insert(
         session,
         LeadScore,
-        scores.with_columns(pl.lit(run.id).alias("run_id"), pl.lit(served).alias("latest")),
+        scores.with_columns(
+            pl.lit(run.id).alias("run_id"),
+            pl.lit(served).alias("latest"),
+            reason_key(pl.col("reasons")).alias("reason_key"),
+        ),
     )
     run.leads = scores.height
     run.finished_at = datetime.now(UTC)
     session.flush()
+
+
+def reason_key(reasons: pl.Expr) -> pl.Expr:
+    """The worklist's sort key of each score's top reason (the first for it, else the first
+    against it, in the reasons' JSON text): "0" + the reason in lower case, "1" for none, so
+    leads with no reason come last."""
+    first = pl.coalesce(
+        reasons.str.json_path_match("$.positive[0]"),
+        reasons.str.json_path_match("$.negative[0]"),
+    )
+    return (
+        pl.when(first.is_null() | (first == ""))
+        .then(pl.lit("1"))
+        .otherwise(pl.lit("0") + first.str.to_lowercase())
+    )
 
 
 def _unmark(session: Session, model: Any, key: Any, ids: pl.Series, run: ScoreRun) -> None:
