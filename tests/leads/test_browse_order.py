@@ -82,7 +82,7 @@ def test_filters_agree_between_pages_and_counts(partly_scored: Workspace) -> Non
         LeadFilters(search="late"),
         LeadFilters(company="newco"),
     ):
-        for sort in ("score", "probability", "name"):
+        for sort in ("score", "probability", "name", "reason"):
             rows = _walk(partly_scored, sort=sort, filters=filters, limit=11)
             with session_scope(partly_scored.engine) as session:
                 assert count_leads(session, filters=filters) == len(rows), (filters, sort)

@@ -21,7 +21,33 @@ from leadrank.orm import BronzeRecord, Lead
 from leadrank.orm.scoring import GradeOverride, LeadScore
 
 NO_VALUE = -1.0  # the key of a lead with no value in a numeric order: after every real one
-INDEXED = {"score": LeadScore.score, "probability": LeadScore.probability}
+NO_REASON = "1"  # the key of a lead with no reason: after every reason ("0" + its text)
+
+
+@dataclass(frozen=True)
+class IndexedOrder:
+    """An order walked along a partial index of the served scores."""
+
+    column: Any
+    descending: bool
+    no_value: Any  # the key of the leads in the tail (no value), in id order
+
+    def valued(self) -> ColumnElement[bool]:
+        """The scores that have a value in this order."""
+        present: ColumnElement[bool] = self.column.is_not(None)
+        return present if self.descending else and_(present, self.column != self.no_value)
+
+    def without(self, column: Any) -> ColumnElement[bool]:
+        """`column` (this order's, in a subquery) holds no value."""
+        absent: ColumnElement[bool] = column.is_(None)
+        return absent if self.descending else or_(absent, column == self.no_value)
+
+
+INDEXED = {
+    "score": IndexedOrder(LeadScore.score, True, NO_VALUE),
+    "probability": IndexedOrder(LeadScore.probability, True, NO_VALUE),
+    "reason": IndexedOrder(LeadScore.reason_key, False, NO_REASON),
+}
 
 
 @dataclass(frozen=True)
@@ -91,12 +117,14 @@ def indexed_page(
     place: Place | None,
     size: int,
 ) -> list[tuple[int, Any]]:
-    """Up to `size` (lead id, key) pairs in a score or probability order after `place`."""
+    """Up to `size` (lead id, key) pairs in an indexed order (score, probability, top
+    reason) after `place`."""
+    order = INDEXED[sort]
     found: list[tuple[int, Any]] = []
-    if place is None or place.key != NO_VALUE:
+    if place is None or place.key != order.no_value:
         found = _valued(session, sort=sort, filters=filters, like=like, place=place, size=size)
     if len(found) < size:
-        after = place.lead_id if place is not None and place.key == NO_VALUE else None
+        after = place.lead_id if place is not None and place.key == order.no_value else None
         found += _without_value(
             session, sort=sort, filters=filters, like=like, after=after, size=size - len(found)
         )
@@ -107,8 +135,9 @@ def _valued(
     session: Session, *, sort: str, filters: Any, like: Any, place: Place | None, size: int
 ) -> list[tuple[int, Any]]:
     """The leads with a value, best first, walking the partial index of served scores."""
-    value = INDEXED[sort]
-    statement = select(LeadScore.lead_id, value).where(LeadScore.latest, value.is_not(None))
+    order = INDEXED[sort]
+    value = order.column
+    statement = select(LeadScore.lead_id, value).where(LeadScore.latest, order.valued())
     own = lead_conditions(filters, like)
     if own:
         statement = statement.join(Lead, Lead.id == LeadScore.lead_id).where(*own)
@@ -120,20 +149,24 @@ def _valued(
         grade = LeadScore.grade
     statement = statement.where(*score_conditions(filters, LeadScore.score, grade))
     if place is not None:
+        beyond = value < place.key if order.descending else value > place.key
         statement = statement.where(
-            or_(value < place.key, and_(value == place.key, LeadScore.lead_id > place.lead_id))
+            or_(beyond, and_(value == place.key, LeadScore.lead_id > place.lead_id))
         )
-    rows = session.execute(statement.order_by(value.desc(), LeadScore.lead_id).limit(size))
-    return [(int(lead_id), float(key or 0.0)) for lead_id, key in rows]
+    first = value.desc() if order.descending else value
+    rows = session.execute(statement.order_by(first, LeadScore.lead_id).limit(size))
+    if order.descending:
+        return [(int(lead_id), float(key or 0.0)) for lead_id, key in rows]
+    return [(int(lead_id), str(key)) for lead_id, key in rows]
 
 
 def _without_value(
     session: Session, *, sort: str, filters: Any, like: Any, after: int | None, size: int
 ) -> list[tuple[int, Any]]:
     """The tail: leads with no served value in this order, in id order."""
-    value = INDEXED[sort]
+    order = INDEXED[sort]
     served = (
-        select(LeadScore.lead_id, LeadScore.score, LeadScore.grade, value.label("value"))
+        select(LeadScore.lead_id, LeadScore.score, LeadScore.grade, order.column.label("value"))
         .where(LeadScore.latest)
         .subquery()
     )
@@ -142,7 +175,7 @@ def _without_value(
         select(Lead.id)
         .outerjoin(served, served.c.lead_id == Lead.id)
         .outerjoin(person, person.c.lead_id == Lead.id)
-        .where(served.c.value.is_(None), *lead_conditions(filters, like))
+        .where(order.without(served.c.value), *lead_conditions(filters, like))
         .where(
             *score_conditions(
                 filters, served.c.score, func.coalesce(person.c.grade, served.c.grade)
@@ -152,7 +185,7 @@ def _without_value(
     if after is not None:
         statement = statement.where(Lead.id > after)
     rows = session.scalars(statement.order_by(Lead.id).limit(size))
-    return [(int(lead_id), NO_VALUE) for lead_id in rows]
+    return [(int(lead_id), order.no_value) for lead_id in rows]
 
 
 def _overrides() -> Any:

@@ -114,6 +114,13 @@ class LeadScore(Base):
             sqlite_where=text("latest = 1"),
             postgresql_where=text("latest"),
         ),
+        Index(
+            "ix_lead_scores_latest_reason",
+            "reason_key",
+            "lead_id",
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

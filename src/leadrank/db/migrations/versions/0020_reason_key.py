@@ -1,4 +1,5 @@
-"""Each stored score carries the worklist's sort key of its top reason
+"""Each stored score carries the worklist's sort key of its top reason, indexed for the
+served scores
 
 Revision ID: 0020
 Revises: 0019
@@ -33,8 +34,21 @@ def upgrade() -> None:
         f"UPDATE lead_scores SET reason_key = CASE WHEN coalesce({first}, '') = '' THEN '1' "
         f"ELSE '0' || lower({first}) END WHERE {latest}"
     )
+    with op.batch_alter_table("lead_scores", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_lead_scores_latest_reason",
+            ["reason_key", "lead_id"],
+            unique=False,
+            sqlite_where=sa.text("latest = 1"),
+            postgresql_where=sa.text("latest"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("lead_scores", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_lead_scores_latest_reason",
+            sqlite_where=sa.text("latest = 1"),
+            postgresql_where=sa.text("latest"),
+        )
         batch_op.drop_column("reason_key")
