@@ -2,10 +2,10 @@
 sort keys only, so a workspace of 100,000 leads answers a page in milliseconds. The whole rows
 of those ids are read afterwards (`browse.browse_leads`).
 
-The score and probability orders walk a partial index of the served scores (`latest`) from
-the top and stop when the page is full; the leads with no such value (not scored yet, or no
-model for a probability) follow, in id order, as the list's tail. Other orders sort the
-selection's ids and keys in one pass.
+The score, probability and top-reason orders walk a partial index of the served scores
+(`latest`) from their start and stop when the page is full; the leads with no such value (not
+scored yet, no model for a probability, no reason) follow, in id order, as the list's tail.
+Other orders sort the selection's ids and keys in one pass.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def indexed_page(
 def _valued(
     session: Session, *, sort: str, filters: Any, like: Any, place: Place | None, size: int
 ) -> list[tuple[int, Any]]:
-    """The leads with a value, best first, walking the partial index of served scores."""
+    """The leads with a value, in the order's direction, walking the partial index of
+    served scores."""
     order = INDEXED[sort]
     value = order.column
     statement = select(LeadScore.lead_id, value).where(LeadScore.latest, order.valued())
