@@ -11,12 +11,12 @@ the token also covers browsers and proxies that do not honour it.
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from leadrank.auth.keys import permit
 from leadrank.auth.sessions import SessionLife, SignedIn, find_session, touch_session
@@ -26,6 +26,7 @@ from leadrank.deps import ADMIN_ROLES, READER_ROLES, WRITER_ROLES, DbSession
 from leadrank.web.errors import CsrfRefused, SignInNeeded
 
 log = structlog.get_logger("leadrank.web")
+T = TypeVar("T")
 SESSION_COOKIE = "leadrank_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -61,10 +62,11 @@ def signed_in(*roles: str) -> Callable[..., Awaitable[SignedIn]]:
             raise SignInNeeded("sign in to see this page")
         request.state.web_user = user  # the frame shows who is signed in, even on a 403
         if user.touch_due:
-            if request.method in _READING:
-                _touch_apart(request.app.state.engine, user, now, life)
-            else:  # the request's own transaction writes already
-                touch_session(session, session_id=user.session_id, now=now, life=life)
+            write_beside(
+                request,
+                session,
+                lambda s: touch_session(s, session_id=user.session_id, now=now, life=life),
+            )
         permit(user.principal, roles)
         return user
 
@@ -76,15 +78,19 @@ def signed_in(*roles: str) -> Callable[..., Awaitable[SignedIn]]:
     return check
 
 
-def _touch_apart(engine: Engine, user: SignedIn, now: datetime, life: SessionLife) -> None:
-    """Start the session's idle time again in a short write of its own: a page that only
-    reads keeps a read transaction, which on SQLite could not become a write once another
-    writer has committed. Best effort: if the database is busy, the next request tries."""
+def write_beside(request: Request, session: Session, write: Callable[[Session], T]) -> T | None:
+    """`write(session)` in the request's own transaction when the request writes already;
+    for a page that only reads, in a short write transaction of its own (a read transaction
+    on SQLite could not become a write once another writer has committed). Best effort:
+    None if the database is busy; the next request can try again."""
+    if request.method not in _READING:
+        return write(session)
     try:
-        with session_scope(engine, writes=True) as apart:
-            touch_session(apart, session_id=user.session_id, now=now, life=life)
+        with session_scope(request.app.state.engine, writes=True) as apart:
+            return write(apart)
     except OperationalError:
-        log.info("a session's last-seen time waits for the next request")
+        log.info("a write beside a page waits for the next request", path=request.url.path)
+        return None
 
 
 async def check_csrf(request: Request, *, expected: str) -> None:

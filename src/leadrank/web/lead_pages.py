@@ -13,10 +13,8 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from pydantic import Field
-from sqlalchemy.exc import OperationalError
 from starlette.responses import Response
 
-from leadrank.db.engine import session_scope
 from leadrank.deps import DbSession
 from leadrank.errors import BadInput
 from leadrank.leads.browse import (
@@ -30,7 +28,7 @@ from leadrank.leads.browse import (
 from leadrank.leads.export import export_leads
 from leadrank.leads.saved_searches import keep_search, kept_token, search_words
 from leadrank.orm.base import LARGEST_ID
-from leadrank.web.deps import WebReader
+from leadrank.web.deps import WebReader, write_beside
 from leadrank.web.downloads import file_download
 from leadrank.web.errors import WebRoute
 from leadrank.web.responses import go_to, is_partial, render
@@ -243,19 +241,13 @@ def _with_kept_words(
 
 
 def _keep(request: Request, session: DbSession, words: dict[str, str]) -> str | None:
-    """The token of `words`: stored in a short write of its own when the page only reads
-    (None if the database is busy: the words then stay in the URL this once)."""
-    now = datetime.now(UTC)
-    if request.method not in ("GET", "HEAD"):
-        return keep_search(session, words=words, now=now)
+    """The token of `words`, stored now unless it was before (None if the database is busy:
+    the words then stay in the URL this once)."""
     known = kept_token(session, words=words)
     if known is not None:
         return known
-    try:
-        with session_scope(request.app.state.engine, writes=True) as apart:
-            return keep_search(apart, words=words, now=now)
-    except OperationalError:
-        return None
+    now = datetime.now(UTC)
+    return write_beside(request, session, lambda s: keep_search(s, words=words, now=now))
 
 
 def _cursor(values: list[str] | None) -> str | None:
