@@ -24,7 +24,7 @@ from leadrank.orm.matching import PairDecision
 from leadrank.web.deps import WebReader, WebWriter
 from leadrank.web.errors import WebRoute
 from leadrank.web.lead_view import COMPANY_FIELDS, LEAD_FIELDS, label
-from leadrank.web.responses import go_to, is_partial, render
+from leadrank.web.responses import go_to, is_partial, render_view
 from leadrank.web.templating import when
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -228,8 +228,7 @@ def _queue(
         "done_link": done_link,
         "now": datetime.now(UTC),
     }
-    template = "duplicates/_queue.html" if is_partial(request) else "duplicates/queue.html"
-    return render(request, template, context)
+    return render_view(request, "duplicates/queue.html", "duplicates/_queue.html", context)
 
 
 @router.get("/duplicates")

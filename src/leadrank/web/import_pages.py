@@ -32,7 +32,7 @@ from leadrank.web.deps import WebReader, WebWriter
 from leadrank.web.downloads import file_download
 from leadrank.web.errors import WebRoute
 from leadrank.web.job_pages import STATUS_PILLS
-from leadrank.web.responses import go_to, is_partial, render
+from leadrank.web.responses import go_to, is_partial, render, render_view
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ImportId = Annotated[int, PathParam(ge=1, le=2**62)]
@@ -103,8 +103,8 @@ def staged(
     """The detected column mapping of an uploaded file, with samples, to correct and
     confirm (for htmx, after a change, just the mapping as chosen so far); changes nothing."""
     preview = _preview(request, user, token, kind=kind, chosen=target)
-    template = "imports/_mapping.html" if is_partial(request) else "imports/staged.html"
-    return render(request, template, _mapping_context(preview, source=preview.upload.source))
+    context = _mapping_context(preview, source=preview.upload.source)
+    return render_view(request, "imports/staged.html", "imports/_mapping.html", context)
 
 
 @router.post("/imports/staged/{token}")
@@ -172,8 +172,7 @@ def one_import(
         ),
         "shown": QUARANTINE_SHOWN,
     }
-    template = "imports/_state.html" if is_partial(request) else "imports/detail.html"
-    return render(request, template, context)
+    return render_view(request, "imports/detail.html", "imports/_state.html", context)
 
 
 @router.get("/imports/{import_id}/quarantine.csv")

@@ -26,7 +26,7 @@ from leadrank.kit.pages import next_before
 from leadrank.orm import Job
 from leadrank.web.deps import WebAdmin, WebReader
 from leadrank.web.errors import WebRoute
-from leadrank.web.responses import go_to, is_partial, render
+from leadrank.web.responses import go_to, render, render_view
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -146,8 +146,7 @@ def jobs_page(
         "retried": retried,
         "now": datetime.now(UTC),
     }
-    template = "jobs/_jobs.html" if is_partial(request) else "jobs/jobs.html"
-    return render(request, template, context)
+    return render_view(request, "jobs/jobs.html", "jobs/_jobs.html", context)
 
 
 @router.post("/jobs/{job_id}/retry")

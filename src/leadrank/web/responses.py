@@ -61,6 +61,13 @@ def is_partial(request: Request) -> bool:
     )
 
 
+def render_view(
+    request: Request, whole: str, part: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    """The page (`whole`), or for an htmx request only its updated `part`."""
+    return render(request, part if is_partial(request) else whole, context, status=status)
+
+
 def go_to(url: str, *, request: Request | None = None) -> Response:
     """Send the browser to `url` after a form: a 303, or for htmx its redirect header."""
     if request is not None and request.headers.get("hx-request") == "true":
