@@ -38,6 +38,7 @@ from leadrank.jobs.runner import JobRunner
 from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
 from leadrank.monitoring import metrics as prometheus
+from leadrank.outlets import routes as outlet_routes
 from leadrank.scoring import icp_routes
 from leadrank.scoring.online import routes as scoring_routes
 from leadrank.scoring.online.build import (
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
     app.include_router(icp_routes.router)
     app.include_router(job_routes.router)
     app.include_router(enrichment_routes.router)
+    app.include_router(outlet_routes.router)
     app.include_router(instantly_webhooks.router_for(settings))
     app.add_api_route(
         "/metrics",

@@ -246,6 +246,76 @@ class Settings(BaseSettings):
         ),
     )
 
+    hubspot_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "HubSpot private-app access token for `leadrank connectors hubspot` (scopes: "
+            "crm.objects.contacts/companies/deals read and write, crm.schemas.contacts/companies "
+            "write, crm.objects.owners.read)."
+        ),
+    )
+    hubspot_url: str = Field(
+        default="https://api.hubapi.com",
+        description="HubSpot API base URL (a local fake in tests and demos).",
+    )
+    hubspot_calls_per_10s: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "HubSpot calls allowed per 10 seconds, shared by every worker (private apps: 100 "
+            "on Free and Starter, 190 on Professional and Enterprise)."
+        ),
+    )
+    hubspot_search_per_second: int = Field(
+        default=5, ge=1, description="HubSpot search calls allowed per second (HubSpot's limit)."
+    )
+    salesforce_url: str | None = Field(
+        default=None,
+        description="Salesforce My Domain URL, e.g. https://acme.my.salesforce.com.",
+    )
+    salesforce_client_id: str | None = Field(
+        default=None,
+        description="Consumer key of the Salesforce connected app (client credentials flow).",
+    )
+    salesforce_client_secret: SecretStr | None = Field(
+        default=None, description="Consumer secret of the Salesforce connected app."
+    )
+    salesforce_api_version: str = Field(
+        default="v60.0", pattern=r"^v\d+\.\d$", description="Salesforce REST API version."
+    )
+    salesforce_calls_per_second: int = Field(
+        default=25, ge=1, description="Salesforce calls per second, shared by every worker."
+    )
+    schedule_crm_sync: str = Field(
+        default="*/15 * * * *",
+        description=(
+            "Cron schedule (UTC) of the workers' CRM sync: pull, then push, for each CRM "
+            "whose credentials are set; empty: no schedule."
+        ),
+    )
+    webhook_allow_private_urls: bool = Field(
+        default=False,
+        description=(
+            "Let webhooks and alerts go to loopback and private-network addresses (refused by "
+            "default, so a webhook cannot reach services inside your network)."
+        ),
+    )
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [10.0, 60.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        description=(
+            "Waits between a delivery's attempts, comma-separated with units "
+            "(10s,1m,5m,30m,2h,5h,10h,10h: nine attempts over about 28 hours); after the "
+            "last, the delivery is dead and can be replayed."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="How long a receiver has to answer a delivery."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach the web app: links in alerts point there.",
+    )
+
     enrichment_waterfall: dict[str, list[str]] = Field(
         default_factory=lambda: {
             "company": ["builtin", "clearbit", "apollo", "pdl", "hunter"],
@@ -309,6 +379,11 @@ class Settings(BaseSettings):
     def _parse_score_blend(cls, value: Any) -> Any:
         return Blend.parse(value) if isinstance(value, str) else value
 
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _parse_retry_schedule(cls, value: Any) -> Any:
+        return parse_waits(value) if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _normalise_driver(cls, url: str) -> str:
@@ -334,3 +409,27 @@ def get_settings() -> Settings:
         first = exc.errors()[0]
         name = "_".join(str(part) for part in first["loc"][:1]).upper()
         raise BadInput(f"setting LEADRANK_{name}: {first['msg']}") from None
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_waits(text: str) -> list[float]:
+    """ "10s,1m,2h" (or plain seconds) as seconds: [10.0, 60.0, 7200.0]."""
+    waits = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        unit = _UNITS.get(part[-1])
+        number = part[:-1] if unit else part
+        try:
+            seconds = float(number) * (unit or 1.0)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a wait like 30s, 5m or 2h") from None
+        if not 0 < seconds <= 7 * 86400:
+            raise ValueError(f"{part!r}: each wait must be more than 0 and at most 7 days")
+        waits.append(seconds)
+    if not waits:
+        raise ValueError("give at least one wait, e.g. 10s,1m,5m")
+    return waits

@@ -59,7 +59,7 @@ def test_a_name_never_has_two_active_versions(workspace: Workspace) -> None:
             registry.promote(session, reference="won:v2")
         # The switch itself, as the late promotion would run it after its stale read.
         with pytest.raises(Conflict, match="changed while this ran"):
-            registry._switch(late, active=third, archived=stale_active)
+            registry._switch(late, active=third, archived=stale_active, how="promote")
         late.rollback()
     with session_scope(workspace.engine) as session:
         active = session.scalars(

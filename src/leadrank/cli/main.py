@@ -48,6 +48,16 @@ COMMANDS: dict[str, Lazy] = {
         "leadrank.auth.cli:users_app",
         "People who sign in to the web app: roles admin, writer, reader.",
     ),
+    "webhooks": Lazy(
+        "leadrank.outlets.cli:webhooks_app",
+        "Outgoing webhooks: endpoints that receive leadrank's events, signed the Standard "
+        "Webhooks way.",
+    ),
+    "alerts": Lazy(
+        "leadrank.outlets.cli:alerts_app",
+        "Chat alerts (Slack incoming webhooks or JSON) when a lead enters a grade or "
+        "reaches a score.",
+    ),
     "icp": Lazy(
         "leadrank.scoring.cli:icp_app", "Ideal customer profiles: fit rules and hard filters."
     ),

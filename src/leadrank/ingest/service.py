@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput
-from leadrank.ingest import bronze
+from leadrank.ingest import bronze, outlet_events
 from leadrank.ingest.events import load_event_chunk, prepare_event_chunk
 from leadrank.ingest.lead_rows import load_lead_chunk, prepare_lead_chunk
 from leadrank.ingest.schemas import IngestReport
@@ -234,6 +234,7 @@ def ingest_table(
         ):
             setattr(record, name, getattr(report, name))
         session.flush()
+        outlet_events.tell_finished(session, record, report, started=now)
     return report
 
 

@@ -43,13 +43,16 @@ def defer(
     requested_by: str | None = None,
     lock: str | None = None,
     queueing_lock: str | None = None,
+    run_after: datetime | None = None,
 ) -> Job:
     """Queue a job in the caller's transaction: it exists exactly when that transaction
     commits, together with the rows it refers to. Jobs sharing `lock` run one at a time; while
-    a job with `queueing_lock` waits, deferring another returns the waiting one."""
+    a job with `queueing_lock` waits, deferring another returns the waiting one (brought
+    forward to `run_after`, or to now, when it waits for later). `run_after`: not before then."""
     task_named(task)  # fail now, not in the runner, on a name no task has
     for attempt in range(1, QUEUEING_TRIES + 1):
         if queueing_lock is not None and (waiting := queued_with(session, queueing_lock)):
+            _bring_forward(session, waiting, run_after)
             return waiting
         job = Job(
             task=task,
@@ -58,6 +61,7 @@ def defer(
             attempts=0,
             requested_by=requested_by,
             created_at=datetime.now(UTC),
+            run_after=run_after,
             lock=lock,
             queueing_lock=queueing_lock,
         )
@@ -91,8 +95,20 @@ def hand_to_workers(session: Session, job: Job) -> None:
         return
     connection = session.connection().connection.driver_connection
     _deferring_app().configure_task(
-        RUN_JOB, queue=QUEUE, connection=connection, lock=job.lock
+        RUN_JOB, queue=QUEUE, connection=connection, lock=job.lock, schedule_at=job.run_after
     ).defer(job_id=job.id, task=job.task)
+
+
+def _bring_forward(session: Session, job: Job, run_after: datetime | None) -> None:
+    """A waiting job due later than asked is made due then: on PostgreSQL the workers get a
+    second handle on the row for the earlier time (whichever comes first runs it, the other
+    finds it taken)."""
+    if job.run_after is None or (run_after is not None and job.run_after <= run_after):
+        return
+    job.run_after = run_after
+    session.flush()
+    hand_to_workers(session, job)
+    wake_after_commit(session)
 
 
 def wake_after_commit(session: Session) -> None:

@@ -21,7 +21,13 @@ JobId = Annotated[int, PathParam(ge=1, le=2**62)]
 MAX_PAGE = 200
 Status = Literal["queued", "running", "succeeded", "failed"]
 TaskName = Literal[
-    "enrich_leads", "import_file", "purge_old_records", "score_leads", "train_model"
+    "deliver_outbox",
+    "enrich_leads",
+    "import_file",
+    "purge_old_records",
+    "score_leads",
+    "send_alerts",
+    "train_model",
 ]  # the tasks registered in pyproject.toml; a test keeps them equal
 
 

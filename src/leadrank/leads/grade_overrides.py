@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
 from leadrank.kit.sql import get_or_404
+from leadrank.leads.outlet_events import served_now, tell_override
 from leadrank.leads.repository import current_overrides
 from leadrank.orm import Lead
 from leadrank.orm.scoring import GradeOverride
@@ -30,6 +31,7 @@ def set_override(
     who = _who(by)
     get_or_404(session, Lead, lead_id, name="lead")
     now = datetime.now(UTC)
+    served_before = served_now(session, [lead_id]).get(lead_id, {}).get("grade")
     previous = current_overrides(session, [lead_id]).get(lead_id)
     if previous is not None:
         previous.cleared_by, previous.cleared_at = who, now
@@ -44,6 +46,7 @@ def set_override(
         raise Conflict(
             f"lead {lead_id}'s grade was overridden by someone else just now; look again"
         ) from exc
+    tell_override(session, override, previous_grade=served_before, cleared=False)
     return override
 
 
@@ -55,6 +58,7 @@ def clear_override(session: Session, *, lead_id: int, by: str) -> GradeOverride:
         raise NotFound(f"lead {lead_id} has no grade override to clear")
     override.cleared_by, override.cleared_at = who, datetime.now(UTC)
     session.flush()
+    tell_override(session, override, previous_grade=override.grade, cleared=True)
     return override
 
 

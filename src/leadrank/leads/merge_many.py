@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from leadrank.kit.bulk import bulk_insert, bulk_update, lookup_in, select_frame
 from leadrank.kit.sql import batched
 from leadrank.leads.fields import LEAD_COLUMNS
+from leadrank.leads.outlet_events import tell_merged
 from leadrank.leads.upsert_existing import reconciled_issues
 from leadrank.matching.prepare import lead_blocks
 from leadrank.orm import BronzeRecord, Event, Lead, LeadMerge, LeadReview
@@ -144,6 +145,10 @@ def merge_many(
         return_ids=True,
     )
     session.expire_all()  # ORM objects loaded before this no longer match their rows
+    gathered: dict[int, list[int]] = {}
+    for keep, absorb, _ in merges:
+        gathered.setdefault(keep, []).append(absorb)
+    tell_merged(session, list(gathered.items()))
     return ids
 
 

@@ -23,16 +23,20 @@ from leadrank.orm.matching import (
     LeadReview,
     MatchWeights,
 )
+from leadrank.orm.outlets import AlertHit, AlertRule, Delivery, OutboxMessage, WebhookEndpoint
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
 from leadrank.orm.searches import SavedSearch
 
 __all__ = [
+    "AlertHit",
+    "AlertRule",
     "ApiKey",
     "Base",
     "BronzeRecord",
     "Company",
     "CompanyAlias",
     "CompanyReview",
+    "Delivery",
     "EnrichmentAttempt",
     "EnrichmentCacheEntry",
     "Event",
@@ -46,6 +50,7 @@ __all__ = [
     "LeadScore",
     "MatchWeights",
     "ModelVersion",
+    "OutboxMessage",
     "ProviderCall",
     "ProviderSpend",
     "ProviderState",
@@ -55,4 +60,5 @@ __all__ = [
     "SignInFailures",
     "User",
     "WebSession",
+    "WebhookEndpoint",
 ]

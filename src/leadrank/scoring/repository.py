@@ -20,6 +20,7 @@ from leadrank.kit.bulk import bulk_insert, select_all
 from leadrank.kit.sql import batched
 from leadrank.orm import Company, Event, Lead
 from leadrank.orm.scoring import SERVED_STAGES, AccountScore, LeadScore, ModelVersion, ScoreRun
+from leadrank.scoring import outlet_events
 
 IDS_PER_STATEMENT = 10_000  # below SQLite's bound on parameters per statement
 # PostgreSQL: scoring transactions take this lock, so two runs (the CLI's and a job's) never
@@ -63,6 +64,7 @@ def save_scores(session: Session, run: ScoreRun, scores: pl.DataFrame) -> None:
     """Store a run's scores (lead_id, fit, engagement, probability, score, grade, confidence,
     reasons, features; JSON columns as text); a served run's become their leads' latest."""
     served = run.stage in SERVED_STAGES
+    news = outlet_events.before_saving(session, run, scores)
     if served:
         _unmark(session, LeadScore, LeadScore.lead_id, scores.get_column("lead_id"), run)
     bulk_insert(
@@ -77,6 +79,8 @@ def save_scores(session: Session, run: ScoreRun, scores: pl.DataFrame) -> None:
     run.leads = scores.height
     run.finished_at = datetime.now(UTC)
     session.flush()
+    if news is not None:
+        outlet_events.tell(session, run, scores, news)
 
 
 def reason_key(reasons: pl.Expr) -> pl.Expr:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from leadrank.errors import BadInput, Conflict, NotFound
 from leadrank.orm.scoring import ModelVersion
+from leadrank.outbox.emit import emit
+from leadrank.outbox.events import MODEL_PROMOTED, OutletEvent
 
 if TYPE_CHECKING:
     from leadrank.training.bundle import ModelBundle
@@ -161,7 +163,7 @@ def promote(session: Session, *, reference: str) -> tuple[ModelVersion, ModelVer
         select(ModelVersion).where(ModelVersion.name == chosen.name, ModelVersion.stage == "active")
     )
     chosen.previous_active_id = replaced.id if replaced is not None else None
-    _switch(session, active=chosen, archived=replaced)
+    _switch(session, active=chosen, archived=replaced, how="promote")
     return chosen, replaced
 
 
@@ -183,11 +185,13 @@ def rollback(
         raise Conflict(f"{label(current)} replaced no earlier version: nothing to roll back to")
     previous = session.get(ModelVersion, current.previous_active_id)
     assert previous is not None
-    _switch(session, active=previous, archived=current)
+    _switch(session, active=previous, archived=current, how="rollback")
     return previous, current
 
 
-def _switch(session: Session, *, active: ModelVersion, archived: ModelVersion | None) -> None:
+def _switch(
+    session: Session, *, active: ModelVersion, archived: ModelVersion | None, how: str
+) -> None:
     """Archive one version, then activate another: in that order, so the database's rule of
     one active version per name holds at every step. Another process that changed the name's
     active version meanwhile makes this a conflict, not a second active version."""
@@ -203,6 +207,22 @@ def _switch(session: Session, *, active: ModelVersion, archived: ModelVersion | 
             f"the active version of {name!r} changed while this ran; look at "
             "`leadrank models list` and try again"
         ) from exc
+    emit(
+        session,
+        [
+            OutletEvent(
+                MODEL_PROMOTED,
+                {
+                    "model": name,
+                    "version": active.version,
+                    "previous_version": archived.version if archived is not None else None,
+                    "how": how,
+                    "promoted_at": now.isoformat(),
+                },
+                f"model:{name}",
+            )
+        ],
+    )
 
 
 def load(model: ModelVersion) -> ModelBundle:

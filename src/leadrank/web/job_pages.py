@@ -42,6 +42,8 @@ TASK_LABELS = {
     "score_leads": "Score leads",
     "train_model": "Train a model",
     "purge_old_records": "Purge old records",
+    "deliver_outbox": "Send webhooks and alerts",
+    "send_alerts": "Compose alerts",
 }
 # A job's status as a pill; an import's status is its job's, "done" when it succeeded.
 STATUS_PILLS = {

@@ -5,14 +5,19 @@ deterministic workspace, with faults that can be switched on, and a helper that 
 Shapes follow Instantly's API v2 reference (Campaign, Lead and Email objects; cursor pages of
 `{"items", "next_starting_after"}`; errors as `{"statusCode", "error", "message"}`) and its
 webhook-event guide (developer.instantly.ai/guides/webhook-events) for `webhook_event`.
+`POST /leads/add` follows the reference's "Add leads in bulk to a campaign or list"
+(developer.instantly.ai/api-reference/lead/add-leads-in-bulk-to-a-campaign-or-list): 1-1,000
+leads of the documented keys, the `skip_if_in_...` flags, and its summary of counts. Where the
+reference leaves the order of the checks open, the fake checks a lead's email, then the
+blocklist, then a repeat within the request, then the campaign itself (`duplicated_leads`), then
+the skip flags (`skipped_count`). It serves campaigns only, not lead lists.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
+import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,17 +25,44 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from leadrank.kit.local_server import serve_in_thread
 
 FAKE_API_KEY = "fake-instantly-key"
 ORGANIZATION = "0196a1f0-4c5e-7000-8000-00000000c0de"
 EMAIL_ACCOUNT = "maya@outreach.leadrank-demo.io"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FAULTS = ("429", "500", "401", "malformed", "slow")
+ADD_LIMIT = 1000  # leads per POST /leads/add
+BLOCKLIST_ID = "0196a1f0-4c5e-7000-8000-0000000b10c4"
+# The lead keys POST /leads/add accepts; its schema allows no others.
+ADD_LEAD_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "company_name",
+        "job_title",
+        "personalization",
+        "website",
+        "phone",
+        "lt_interest_status",
+        "pl_value_lead",
+        "assigned_to",
+        "custom_variables",
+    }
+)
+ADD_FLAGS = (
+    "skip_if_in_workspace",
+    "skip_if_in_campaign",
+    "skip_if_in_list",
+    "verify_leads_on_import",
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _NAMESPACE = uuid.UUID("6f1c2a4e-3b1d-4c8e-9a57-0d3f4e5a6b7c")
 
 CAMPAIGN_NAMES = ("Q2 Outbound - SaaS Leaders", "EMEA Expansion 2026", "Webinar Follow-up")
@@ -220,11 +252,16 @@ class _Fault:
 @dataclass
 class FakeInstantly:
     """The fake's state: its workspace, the key it accepts, the requests it saw and the
-    faults still to come."""
+    faults still to come. `blocklist`: emails and domains POST /leads/add refuses;
+    `remaining_in_plan`: lead uploads left, less each lead it adds; `add_answers`: the
+    summaries POST /leads/add answered, in order, even to callers that stopped waiting."""
 
     api_key: str = FAKE_API_KEY
     workspace: Workspace = field(default_factory=sample_workspace)
     slow_seconds: float = 1.0
+    blocklist: set[str] = field(default_factory=set)
+    remaining_in_plan: int = 100_000
+    add_answers: list[dict[str, Any]] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
     _faults: list[_Fault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -246,7 +283,8 @@ class FakeInstantly:
             self._faults.append(_Fault(kind, times, path, retry_after))
 
     def calls(self, path: str) -> list[RecordedRequest]:
-        """The requests made to one path ("/campaigns", "/leads/list", "/emails")."""
+        """The requests made to one path ("/campaigns", "/leads/list", "/leads/add",
+        "/emails")."""
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
@@ -255,7 +293,9 @@ class FakeInstantly:
         return Starlette(
             routes=[
                 Route("/api/v2/campaigns", self._campaigns, methods=["GET"]),
+                Route("/api/v2/campaigns/{id}", self._campaign, methods=["GET"]),
                 Route("/api/v2/leads/list", self._leads, methods=["POST"]),
+                Route("/api/v2/leads/add", self._add_leads, methods=["POST"]),
                 Route("/api/v2/emails", self._emails, methods=["GET"]),
             ]
         )
@@ -267,6 +307,93 @@ class FakeInstantly:
         query = request.query_params
         return _page(self.workspace.campaigns, query.get("limit"), query.get("starting_after"))
 
+    async def _campaign(self, request: Request) -> Response:
+        early = await self._before(request, None)
+        if early is not None:
+            return early
+        wanted = request.path_params["id"]
+        if not _is_uuid(wanted):
+            return _error(400, "Bad Request", 'params/id must match format "uuid"')
+        with self._lock:
+            found = next((c for c in self.workspace.campaigns if c["id"] == wanted), None)
+        if found is None:
+            return _error(404, "Not Found", "Campaign not found")
+        return JSONResponse(found)
+
+    async def _add_leads(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Bad Request", "body is not JSON")
+        early = await self._before(request, body)
+        if early is not None:
+            return early
+        problem = _add_problem(body)
+        if problem is not None:
+            return _error(400, "Bad Request", problem)
+        with self._lock:
+            if not any(c["id"] == body["campaign_id"] for c in self.workspace.campaigns):
+                return _error(404, "Not Found", "Campaign not found")
+            return JSONResponse(self._add(body))
+
+    def _add(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Add a request's leads to its campaign, as Instantly would; the summary it answers.
+        Called with the lock held."""
+        campaign = body["campaign_id"]
+        leads = self.workspace.leads
+        in_campaign = {lead["email"].lower() for lead in leads if lead.get("campaign") == campaign}
+        in_any_campaign = {lead["email"].lower() for lead in leads if lead.get("campaign")}
+        in_workspace = {lead["email"].lower() for lead in leads}
+        skip_workspace = body.get("skip_if_in_workspace") is True
+        skip_campaign = body.get("skip_if_in_campaign") is True
+        blocked = {entry.lower() for entry in self.blocklist}
+        counts = dict.fromkeys(
+            (
+                "leads_uploaded",
+                "in_blocklist",
+                "duplicated_leads",
+                "skipped_count",
+                "invalid_email_count",
+                "duplicate_email_count",
+            ),
+            0,
+        )
+        seen: set[str] = set()
+        created: list[dict[str, Any]] = []
+        for index, item in enumerate(body["leads"]):
+            email = (item.get("email") or "").strip()
+            key = email.lower()
+            if not _EMAIL.fullmatch(email):
+                counts["invalid_email_count"] += 1
+            elif key in blocked or key.rsplit("@", 1)[1] in blocked:
+                counts["in_blocklist"] += 1
+            elif key in seen:
+                counts["duplicate_email_count"] += 1
+            elif key in in_campaign:
+                counts["duplicated_leads"] += 1
+            elif (skip_workspace and key in in_workspace) or (
+                skip_campaign and key in in_any_campaign
+            ):
+                counts["skipped_count"] += 1
+            else:
+                lead = _added_lead(campaign, email, item)
+                leads.append(lead)
+                created.append({"id": lead["id"], "email": email, "index": index})
+                counts["leads_uploaded"] += 1
+            seen.add(key)
+        self.remaining_in_plan = max(0, self.remaining_in_plan - counts["leads_uploaded"])
+        answer = {
+            "status": "success",
+            "total_sent": len(body["leads"]),
+            **counts,
+            "blocklist_used": BLOCKLIST_ID,
+            "incomplete_count": 0,
+            "remaining_in_plan": self.remaining_in_plan,
+            "created_leads": created,
+        }
+        self.add_answers.append(answer)
+        return answer
+
     async def _leads(self, request: Request) -> Response:
         try:
             body = await request.json()
@@ -277,11 +404,12 @@ class FakeInstantly:
             return early
         if not isinstance(body, dict):
             return _error(400, "Bad Request", "body must be object")
-        leads = [
-            lead
-            for lead in self.workspace.leads
-            if body.get("campaign") is None or lead["campaign"] == body["campaign"]
-        ]
+        with self._lock:
+            leads = [
+                lead
+                for lead in self.workspace.leads
+                if body.get("campaign") is None or lead["campaign"] == body["campaign"]
+            ]
         return _page(leads, body.get("limit"), body.get("starting_after"))
 
     async def _emails(self, request: Request) -> Response:
@@ -353,6 +481,79 @@ def _page(items: list[dict[str, Any]], limit: Any, starting_after: Any) -> Respo
     return JSONResponse(document)
 
 
+def _add_problem(body: Any) -> str | None:
+    """Why Instantly would refuse a POST /leads/add body with a 400, if it would."""
+    if not isinstance(body, dict):
+        return "body must be object"
+    leads = body.get("leads")
+    if leads is None:
+        return "body must have required property 'leads'"
+    if not isinstance(leads, list):
+        return "body/leads must be array"
+    if not leads:
+        return "body/leads must NOT have fewer than 1 items"
+    if len(leads) > ADD_LIMIT:
+        return f"body/leads must NOT have more than {ADD_LIMIT} items"
+    for index, lead in enumerate(leads):
+        if not isinstance(lead, dict):
+            return f"body/leads/{index} must be object"
+        if any(key not in ADD_LEAD_FIELDS for key in lead):
+            return f"body/leads/{index} must NOT have additional properties"
+        if lead.get("email") is not None and not isinstance(lead["email"], str):
+            return f"body/leads/{index}/email must be string,null"
+    for flag in ADD_FLAGS:
+        if flag in body and not isinstance(body[flag], bool):
+            return f"body/{flag} must be boolean"
+    if body.get("campaign_id") is not None and body.get("list_id") is not None:
+        return "Provide either campaign_id or list_id, not both"
+    if body.get("list_id") is not None:
+        return "this fake adds leads to campaigns only, not to lists"
+    if body.get("campaign_id") is None:
+        return "Provide either campaign_id or list_id"
+    if not _is_uuid(body["campaign_id"]):
+        return 'body/campaign_id must match format "uuid"'
+    return None
+
+
+def _added_lead(campaign: str, email: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A lead as POST /leads/add stores it: the fields sent, its custom variables in
+    `payload`, and no activity yet."""
+    now = _iso(datetime.now(UTC))
+    custom = item.get("custom_variables")
+    return {
+        "id": _id("added-lead", campaign, email.lower()),
+        "timestamp_created": now,
+        "timestamp_updated": now,
+        "organization": ORGANIZATION,
+        "campaign": campaign,
+        "status": 1,
+        "email": email,
+        "first_name": item.get("first_name"),
+        "last_name": item.get("last_name"),
+        "company_name": item.get("company_name"),
+        "job_title": item.get("job_title"),
+        "phone": item.get("phone"),
+        "website": item.get("website"),
+        "personalization": item.get("personalization"),
+        "company_domain": email.rsplit("@", 1)[1].lower(),
+        "email_open_count": 0,
+        "email_reply_count": 0,
+        "email_click_count": 0,
+        "lt_interest_status": item.get("lt_interest_status"),
+        "payload": dict(custom) if isinstance(custom, dict) else {},
+    }
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _error(
     status: int, error: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -374,25 +575,5 @@ def serve_fake(fake: FakeInstantly | None = None) -> Iterator[str]:
     """Run a fake Instantly on 127.0.0.1 on a free port in a background thread; yields its
     API base URL ("http://127.0.0.1:PORT/api/v2") and stops it on exit."""
     fake = fake or FakeInstantly()
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(fake.app(), log_level="warning", lifespan="off", access_log=False)
-    )
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [listener]}, daemon=True, name="fake-instantly"
-    )
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            listener.close()
-            raise RuntimeError("the fake Instantly server did not start")
-        time.sleep(0.01)
-    try:
+    with serve_in_thread(fake.app(), name="fake-instantly") as port:
         yield f"http://127.0.0.1:{port}/api/v2"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()

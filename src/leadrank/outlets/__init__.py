@@ -1,0 +1,1 @@
+"""Outlets: outgoing webhooks and chat alerts, delivered from the outbox."""
