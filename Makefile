@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-web bench-dedupe bench-company-names bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history clean-workspace
+.PHONY: demo test lint format bench bench-web bench-dedupe bench-company-names bench-model bench-score bench-api bench-enrichment bench-rate-limits bench-score-history bench-crm clean-workspace
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadrank needs Python >= 3.11; set PYTHON=python3.11 or newer")'
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/leadrank demo
+	$(BIN)/leadrank demo-outlets
 
 # Tests run in parallel processes, each with its own databases and ports.
 test: $(STAMP)
@@ -66,3 +67,6 @@ bench-rate-limits: $(STAMP)
 
 bench-score-history: $(STAMP)
 	$(BIN)/python benchmarks/score_history.py
+
+bench-crm: $(STAMP)
+	$(BIN)/python benchmarks/crm_sync.py

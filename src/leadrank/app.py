@@ -28,6 +28,7 @@ from leadrank.api.middleware import RequestContext
 from leadrank.auth.guard import build_guard
 from leadrank.auth.keys import any_keys
 from leadrank.config import Settings, get_settings
+from leadrank.connectors import crm_routes
 from leadrank.connectors.instantly import webhooks as instantly_webhooks
 from leadrank.db.engine import build_engine, session_scope
 from leadrank.enrichment import routes as enrichment_routes
@@ -39,6 +40,7 @@ from leadrank.kit.logs import configure_logging
 from leadrank.leads import routes as lead_routes
 from leadrank.monitoring import metrics as prometheus
 from leadrank.outlets import routes as outlet_routes
+from leadrank.routing import routes as routing_routes
 from leadrank.scoring import icp_routes
 from leadrank.scoring.online import routes as scoring_routes
 from leadrank.scoring.online.build import (
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
     app.include_router(job_routes.router)
     app.include_router(enrichment_routes.router)
     app.include_router(outlet_routes.router)
+    app.include_router(routing_routes.router)
+    app.include_router(crm_routes.router)
     app.include_router(instantly_webhooks.router_for(settings))
     app.add_api_route(
         "/metrics",

@@ -71,7 +71,7 @@ def test_2500_leads_go_in_requests_of_1000_1000_and_500(
     assert {
         (r.body["campaign_id"], r.body["skip_if_in_workspace"], r.body["skip_if_in_campaign"])
         for r in requests
-    } == {(target, False, True)}
+    } == {(target, False, False)}
     assert requests[0].body["leads"][0]["custom_variables"] == {"leadrank_score": 0}
 
     assert (outcome.sent, outcome.uploaded, outcome.already_in_campaign, outcome.skipped) == (
@@ -122,12 +122,12 @@ def test_the_skip_flags_as_instantly_documents_them(
     )
     assert (outcome.uploaded, outcome.skipped, list(outcome.created)) == (1, 1, [fresh[0]["email"]])
 
-    # By default (skip_if_in_campaign) a lead in ANY campaign is skipped, not only this one's.
-    outcome = client.add_leads_to_campaign(webinar, [ines, fresh[1]])
+    # skip_if_in_campaign: a lead in ANY campaign is skipped, not only this one's.
+    outcome = client.add_leads_to_campaign(webinar, [ines, fresh[1]], skip_if_in_campaign=True)
     assert (outcome.uploaded, outcome.skipped) == (1, 1)
 
-    # With no skip flag a person can be in two campaigns.
-    outcome = client.add_leads_to_campaign(webinar, [hiro, fresh[2]], skip_if_in_campaign=False)
+    # With no skip flag (the default) a person can be in two campaigns.
+    outcome = client.add_leads_to_campaign(webinar, [hiro, fresh[2]])
     assert (outcome.uploaded, outcome.skipped) == (2, 0)
 
     listed = emails_in(client, webinar)

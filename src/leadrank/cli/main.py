@@ -58,6 +58,10 @@ COMMANDS: dict[str, Lazy] = {
         "Chat alerts (Slack incoming webhooks or JSON) when a lead enters a grade or "
         "reaches a score.",
     ),
+    "routing": Lazy(
+        "leadrank.routing.cli:routing_app",
+        "Owner routing: rules that give each lead an owner by territory, segment and round robin.",
+    ),
     "icp": Lazy(
         "leadrank.scoring.cli:icp_app", "Ideal customer profiles: fit rules and hard filters."
     ),
@@ -92,6 +96,11 @@ COMMANDS: dict[str, Lazy] = {
         "Generate a messy sample workspace, ingest it, learn from its outcomes, score every "
         "lead and show the 20 to work first with their reasons.",
     ),
+    "demo-outlets": Lazy(
+        "leadrank.cli.demo_outlets:demo_outlets",
+        "Pull from a local fake HubSpot, score, route owners, push grades and owners back, and "
+        "fire webhooks and a Slack alert to a local receiver.",
+    ),
     "serve": Lazy(
         "leadrank.cli.serve:serve",
         "Serve the REST API (OpenAPI at /docs): scoring, leads, imports, models, jobs, health "
@@ -105,7 +114,8 @@ COMMANDS: dict[str, Lazy] = {
         "Enrichment: fill in leads and companies from offline rules and vendors.",
     ),
     "connectors": Lazy(
-        "leadrank.connectors.cli:connectors_app", "Pull leads and activity from vendor APIs."
+        "leadrank.connectors.cli:connectors_app",
+        "Vendor APIs: pull leads and activity, push scores to CRMs and campaigns.",
     ),
     "worker": Lazy(
         "leadrank.jobs.cli:worker",

@@ -21,10 +21,12 @@ JobId = Annotated[int, PathParam(ge=1, le=2**62)]
 MAX_PAGE = 200
 Status = Literal["queued", "running", "succeeded", "failed"]
 TaskName = Literal[
+    "crm_sync",
     "deliver_outbox",
     "enrich_leads",
     "import_file",
     "purge_old_records",
+    "route_leads",
     "score_leads",
     "send_alerts",
     "train_model",

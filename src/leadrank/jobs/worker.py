@@ -185,6 +185,15 @@ def _schedule(app: App, settings: Settings) -> None:
         ("rescore", settings.schedule_rescore, "score_leads", {}),
         ("retention", settings.schedule_retention, "purge_old_records", {}),
     ]  # fmt: skip
+    if settings.hubspot_token or settings.salesforce_client_id:
+        scheduled.append(
+            (
+                "crm_sync",
+                settings.schedule_crm_sync,
+                "crm_sync",
+                {"vendor": "all", "direction": "sync"},
+            )
+        )
     if settings.retrain_label:
         scheduled.append(
             ("retrain", settings.schedule_retrain, "train_model", {"label": settings.retrain_label})

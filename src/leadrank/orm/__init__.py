@@ -4,6 +4,7 @@ from leadrank.orm.auth import ApiKey, RateBucket, SignInFailures, User, WebSessi
 from leadrank.orm.base import Base
 from leadrank.orm.bronze import BronzeRecord
 from leadrank.orm.company import Company
+from leadrank.orm.connectors import CampaignPush, CrmLink, SyncState
 from leadrank.orm.enrichment import (
     EnrichmentAttempt,
     EnrichmentCacheEntry,
@@ -24,6 +25,7 @@ from leadrank.orm.matching import (
     MatchWeights,
 )
 from leadrank.orm.outlets import AlertHit, AlertRule, Delivery, OutboxMessage, WebhookEndpoint
+from leadrank.orm.routing import RoutingRuleset, RoutingTurn
 from leadrank.orm.scoring import LeadScore, ModelVersion, ScoreRun
 from leadrank.orm.searches import SavedSearch
 
@@ -33,9 +35,11 @@ __all__ = [
     "ApiKey",
     "Base",
     "BronzeRecord",
+    "CampaignPush",
     "Company",
     "CompanyAlias",
     "CompanyReview",
+    "CrmLink",
     "Delivery",
     "EnrichmentAttempt",
     "EnrichmentCacheEntry",
@@ -55,9 +59,12 @@ __all__ = [
     "ProviderSpend",
     "ProviderState",
     "RateBucket",
+    "RoutingRuleset",
+    "RoutingTurn",
     "SavedSearch",
     "ScoreRun",
     "SignInFailures",
+    "SyncState",
     "User",
     "WebSession",
     "WebhookEndpoint",

@@ -50,6 +50,9 @@ class Lead(Base):
     lead_source: Mapped[str | None] = mapped_column(Text)
     lead_status: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(Text)  # who in the team works the lead
+    # How the owner came: "routing:<rule>", "hubspot", "salesforce", "import", "manual".
+    owner_source: Mapped[str | None] = mapped_column(String(120))
+    owner_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     quality_score: Mapped[float | None] = mapped_column(Float)
     issues: Mapped[list[str]] = mapped_column(EncodedJson)

@@ -74,6 +74,7 @@ def send_alerts(
             task=ALERT_TASK,
             arguments={},
             requested_by="alerts",
+            lock=ALERT_TASK,
             queueing_lock=f"{ALERT_TASK}:later",
             run_after=report.next_at,
         )

@@ -158,6 +158,7 @@ def schedule_sending(session: Session, *, at: datetime | None = None) -> None:
         task=DELIVER_TASK,
         arguments={},
         requested_by="outbox",
+        lock=DELIVER_TASK,  # one sender at a time: two would send the same messages
         queueing_lock=DELIVER_TASK,
         run_after=at,
     )

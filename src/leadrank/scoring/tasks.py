@@ -5,11 +5,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from leadrank.config import Settings
 from leadrank.db.engine import session_scope
+from leadrank.jobs.defer import defer
 from leadrank.jobs.tasks import Retry, Task, TaskContext
+from leadrank.orm.routing import RoutingRuleset
+from leadrank.orm.scoring import SERVED_STAGES
 from leadrank.scoring.icp_store import scoring_profile
+
+# What new served scores set going, by task name: routing (when rules are active), which
+# then has the CRMs pushed; else the push to each configured CRM at once.
+ROUTE_LEADS, CRM_SYNC, CRM_LOCK = "route_leads", "crm_sync", "schedule:crm_sync"
+
+
+def after_served_scores(session: Session, settings: Settings) -> None:
+    """Queue, in the scoring transaction, what new scores call for."""
+    if session.scalar(select(RoutingRuleset.id).where(RoutingRuleset.active)) is not None:
+        defer(
+            session,
+            task=ROUTE_LEADS,
+            arguments={"then_push": True},
+            requested_by="after scoring",
+            queueing_lock=ROUTE_LEADS,
+        )
+        return
+    queue_crm_push(session, settings, requested_by="after scoring")
+
+
+def queue_crm_push(session: Session, settings: Settings, *, requested_by: str) -> None:
+    """Queue the push of what changed to each configured CRM (one waits at a time)."""
+    if settings.hubspot_token is not None or settings.salesforce_client_id is not None:
+        defer(
+            session,
+            task=CRM_SYNC,
+            arguments={"vendor": "all", "direction": "push"},
+            requested_by=requested_by,
+            lock=CRM_LOCK,
+            queueing_lock="crm:push",
+        )
 
 
 def _score_leads(context: TaskContext) -> dict[str, Any]:
@@ -36,6 +72,8 @@ def _score_leads(context: TaskContext) -> dict[str, Any]:
             scope, reason, runs = rescore.scope, rescore.reason, rescore.runs
         else:
             scope, reason, runs = "all", None, score_workspace(session, **common)
+        if any(run.stage in SERVED_STAGES for run in runs):
+            after_served_scores(session, settings)
     context.progress("score", 1, 1)
     return {
         "scope": scope,

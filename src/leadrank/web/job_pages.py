@@ -44,6 +44,8 @@ TASK_LABELS = {
     "purge_old_records": "Purge old records",
     "deliver_outbox": "Send webhooks and alerts",
     "send_alerts": "Compose alerts",
+    "route_leads": "Assign owners",
+    "crm_sync": "Sync with the CRM",
 }
 # A job's status as a pill; an import's status is its job's, "done" when it succeeded.
 STATUS_PILLS = {

@@ -669,6 +669,11 @@ class FakeHubSpot:
                     endpoint(self._batch_update),
                     methods=["POST"],
                 ),
+                Route(
+                    "/crm/v3/objects/{object_type}/batch/read",
+                    endpoint(self._batch_read),
+                    methods=["POST"],
+                ),
                 Route("/crm/v3/objects/{object_type}", endpoint(self._list), methods=["GET"]),
                 Route(
                     "/crm/v4/associations/{from_type}/{to_type}/batch/read",
@@ -952,6 +957,34 @@ class FakeHubSpot:
                     "context": {"ids": missing},
                 }
             )
+        return _batch_answer(results, errors)
+
+    def _batch_read(self, request: Request, body: Any) -> Response:
+        kind = _kind_of(request.path_params["object_type"])
+        inputs = _inputs(body, BATCH_LIMIT)
+        shown = body.get("properties") if isinstance(body, dict) else None
+        if not isinstance(shown, list):
+            shown = []
+        store = self.portal.objects[kind]
+        ids = [str(item.get("id")) for item in inputs]
+        results = [
+            _view(store[rid], ["hs_object_id", "createdate", MODIFIED[kind], *shown])
+            for rid in ids
+            if rid in store
+        ]
+        missing = [rid for rid in ids if rid not in store]
+        errors = (
+            [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": f"Could not get some {_SINGULAR[kind].upper()} objects",
+                    "context": {"ids": missing},
+                }
+            ]
+            if missing
+            else []
+        )
         return _batch_answer(results, errors)
 
     def _owners(self, request: Request, body: Any) -> Response:

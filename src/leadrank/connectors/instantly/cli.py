@@ -9,8 +9,11 @@ import httpx
 import typer
 
 from leadrank.config import get_settings
+from leadrank.connectors.instantly.campaign_push import Segment
+from leadrank.connectors.instantly.campaign_push import push as campaign_push
 from leadrank.connectors.instantly.client import InstantlyClient
-from leadrank.connectors.instantly.service import PullReport, Tally, pull
+from leadrank.connectors.instantly.service import PullReport, pull
+from leadrank.connectors.records import Tally
 from leadrank.db.engine import session_scope
 from leadrank.db.workspace_db import open_workspace
 from leadrank.errors import BadInput
@@ -19,13 +22,14 @@ from leadrank.jobs.cli import say_queued
 from leadrank.kit.console import console, progress_bar
 
 instantly_app = typer.Typer(
-    help="Instantly: cold-email campaigns, their leads and email events.", no_args_is_help=True
+    help="Instantly: pull campaigns, leads and email events; push leads into campaigns.",
+    no_args_is_help=True,
 )
 
 
 @instantly_app.callback()
 def instantly() -> None:
-    """Instantly: cold-email campaigns, their leads and email events."""
+    """Instantly: pull campaigns, leads and email events; push leads into campaigns."""
 
 
 @instantly_app.command("pull")
@@ -111,4 +115,82 @@ def _counts(tally: Tally) -> str:
     return (
         f"{tally.new:,} new, {tally.already_there:,} already in bronze, "
         f"{tally.quarantined:,} quarantined"
+    )
+
+
+@instantly_app.command("push")
+def push_command(
+    campaign: Annotated[str, typer.Option("--campaign", "-c", help="The Instantly campaign's id")],
+    grade: Annotated[
+        list[str],
+        typer.Option("--grade", "-g", help="Leads served this grade (repeatable, or A,B)"),
+    ] = [],  # noqa: B006 - Typer reads the default, never mutates it
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Leads scoring at least this")
+    ] = None,
+    country: Annotated[
+        list[str], typer.Option("--country", help="ISO country codes (repeatable)")
+    ] = [],  # noqa: B006
+    seniority: Annotated[
+        list[str], typer.Option("--seniority", help="e.g. c_level, vp, director")
+    ] = [],  # noqa: B006
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many, best first")
+    ] = None,
+    skip_if_in_workspace: Annotated[
+        bool,
+        typer.Option(
+            "--skip-if-in-workspace", help="Skip leads Instantly has in any campaign or list"
+        ),
+    ] = False,
+    skip_if_in_campaign: Annotated[
+        bool, typer.Option("--skip-if-in-campaign", help="Skip leads Instantly has in any campaign")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say who would go; send nothing")
+    ] = False,
+) -> None:
+    """Add the leads of a grade or segment to an Instantly campaign, each lead once per
+    campaign, with its score, grade and top reason as custom variables."""
+    settings = get_settings()
+    if settings.instantly_api_key is None:
+        raise BadInput("set LEADRANK_INSTANTLY_API_KEY to an Instantly API v2 key")
+    grades = tuple(
+        sorted({g.strip().upper() for text in grade for g in text.split(",") if g.strip()})
+    )
+    segment = Segment(
+        grades=grades,
+        min_score=min_score,
+        countries=tuple(country),
+        seniorities=tuple(seniority),
+    )
+    with (
+        open_workspace(settings) as engine,
+        httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http,
+        session_scope(engine, writes=True) as session,
+    ):
+        client = InstantlyClient(
+            http, api_key=settings.instantly_api_key, base_url=settings.instantly_base_url
+        )
+        report = campaign_push(
+            session,
+            client,
+            campaign_id=campaign,
+            segment=segment,
+            limit=limit,
+            skip_if_in_workspace=skip_if_in_workspace,
+            skip_if_in_campaign=skip_if_in_campaign,
+            dry_run=dry_run,
+        )
+    if dry_run:
+        console.print(
+            f"would send {len(report.leads):,} leads to campaign {campaign} "
+            f"({report.without_email:,} more of the segment have no usable email)"
+        )
+        return
+    console.print(
+        f"campaign {campaign}: {report.sent:,} leads sent, {report.added:,} added, "
+        f"{report.already_in_campaign:,} already in it, {report.skipped:,} skipped, "
+        f"{report.invalid:,} invalid; {report.without_email:,} of the segment have no usable "
+        "email. Each lead goes to a campaign once: run it again to send only new ones."
     )

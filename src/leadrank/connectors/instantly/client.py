@@ -165,7 +165,7 @@ class InstantlyClient:
         leads: list[dict[str, Any]],
         *,
         skip_if_in_workspace: bool = False,
-        skip_if_in_campaign: bool = True,
+        skip_if_in_campaign: bool = False,
     ) -> CampaignAddOutcome:
         """Add leads to a campaign (`POST /leads/add`), at most 1,000 a request, each request
         retried as the class says; the counts of every answer, summed.

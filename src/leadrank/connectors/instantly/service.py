@@ -4,29 +4,22 @@ quarantine) as source "instantly", so a record sent again is a no-op."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import polars as pl
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
 from leadrank.connectors.instantly.client import InstantlyClient, InstantlyError
 from leadrank.connectors.instantly.schemas import WebhookReceipt
-from leadrank.errors import WriteRace
+from leadrank.connectors.records import Tally, ingest_records
 from leadrank.ingest import follow_up
 from leadrank.ingest.events import event_type_of
 from leadrank.ingest.schemas import IngestReport
-from leadrank.ingest.service import ingest_table
-from leadrank.kit.json_files import table_from_records
 from leadrank.kit.progress import Progress, no_progress
 from leadrank.kit.storable import unstorable
-from leadrank.leads.column_mapping import auto_map
 
 SOURCE = "instantly"
 BATCH_RECORDS = 1_000  # records per ingestion (one import each) during a pull
@@ -45,33 +38,6 @@ LEAD_MAPPING = {
 SENT_TYPES, RECEIVED_TYPE = (1, 3), 2
 # The column that names an event for ingestion (never part of the record kept in bronze).
 EVENT_ID_COLUMN = "leadrank_event_id"
-
-
-@dataclass
-class Tally:
-    """What the ingestions of one kind of record did."""
-
-    read: int = 0
-    new: int = 0
-    already_there: int = 0
-    quarantined: int = 0
-    leads_created: int = 0
-    leads_updated: int = 0
-    companies_created: int = 0
-    events_created: int = 0
-    events_repeated: int = 0
-
-    def add(self, report: IngestReport) -> None:
-        """Count one ingestion in."""
-        self.read += report.rows_read
-        self.new += report.rows_new + report.rows_retried
-        self.already_there += report.rows_duplicate
-        self.quarantined += report.rows_quarantined
-        self.leads_created += report.leads_created
-        self.leads_updated += report.leads_updated
-        self.companies_created += report.companies_created
-        self.events_created += report.events_created
-        self.events_repeated += report.events_repeated
 
 
 @dataclass
@@ -230,31 +196,12 @@ def _ingest(
     name: str,
     explicit: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Records into the workspace as `ingest_records` does, with some columns mapped by hand;
-    events carry the id that makes one sent email one event, by webhook and pull alike."""
-    table = table_from_records(records, "api")
+    """Records into the workspace as `ingest_records` does; events carry the id that makes
+    one sent email one event, by webhook and pull alike."""
     if kind == "events":
-        ids = pl.Series(EVENT_ID_COLUMN, [event_id(r) for r in records], dtype=pl.String)
-        table = replace(table, frame=table.frame.with_columns(ids))
+        records = [{**record, EVENT_ID_COLUMN: event_id(record)} for record in records]
         explicit = {**(explicit or {}), EVENT_ID_COLUMN: "event_id"}
-    columns = table.frame.columns
-    chosen = {column: to for column, to in (explicit or {}).items() if column in columns}
-    body = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    try:
-        return ingest_table(
-            session,
-            table=table,
-            kind=kind,
-            mapping=auto_map(columns, kind, chosen),
-            source=SOURCE,
-            name=name,
-            content_hash=hashlib.sha256(body.encode()).hexdigest(),
-        )
-    except IntegrityError as exc:  # a webhook and a pull recorded the same record or email
-        raise WriteRace(
-            "another delivery or pull recorded the same records at the same moment; "
-            "send this delivery again, or run the pull again"
-        ) from exc
+    return ingest_records(session, records, kind=kind, source=SOURCE, name=name, explicit=explicit)
 
 
 def event_id(record: dict[str, Any]) -> str | None:

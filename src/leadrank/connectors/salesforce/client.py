@@ -42,6 +42,8 @@ from leadrank.errors import AppError, BadInput
 
 DEFAULT_API_VERSION = "v60.0"
 COLLECTION_LIMIT = 200  # the most records one sObject Collections request may carry
+IDS_PER_QUERY = 200  # ids in one `IN (...)` list: the statement stays far below the URL limit
+USERS_SOQL = "SELECT Id, Email, Name FROM User WHERE IsActive = true ORDER BY Id ASC"
 CALLS_PER_SECOND = 25  # bursts only: Salesforce's own limit is a daily allocation
 TOKEN_PATH = "/services/oauth2/token"
 CREDENTIALS_HINT = "check LEADRANK_SALESFORCE_CLIENT_ID and LEADRANK_SALESFORCE_CLIENT_SECRET"
@@ -189,6 +191,24 @@ class SalesforceClient:
         """The records of `sobject` modified after `since` (all of them when None), oldest
         change first, with `Id`, `SystemModstamp` and `fields`."""
         yield from self.query(modified_since_soql(sobject, fields, since))
+
+    def with_ids(
+        self, sobject: str, fields: list[str], ids: list[str], *, match: str = "Id"
+    ) -> Iterator[dict[str, Any]]:
+        """The records of `sobject` whose `match` field (the record's own `Id` unless said) is
+        one of `ids`, with `Id` and `fields`: `SELECT ... WHERE <match> IN ('...', ...)`, 200
+        ids a query. Every id must look like a Salesforce id (15 or 18 letters and digits), so
+        nothing else reaches the statement."""
+        statements = [  # every id checked before the first call
+            with_ids_soql(sobject, fields, ids[start : start + IDS_PER_QUERY], match)
+            for start in range(0, len(ids), IDS_PER_QUERY)
+        ]
+        for soql in statements:
+            yield from self.query(soql)
+
+    def users(self) -> Iterator[dict[str, Any]]:
+        """The org's active users, each with `Id`, `Email` and `Name`: who may own records."""
+        yield from self.query(USERS_SOQL)
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """`sobject`'s metadata: `{"name", "fields": [{"name", "type", "label", "updateable",
@@ -417,6 +437,29 @@ def modified_since_soql(sobject: str, fields: list[str], since: datetime | None)
     if since is not None:
         soql += f" WHERE SystemModstamp > {soql_datetime(since)}"
     return soql + " ORDER BY SystemModstamp ASC, Id ASC"
+
+
+def with_ids_soql(sobject: str, fields: list[str], ids: list[str], match: str = "Id") -> str:
+    """`SELECT Id, <fields> FROM <sobject> WHERE <match> IN ('<id>', ...) ORDER BY Id ASC`;
+    names checked as API names and ids as record ids before anything is put together."""
+    _check_name("sObject", sobject)
+    _check_name("field", match)
+    if not ids:
+        raise BadInput("a query by ids needs at least one id")
+    selected = ["Id"]
+    for name in fields:
+        _check_name("field", name)
+        if name.lower() not in {s.lower() for s in selected}:
+            selected.append(name)
+    for record in ids:
+        if not isinstance(record, str) or not _RECORD_ID.fullmatch(record):
+            raise BadInput(
+                f"{str(record)[:40]!r} is not a Salesforce record id (15 or 18 letters and digits)"
+            )
+    listed = ", ".join(f"'{record}'" for record in dict.fromkeys(ids))
+    return (
+        f"SELECT {', '.join(selected)} FROM {sobject} WHERE {match} IN ({listed}) ORDER BY Id ASC"
+    )
 
 
 def soql_datetime(moment: datetime) -> str:

@@ -1,5 +1,5 @@
 """A fake Salesforce org for tests and demos: the REST API calls the connector makes, over a
-deterministic org of leads, contacts, accounts and opportunities, with faults that can be
+deterministic org of leads, contacts, accounts, opportunities and users, with faults that can be
 switched on, and a helper that serves it on 127.0.0.1 in a background thread.
 
 Shapes follow Salesforce's REST API Developer Guide: the client credentials token response;
@@ -11,8 +11,10 @@ record, in order. An unknown field in a collections PATCH refuses the whole requ
 cannot read before it saves any record; a field that exists but may not be written
 (`SystemModstamp`) fails only its record (`INVALID_FIELD_FOR_INSERT_UPDATE`).
 
-The SOQL understood is what `SalesforceClient.modified_since` sends: `SELECT <fields> FROM
-<sObject> [WHERE SystemModstamp > <datetime>] ORDER BY SystemModstamp ASC, Id ASC`.
+The SOQL understood is what the client sends: `SELECT <fields> FROM <sObject> [WHERE
+SystemModstamp > <datetime>] ORDER BY SystemModstamp ASC, Id ASC` (`modified_since`), `SELECT
+<fields> FROM <sObject> WHERE <field> IN ('<id>', ...) ORDER BY Id ASC` (`with_ids`) and `SELECT
+<fields> FROM User WHERE IsActive = true ORDER BY Id ASC` (`users`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadrank.connectors.salesforce.push import FIELD_NAMES, SCORE_FIELDS
 from leadrank.kit.local_server import serve_in_thread
 
 FAKE_CLIENT_ID = "3MVG9fake.leadrank.connected.app.client.id"
@@ -45,17 +48,8 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 FAULTS = ("429", "500", "daily_limit", "slow")
 DEFAULT_BATCH_SIZE = 2000  # Salesforce's default query batch
 COLLECTION_LIMIT = 200
-PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006"}
-LEADRANK_FIELDS = (
-    "Leadrank_Score__c",
-    "Leadrank_Grade__c",
-    "Leadrank_Probability__c",
-    "Leadrank_Reasons__c",
-    "Leadrank_Fit__c",
-    "Leadrank_Engagement__c",
-    "Leadrank_Model_Version__c",
-    "Leadrank_Scored_At__c",
-)
+PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006", "User": "005"}
+LEADRANK_FIELDS = FIELD_NAMES  # the custom fields the push writes, as it names them
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
@@ -88,6 +82,7 @@ STANDARD_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ("LastName", "string"),
         ("Email", "email"),
         ("Company", "string"),
+        ("Website", "url"),
         ("Title", "string"),
         ("Phone", "phone"),
         ("Country", "string"),
@@ -138,17 +133,27 @@ STANDARD_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ("IsWon", "boolean", False),
         *_SYSTEM,
     ),
+    "User": _fields(
+        ("Id", "id", False),
+        ("Name", "string", False),
+        ("Email", "email"),
+        ("IsActive", "boolean"),
+        *_SYSTEM,
+    ),
 }
-LEADRANK_FIELD_SPECS = _fields(
-    ("Leadrank_Score__c", "double"),
-    ("Leadrank_Grade__c", "picklist"),
-    ("Leadrank_Probability__c", "percent"),
-    ("Leadrank_Reasons__c", "textarea"),
-    ("Leadrank_Fit__c", "double"),
-    ("Leadrank_Engagement__c", "double"),
-    ("Leadrank_Model_Version__c", "string"),
-    ("Leadrank_Scored_At__c", "datetime"),
-)
+# The types this org's admin gave leadrank's fields (a picklist grade and a percent probability,
+# as some admins choose over the suggested text and number).
+LEADRANK_TYPES = {
+    "score": "double",
+    "grade": "picklist",
+    "probability": "percent",
+    "reasons": "textarea",
+    "fit": "double",
+    "engagement": "double",
+    "model_version": "string",
+    "scored_at": "datetime",
+}
+LEADRANK_FIELD_SPECS = _fields(*((f.name, LEADRANK_TYPES[v]) for v, f in SCORE_FIELDS.items()))
 
 FIRST_NAMES = ("Ann", "Bo", "Carla", "Dev", "Eva", "Femi", "Greta", "Hiro", "Ines", "Jon", "Kim")
 LAST_NAMES = ("Lee", "Chen", "Diaz", "Patel", "Novak", "Adeyemi", "Larsen", "Tanaka", "Moreau")
@@ -171,6 +176,12 @@ LEAD_SOURCES = ("Web", "Partner Referral", "Trade Show", "Purchased List", "Webi
 LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Not Converted")
 STAGES = ("Prospecting", "Qualification", "Proposal/Price Quote", "Closed Won", "Closed Lost")
 OWNERS = ("005Dn000001AbCdIAK", "005Dn000001AbCeIAK")  # users, ids with their checksum
+# id, name, email, active: the owners, and a user who has left
+USERS = (
+    (OWNERS[0], "Maya Brandt", "maya.brandt@leadrank-demo.com", True),
+    (OWNERS[1], "Tomas Ortega", "tomas.ortega@leadrank-demo.com", True),
+    ("005Dn000001AbCfIAK", "Lena Wolff", "lena.wolff@leadrank-demo.com", False),
+)
 
 
 def record_id(sobject: str, number: int) -> str:
@@ -265,6 +276,16 @@ def sample_org(leads: int = 20, contacts: int = 10, seed: int = 0) -> Org:
     so some records share a SystemModstamp); the same for the same arguments."""
     rng = random.Random(seed)
     org = Org()
+    for user_id, name, email, active in USERS:
+        stamp = sf_datetime(START)
+        org.records["User"][user_id] = {
+            "Id": user_id,
+            "Name": name,
+            "Email": email,
+            "IsActive": active,
+            "CreatedDate": stamp,
+            "SystemModstamp": stamp,
+        }
     accounts = [_account(org, rng, k) for k in range((contacts + 2) // 3)]
     first_contacts: dict[str, str] = {}
     for k in range(contacts):
@@ -356,6 +377,7 @@ def _lead(org: Org, rng: random.Random, k: int) -> str:
         LastName=last,
         Email=f"{first}.{last}.{k}@{domain}".lower(),
         Company=company,
+        Website=f"https://www.{domain}" if k % 3 else None,
         Title=rng.choice(TITLES),
         Phone=f"+1 628 555 {k % 10_000:04d}",
         Country=country,
@@ -411,7 +433,8 @@ class FakeSalesforce:
 
     Knobs: `batch_size` (records per query batch), `daily_limit` (API requests a day; past it,
     403 REQUEST_LIMIT_EXCEEDED), `slow_seconds` (the "slow" fault's delay), `fail()` for
-    faults, `fail_records()` for records that fail to save, `expire_tokens()`.
+    faults, `fail_records()` for records that fail to save (`accept_records()` ends that),
+    `expire_tokens()`.
     """
 
     org: Org = field(default_factory=sample_org)
@@ -452,6 +475,12 @@ class FakeSalesforce:
         with self._lock:
             for record in ids:
                 self._failing[id18(record)] = (status_code, message)
+
+    def accept_records(self, *ids: str) -> None:
+        """Let updates of these records save again (the validation rule was fixed)."""
+        with self._lock:
+            for record in ids:
+                self._failing.pop(id18(record), None)
 
     def expire_tokens(self) -> None:
         """End every session: the next data call answers 401 INVALID_SESSION_ID."""
@@ -605,13 +634,9 @@ class FakeSalesforce:
         soql = request.query_params.get("q", "")
         if not soql.strip():
             raise _Refusal(400, "MALFORMED_QUERY", "A query string has to be specified")
-        sobject, selected, since = self._parse(soql)
-        matching = [
-            r
-            for r in self.org.records[sobject].values()
-            if since is None or r["SystemModstamp"] > since
-        ]
-        matching.sort(key=lambda r: (r["SystemModstamp"], r["Id"]))
+        sobject, selected, chosen, by_stamp = self._parse(soql)
+        matching = [r for r in self.org.records[sobject].values() if chosen(r)]
+        matching.sort(key=lambda r: (r["SystemModstamp"], r["Id"]) if by_stamp else r["Id"])
         version = request.path_params["version"]
         rows = [_row(sobject, version, record, selected) for record in matching]
         return self._batch(version, rows, 0, f"01gDn{len(self._cursors) + 1:013d}")
@@ -634,16 +659,19 @@ class FakeSalesforce:
         document["records"] = rows[offset:end]
         return JSONResponse(document)
 
-    def _parse(self, soql: str) -> tuple[str, list[str], str | None]:
-        """The sObject, the canonical names of the fields selected, and the SystemModstamp
-        floor (as stored text) of a query of the form the fake understands."""
-        match = _SOQL.fullmatch(soql)
+    def _parse(self, soql: str) -> tuple[str, list[str], Callable[[dict[str, Any]], bool], bool]:
+        """The sObject, the canonical names of the fields selected, which records the WHERE
+        clause keeps, and whether they come in SystemModstamp order (else by Id), of a query
+        of a form the fake understands."""
+        match = _SOQL.fullmatch(soql) or _SOQL_BY_ID.fullmatch(soql)
         if match is None:
             raise _Refusal(
                 400,
                 "MALFORMED_QUERY",
                 "unexpected token: the fake understands only SELECT fields FROM object "
-                "[WHERE SystemModstamp > datetime] ORDER BY SystemModstamp ASC, Id ASC",
+                "[WHERE SystemModstamp > datetime] ORDER BY SystemModstamp ASC, Id ASC, and "
+                "SELECT fields FROM object WHERE field IN ('id', ...) | IsActive = true "
+                "ORDER BY Id ASC",
             )
         sobject = _canonical_sobject(match["sobject"])
         if sobject is None:
@@ -660,8 +688,23 @@ class FakeSalesforce:
             if known[name.lower()] in selected:
                 raise _Refusal(400, "INVALID_FIELD", f"duplicate field selected: {name}")
             selected.append(known[name.lower()])
-        since = match["since"]
-        return sobject, selected, None if since is None else _soql_datetime(since)
+        groups = match.groupdict()
+        if "since" in groups:
+            since = None if groups["since"] is None else _soql_datetime(groups["since"])
+            return sobject, selected, lambda r: since is None or r["SystemModstamp"] > since, True
+        compared = groups["field"] or "IsActive"
+        if compared.lower() not in known:
+            raise _Refusal(400, "INVALID_FIELD", _no_such_column(compared, sobject, "entity"))
+        compared = known[compared.lower()]
+        if groups["active"] is not None:
+            active = groups["active"].lower() == "true"
+            return sobject, selected, lambda r: r.get(compared) is active, False
+        wanted = set()
+        for item in (i.strip() for i in groups["ids"].split(",")):
+            if not re.fullmatch(r"'[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?'", item):
+                raise _Refusal(400, "MALFORMED_QUERY", f"unexpected token: {item[:40]}")
+            wanted.add(id18(item.strip("'")[:15]))
+        return sobject, selected, lambda r: r.get(compared) in wanted, False
 
     def _describe(self, request: Request, _body: Any) -> Response:
         sobject = _canonical_sobject(request.path_params["sobject"])
@@ -773,6 +816,12 @@ _SOQL = re.compile(
     r"\s*SELECT\s+(?P<fields>[^()]+?)\s+FROM\s+(?P<sobject>\w+)"
     r"(?:\s+WHERE\s+SystemModstamp\s*>\s*(?P<since>\S+))?"
     r"\s+ORDER\s+BY\s+SystemModstamp\s+ASC\s*,\s*Id\s+ASC\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+_SOQL_BY_ID = re.compile(
+    r"\s*SELECT\s+(?P<fields>[^()]+?)\s+FROM\s+(?P<sobject>\w+)\s+WHERE\s+"
+    r"(?:(?P<field>\w+)\s+IN\s*\((?P<ids>[^()]*)\)|IsActive\s*=\s*(?P<active>true|false))"
+    r"\s+ORDER\s+BY\s+Id\s+ASC\s*",
     re.IGNORECASE | re.DOTALL,
 )
 _DATETIME_LITERAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?(?:Z|[+-]\d\d:\d\d)")

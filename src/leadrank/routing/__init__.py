@@ -1,0 +1,1 @@
+"""Owner routing: rules that give each lead an owner by territory, segment and round robin."""
