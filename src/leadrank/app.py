@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> LeadrankApi:
     app.include_router(job_routes.router)
     app.include_router(enrichment_routes.router)
     app.include_router(outlet_routes.router)
+    app.include_router(outlet_routes.alerts_router)
     app.include_router(routing_routes.router)
     app.include_router(crm_routes.router)
     app.include_router(instantly_webhooks.router_for(settings))

@@ -38,21 +38,21 @@ def test_a_grade_goes_to_the_campaign_once_with_its_scores(
     ids = _scored(workspace, tmp_path / "in")
     campaign = str(fake.workspace.campaigns[0]["id"])
     client = instantly()
-    with session_scope(workspace.engine) as session:
-        report = push(session, client, campaign_id=campaign, segment=Segment(grades=("A",)))
+    engine = workspace.engine
+    report = push(engine, client, campaign_id=campaign, segment=Segment(grades=("A",)))
     assert sorted(report.leads) == ids[:3] and report.added == 3
     listed = {lead["email"]: lead for lead in client.leads(campaign=campaign)}
     added = listed["ann@acme-corp.com"]
     # Instantly keeps a lead's custom variables as its `payload`.
     assert added["payload"]["leadrank_grade"] == "A" and added["payload"]["leadrank_score"]
     assert added["company_name"] == "Acme Corp" and added["first_name"] == "Ann"
-    with session_scope(workspace.engine) as session:
+    with session_scope(engine) as session:
         assert len(session.scalars(select(CampaignPush)).all()) == 3
-        again = push(session, client, campaign_id=campaign, segment=Segment(grades=("A",)))
+    again = push(engine, client, campaign_id=campaign, segment=Segment(grades=("A",)))
     assert again.leads == [] and again.sent == 0
-    with session_scope(workspace.engine) as session:
+    with session_scope(engine) as session:
         set_override(session, lead_id=ids[3], grade="A", reason="hot", by="sam")
-        third = push(session, client, campaign_id=campaign, segment=Segment(grades=("A",)))
+    third = push(engine, client, campaign_id=campaign, segment=Segment(grades=("A",)))
     assert third.leads == [ids[3]] and third.added == 1
 
 
@@ -64,12 +64,9 @@ def test_a_segment_must_be_chosen_and_the_campaign_exist(
     with pytest.raises(BadInput, match="unknown grade"):
         Segment(grades=("Z",))
     _scored(workspace, tmp_path / "in")
-    with (
-        session_scope(workspace.engine) as session,
-        pytest.raises(Exception, match="does not exist"),
-    ):
+    with pytest.raises(Exception, match="does not exist"):
         push(
-            session,
+            workspace.engine,
             instantly(),
             campaign_id="0196a1f0-0000-7000-8000-000000000000",
             segment=Segment(grades=("A",)),

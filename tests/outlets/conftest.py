@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from leadrank.config import Settings, get_settings
+from leadrank.db.engine import session_scope
+from leadrank.outlets.alert_sending import send_alerts
 from leadrank.outlets.fake_receiver import FakeReceiver, serve_receiver
+from leadrank.outlets.sender import SendReport, send_due
 from tests.conftest import Workspace
 
 SCHEDULE = [60.0, 300.0, 1800.0]  # seconds between attempts; dead after the fourth
@@ -59,3 +63,43 @@ def clock() -> Clock:
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=5.0) as client:
         yield client
+
+
+@dataclass
+class Outlet:
+    """What an outlets test works with: a workspace, settings that may send to the receiver,
+    the receiver, an HTTP client and the sender's clock."""
+
+    workspace: Workspace
+    settings: Settings
+    receiver: FakeReceiver
+    url: str
+    http: httpx.Client
+    clock: Clock
+    folder: Path
+
+    def send(self) -> SendReport:
+        """Attempt what is due by the clock."""
+        return send_due(self.workspace.engine, self.settings, self.http, clock=self.clock)
+
+    def tell(self, now: datetime | None = None) -> int:
+        """Compose the alerts owed at `now` (default: now) and send them; the messages made."""
+        with session_scope(self.workspace.engine) as session:
+            report = send_alerts(session, self.settings, now=now)
+        if now is not None:  # what was queued at `now` is due by the sender's clock
+            self.clock.now = max(self.clock.now, now)
+        self.send()
+        return report.messages
+
+
+@pytest.fixture
+def outlet(
+    workspace: Workspace,
+    settings: Settings,
+    receiver: FakeReceiver,
+    receiver_url: str,
+    http: httpx.Client,
+    clock: Clock,
+    tmp_path: Path,
+) -> Outlet:
+    return Outlet(workspace, settings, receiver, receiver_url, http, clock, tmp_path)

@@ -8,17 +8,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
 from leadrank.leads.grade_overrides import set_override
+from leadrank.orm import Job
 from leadrank.orm.outlets import Delivery, WebhookEndpoint
 from leadrank.outlets import deliveries
 from leadrank.outlets.fake_receiver import FakeReceiver, serve_receiver
 from leadrank.outlets.sender import send_due
+from leadrank.outlets.urls import checked_url, sending_client
 from tests.conftest import Workspace
-from tests.outlets.conftest import SCHEDULE, Clock
+from tests.outlets.conftest import SCHEDULE, Clock, Outlet
 from tests.outlets.helpers import ingest_people, subscribe
 
 GRADES = ["A", "C", "B"]
@@ -30,9 +33,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _override_in_turn(workspace: Workspace, lead_ids: list[int]) -> None:
-    """Each lead's grade set three times, the leads interleaved."""
-    for grade in GRADES:
+def _override_in_turn(workspace: Workspace, lead_ids: list[int], grades: list[str]) -> None:
+    """Each lead's grade set to each of `grades`, the leads interleaved."""
+    for grade in grades:
         for lead_id in lead_ids:
             with session_scope(workspace.engine) as session:
                 set_override(session, lead_id=lead_id, grade=grade, reason="call", by="sam")
@@ -55,7 +58,7 @@ def test_a_receiver_down_for_a_while_gets_every_delivery_afterwards_in_order(
     url = f"http://127.0.0.1:{port}/hooks/leadrank"
     endpoint_id, secret = subscribe(workspace, settings, url, "lead.grade_changed")
     ids = ingest_people(workspace, tmp_path / "in")[:3]
-    _override_in_turn(workspace, ids)  # 9 messages, 3 per lead
+    _override_in_turn(workspace, ids, GRADES)  # 9 messages, 3 per lead
 
     # Down (nothing listens on the port): one attempt, then the endpoint waits.
     report = send_due(workspace.engine, settings, http, clock=clock)
@@ -85,23 +88,17 @@ def test_a_receiver_down_for_a_while_gets_every_delivery_afterwards_in_order(
 
 
 def test_a_delivery_that_keeps_failing_goes_dead_stops_holding_back_and_replays(
-    workspace: Workspace,
-    settings: Settings,
-    tmp_path: Path,
-    clock: Clock,
-    http: httpx.Client,
-    receiver: FakeReceiver,
-    receiver_url: str,
+    outlet: Outlet,
 ) -> None:
-    subscribe(workspace, settings, f"{receiver_url}/in", "lead.grade_changed")
-    (lead_id,) = ingest_people(workspace, tmp_path / "in")[:1]
-    with session_scope(workspace.engine) as session:
-        set_override(session, lead_id=lead_id, grade="A", reason="call", by="sam")
+    workspace, receiver = outlet.workspace, outlet.receiver
+    subscribe(workspace, outlet.settings, f"{outlet.url}/in", "lead.grade_changed")
+    (lead_id,) = ingest_people(workspace, outlet.folder / "in")[:1]
+    _override_in_turn(workspace, [lead_id], ["A"])
     receiver.fail_with = 500
-    send_due(workspace.engine, settings, http, clock=clock)
+    outlet.send()
     for wait in SCHEDULE:
-        clock.advance(wait)
-        send_due(workspace.engine, settings, http, clock=clock)
+        outlet.clock.advance(wait)
+        outlet.send()
     assert _statuses(workspace) == [("dead", len(SCHEDULE) + 1)]
     with session_scope(workspace.engine) as session:
         ((failed, _),) = deliveries.list_deliveries(session, failed_only=True)
@@ -110,58 +107,74 @@ def test_a_delivery_that_keeps_failing_goes_dead_stops_holding_back_and_replays(
 
     # The lead's next message is not held back by the dead one.
     receiver.fail_with = None
-    with session_scope(workspace.engine) as session:
-        set_override(session, lead_id=lead_id, grade="B", reason="call", by="sam")
-    assert send_due(workspace.engine, settings, http, clock=clock).delivered == 1
+    _override_in_turn(workspace, [lead_id], ["B"])
+    assert outlet.send().delivered == 1
     with session_scope(workspace.engine) as session:
         deliveries.replay(session, dead_id)
-    assert send_due(workspace.engine, settings, http, clock=clock).delivered == 1
-    grades = [r.json["data"]["grade"] for r in receiver.got()]
-    assert grades == ["B", "A"]
+    assert outlet.send().delivered == 1
+    assert [r.json["data"]["grade"] for r in receiver.got()] == ["B", "A"]
     assert _statuses(workspace) == [("delivered", 1), ("delivered", 1)]
 
 
-def test_a_name_pointed_inside_the_network_later_is_refused_at_delivery(
-    workspace: Workspace,
-    settings: Settings,
-    tmp_path: Path,
-    clock: Clock,
-    http: httpx.Client,
-    receiver: FakeReceiver,
-    receiver_url: str,
+def test_a_name_pointed_inside_the_network_later_is_refused_as_it_connects(
+    outlet: Outlet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    subscribe(workspace, settings, f"{receiver_url}/in", "lead.created")
-    ingest_people(workspace, tmp_path / "in")
-    strict = settings.model_copy(update={"webhook_allow_private_urls": False})
-    report = send_due(workspace.engine, strict, http, clock=clock)
-    assert report.failed == 1 and receiver.got() == []
-    with session_scope(workspace.engine) as session:
+    subscribe(outlet.workspace, outlet.settings, f"{outlet.url}/in", "lead.created")
+    ingest_people(outlet.workspace, outlet.folder / "in")
+    strict = outlet.settings.model_copy(update={"webhook_allow_private_urls": False})
+    with sending_client(allow_private=False, timeout=httpx.Timeout(5.0)) as guarded:
+        report = send_due(outlet.workspace.engine, strict, guarded, clock=outlet.clock)
+        assert report.failed == 1 and outlet.receiver.got() == []
+        # A name that answered a public address when checked and a private one now (DNS
+        # rebinding) is refused at the connection, before anything is sent.
+        real = socket.getaddrinfo
+        answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 0))]])
+
+        def rebinding(host: str, *args: object, **kwargs: object) -> object:
+            if host == "hooks.example.com":
+                return next(
+                    answers, [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+                )
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        checked_url("http://hooks.example.com/in", allow_private=False)  # public when added
+        with pytest.raises(httpx.ConnectError, match="loopback or private"):
+            guarded.post("http://hooks.example.com/in", content=b"{}")
+    with session_scope(outlet.workspace.engine) as session:
         ((failed, _), *_) = deliveries.list_deliveries(session, failed_only=True)
         assert "LEADRANK_WEBHOOK_ALLOW_PRIVATE_URLS" in (failed.last_error or "")
 
 
-def test_the_sending_job_is_queued_again_for_the_next_retry(
-    workspace: Workspace,
-    settings: Settings,
-    tmp_path: Path,
-    clock: Clock,
-    http: httpx.Client,
-    receiver: FakeReceiver,
-    receiver_url: str,
-) -> None:
-    from sqlalchemy import delete
-
-    from leadrank.orm import Job
-
-    subscribe(workspace, settings, f"{receiver_url}/in", "import.finished")
-    ingest_people(workspace, tmp_path / "in")
+def test_the_sending_job_is_queued_again_for_the_next_retry(outlet: Outlet) -> None:
+    workspace = outlet.workspace
+    subscribe(workspace, outlet.settings, f"{outlet.url}/in", "import.finished")
+    ingest_people(workspace, outlet.folder / "in")
     with session_scope(workspace.engine) as session:
         (job,) = session.scalars(select(Job).where(Job.task == "deliver_outbox")).all()
         assert job.status == "queued" and job.run_after is None  # deferred with the change
         session.execute(delete(Job))  # as if a runner had taken it and now ran this
-    receiver.fail_next = 1
-    report = send_due(workspace.engine, settings, http, clock=clock)
-    assert report.failed == 1 and report.next_due == clock.now + timedelta(seconds=SCHEDULE[0])
+    outlet.receiver.fail_next = 1
+    report = outlet.send()
+    assert report.failed == 1 and report.next_due == outlet.clock.now + timedelta(
+        seconds=SCHEDULE[0]
+    )
     with session_scope(workspace.engine) as session:
         (job,) = session.scalars(select(Job).where(Job.task == "deliver_outbox")).all()
     assert job.status == "queued" and job.run_after == report.next_due
+
+
+def test_deliveries_behind_a_receiver_down_for_longer_than_the_schedule_expire(
+    outlet: Outlet,
+) -> None:
+    port = _free_port()
+    subscribe(outlet.workspace, outlet.settings, f"http://127.0.0.1:{port}/in", "lead.created")
+    ingest_people(outlet.workspace, outlet.folder / "in")  # 5 messages
+    outlet.send()
+    assert [status for status, _ in _statuses(outlet.workspace)] == ["pending"] * 5
+    outlet.clock.advance(sum(SCHEDULE) + max(SCHEDULE) + 1)
+    report = outlet.send()
+    assert report.dead >= 5 and {s for s, _ in _statuses(outlet.workspace)} == {"dead"}
+    with session_scope(outlet.workspace.engine) as session:
+        (_, *rest) = deliveries.list_deliveries(session, failed_only=True)
+        assert all("expired" in (d.last_error or "") for d, _ in rest)

@@ -37,6 +37,10 @@ def test_urls_that_are_not_http_receivers_are_refused(url: str) -> None:
         "http://[fd00::1]/hook",
         "http://0.0.0.0/hook",
         "http://100.64.0.1/hook",
+        "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[::ffff:10.0.0.1]/hook",  # IPv4-mapped
     ],
 )
 def test_loopback_and_private_addresses_are_refused_unless_allowed(url: str) -> None:

@@ -26,11 +26,13 @@ from leadrank.orm.outlets import AlertRule, WebhookEndpoint
 from leadrank.outlets.alert_rules import add_rule
 from leadrank.outlets.endpoints import add_endpoint
 from leadrank.outlets.fake_receiver import FakeReceiver, serve_receiver
-from leadrank.routing.service import set_rules
+from leadrank.routing.service import active_ruleset, set_rules
 
 HOOK_PATH = "/hooks/leadrank"
 SLACK_PATH = "/slack/T0DEMO/B0DEMO/demo"
 ALERT_RULE = "demo: grade A or B"
+DEMO_ENDPOINT = "demo receiver"
+DEMO_RULES = "demo"  # who set the demo's routing rules
 WORKER_SECONDS = 600
 
 
@@ -62,10 +64,15 @@ def demo_outlets(
             console.rule("1. outlets: a webhook endpoint, a Slack alert rule, routing rules")
             receiver.secrets[HOOK_PATH] = _subscribe(engine, settings, receiver_url)
             owners = [str(owner["email"]) for owner in fake.portal.owners]
-            _route_by_region(engine, owners)
+            routed = _route_by_region(engine, owners)
             console.print(
                 f"webhook {receiver_url}{HOOK_PATH} (lead.grade_changed), Slack alert when a lead "
-                f"enters grade A or B, {len(owners)} owners in two teams by region"
+                f"enters grade A or B; "
+                + (
+                    f"{len(owners)} owners in two teams by region"
+                    if routed
+                    else "your own routing rules stay active (the demo's are not set)"
+                )
             )
 
             console.rule(f"2. pull {contacts:,} contacts, their companies and deals from HubSpot")
@@ -109,14 +116,19 @@ def _settings_for(hubspot_url: str) -> Settings:
 def _subscribe(engine: Engine, settings: Settings, receiver_url: str) -> str:
     """A webhook endpoint and an alert rule at the receiver (an earlier demo's replaced)."""
     with session_scope(engine, writes=True) as session:
-        session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.url.like("%" + HOOK_PATH)))
+        session.execute(
+            delete(WebhookEndpoint).where(
+                WebhookEndpoint.description == DEMO_ENDPOINT,
+                WebhookEndpoint.url.like("%" + HOOK_PATH),
+            )
+        )
         session.execute(delete(AlertRule).where(AlertRule.name == ALERT_RULE))
         endpoint = add_endpoint(
             session,
             settings,
             url=receiver_url + HOOK_PATH,
             events=["lead.grade_changed"],
-            description="demo receiver",
+            description=DEMO_ENDPOINT,
         )
         add_rule(
             session, settings, name=ALERT_RULE, url=receiver_url + SLACK_PATH, grades=["A", "B"]
@@ -124,9 +136,13 @@ def _subscribe(engine: Engine, settings: Settings, receiver_url: str) -> str:
         return endpoint.secret
 
 
-def _route_by_region(engine: Engine, owners: list[str]) -> None:
+def _route_by_region(engine: Engine, owners: list[str]) -> bool:
     """Rules: leads in the Americas to one team, the rest of the world to the other, round
-    robin, with a fallback owner."""
+    robin, with a fallback owner; not set over routing rules someone else set (False)."""
+    with session_scope(engine) as session:
+        active = active_ruleset(session)
+        if active is not None and active.created_by != DEMO_RULES:
+            return False
     half = max(1, len(owners) // 2)
     americas, world = owners[:half], owners[half:] or owners[:1]
     text = "\n".join(
@@ -143,7 +159,8 @@ def _route_by_region(engine: Engine, owners: list[str]) -> None:
         ]
     )
     with session_scope(engine, writes=True) as session:
-        set_rules(session, text=text, source="demo rules", created_by="demo")
+        set_rules(session, text=text, source="demo rules", created_by=DEMO_RULES)
+    return True
 
 
 def _run_jobs(engine: Engine, settings: Settings, workers: int) -> str:

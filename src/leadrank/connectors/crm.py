@@ -1,5 +1,5 @@
 """The CRMs leadrank syncs with, by name: each has a `sync` module with `configured`,
-`client_for` and `run` (pull, push or both)."""
+`client_for` and `run` (pull, push or both, made by `crm_run.crm_runner`)."""
 
 from __future__ import annotations
 

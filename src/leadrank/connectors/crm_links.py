@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadrank.kit.sql import batched, insert_missing, table_of
 from leadrank.orm import CrmLink, Lead, LeadKey, SyncState
+from leadrank.orm.scoring import AccountScore, GradeOverride, LeadScore, ScoreRun
 
 IDS_PER_STATEMENT = 5_000
 
@@ -83,19 +84,65 @@ def unlink(session: Session, *, vendor: str, object_type: str, remote_ids: Itera
 
 
 def linked(
-    session: Session, *, vendor: str, object_type: str, lead_ids: Sequence[int] | None = None
+    session: Session,
+    *,
+    vendor: str,
+    object_type: str,
+    lead_ids: Sequence[int] | None = None,
+    changed_only: bool = True,
 ) -> list[Linked]:
-    """The records of this type linked to a lead (or to a company), with what they got last."""
-    query = select(CrmLink).where(CrmLink.vendor == vendor, CrmLink.object_type == object_type)
-    rows = session.scalars(query).all()
-    chosen = set(lead_ids) if lead_ids is not None else None
+    """The records of this type linked to a lead (or company), with what they got last:
+    those of `lead_ids` if given; with `changed_only`, only those whose lead may have news
+    since the CRM last took its values (never pushed or refused last time, scored, changed
+    or re-graded by a person since), so a push reads a handful of leads, not every one."""
+    link = CrmLink
+    query = select(link.remote_id, link.lead_id, link.company_id, link.pushed).where(
+        link.vendor == vendor,
+        link.object_type == object_type,
+        (link.lead_id.is_not(None)) | (link.company_id.is_not(None)),
+    )
+    if changed_only:
+        query = query.where(_may_have_news())
+    chunks = [None] if lead_ids is None else list(batched(sorted(set(lead_ids)), IDS_PER_STATEMENT))
     found = []
-    for link in rows:
-        local = link.lead_id if link.lead_id is not None else link.company_id
-        if local is None or (chosen is not None and local not in chosen):
-            continue
-        found.append(Linked(link.remote_id, local, dict(link.pushed or {})))
+    for chunk in chunks:
+        chosen = query if chunk is None else query.where(link.lead_id.in_(chunk))
+        for remote_id, lead_id, company_id, pushed in session.execute(chosen):
+            local = lead_id if lead_id is not None else company_id
+            found.append(Linked(remote_id, local, dict(pushed or {})))
     return found
+
+
+def _may_have_news() -> Any:
+    """A link whose record may need values the CRM does not have yet."""
+    link, pushed = CrmLink, CrmLink.pushed_at
+    scored = (
+        select(LeadScore.id)
+        .join(ScoreRun, ScoreRun.id == LeadScore.run_id)
+        .where(LeadScore.latest, LeadScore.lead_id == link.lead_id, ScoreRun.finished_at > pushed)
+    )
+    changed = select(Lead.id).where(Lead.id == link.lead_id, Lead.updated_at > pushed)
+    regraded = select(GradeOverride.id).where(
+        GradeOverride.lead_id == link.lead_id,
+        (GradeOverride.set_at > pushed) | (GradeOverride.cleared_at > pushed),
+    )
+    account = (
+        select(AccountScore.id)
+        .join(ScoreRun, ScoreRun.id == AccountScore.run_id)
+        .where(
+            AccountScore.latest,
+            AccountScore.company_id == link.company_id,
+            ScoreRun.finished_at > pushed,
+        )
+    )
+    return or_(
+        pushed.is_(None),
+        link.push_error.is_not(None),
+        scored.exists(),
+        changed.exists(),
+        regraded.exists(),
+        account.exists(),
+    )
 
 
 def record_pushed(

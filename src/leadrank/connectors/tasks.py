@@ -20,8 +20,7 @@ class VendorUnavailable(Exception):
 
 def _crm_sync(context: TaskContext) -> dict[str, Any]:
     from leadrank.connectors import crm
-    from leadrank.connectors.hubspot.client import HubSpotError
-    from leadrank.connectors.salesforce.client import SalesforceError
+    from leadrank.connectors.vendor_error import VendorError
 
     engine = context.session.get_bind()
     assert isinstance(engine, Engine)  # sessions are bound to the workspace engine
@@ -37,7 +36,7 @@ def _crm_sync(context: TaskContext) -> dict[str, Any]:
             progress=context.progress,
             requested_by=f"job {arguments.get('vendor', 'all')} {arguments.get('direction', 'sync')}",
         )
-    except (HubSpotError, SalesforceError) as exc:
+    except VendorError as exc:
         if exc.retriable:  # rate limits that outlast the retries, outages: later may work
             raise VendorUnavailable(str(exc)) from exc
         raise

@@ -106,7 +106,8 @@ def purge_command() -> None:
         f"purged {purged.lead_scores:,} lead scores, {purged.account_scores:,} account scores "
         f"and {purged.score_runs:,} emptied score runs; {purged.jobs:,} finished jobs, "
         f"{purged.enrichment_attempts:,} enrichment attempts, {purged.cache_entries:,} cache "
-        f"entries and {purged.worker_jobs:,} worker jobs"
+        f"entries, {purged.worker_jobs:,} worker jobs and {purged.outbox_messages:,} sent "
+        "webhook and alert messages"
     )
 
 

@@ -2,7 +2,8 @@
 history beyond `score_history_days` or the newest `score_history_per_lead` scores of a lead.
 
 Purged: finished jobs (a failed one stays until it is retried or as long as a finished one),
-enrichment attempts, and cache entries expired for that long; on PostgreSQL also
+enrichment attempts, cache entries expired for that long, and outbox messages with nothing
+left to send; on PostgreSQL also
 procrastinate's own finished jobs. Of the score history, each lead's latest served score (and
 each company's latest account score) always stays, whatever its age, and a run left with no
 score at all goes. Leads, events and bronze are the workspace's own data and are never purged
@@ -22,6 +23,7 @@ from leadrank.config import Settings
 from leadrank.jobs.tasks import Task, TaskContext
 from leadrank.orm import Job
 from leadrank.orm.enrichment import EnrichmentAttempt, EnrichmentCacheEntry
+from leadrank.orm.outlets import AlertHit, Delivery, OutboxMessage
 from leadrank.orm.scoring import AccountScore, LeadScore, ScoreRun
 
 
@@ -36,6 +38,7 @@ class Purged:
     lead_scores: int = 0
     account_scores: int = 0
     score_runs: int = 0
+    outbox_messages: int = 0  # sent (or dead) messages, with their deliveries and alert hits
 
 
 def purge(
@@ -65,6 +68,7 @@ def purge(
 
         worker_jobs = purge_finished(session, hours=days * 24)
     scores = purge_score_history(session, days=score_days, per_lead=scores_per_lead, now=now)
+    messages = purge_outbox(session, before=before)
     return Purged(
         jobs=jobs.rowcount,  # type: ignore[attr-defined]
         enrichment_attempts=attempts.rowcount,  # type: ignore[attr-defined]
@@ -73,7 +77,22 @@ def purge(
         lead_scores=scores[0],
         account_scores=scores[1],
         score_runs=scores[2],
+        outbox_messages=messages,
     )
+
+
+def purge_outbox(session: Session, *, before: datetime) -> int:
+    """Messages older than `before` with nothing left to send (their deliveries delivered or
+    dead go with them), and alert hits told before then; how many messages went. They hold
+    leads' names and emails, so they are not kept for ever."""
+    pending = select(Delivery.id).where(
+        Delivery.message_id == OutboxMessage.id, Delivery.status == "pending"
+    )
+    old = select(OutboxMessage.id).where(OutboxMessage.created_at < before, ~pending.exists())
+    session.execute(delete(Delivery).where(Delivery.message_id.in_(old)))
+    gone = session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old)))
+    session.execute(delete(AlertHit).where(AlertHit.sent_at < before))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_as_configured(session: Session, settings: Settings, *, days: int | None = None) -> Purged:

@@ -252,6 +252,8 @@ def show_command(
                 if imp
                 else f"import {origin[0]} row {origin[1]}"
             )
+        if name == "owner" and lead.owner_source:  # routing or a person chose the owner
+            where = lead.owner_source
         fields.add_row(name, Text(printable(str(value))), Text(printable(where)))
     console.print(fields)
     if lead.issues:

@@ -210,9 +210,11 @@ def _move_children(
     records: dict[int, list[Any]],
     events: dict[int, list[Any]],
 ) -> None:
-    """Keys, bronze records, events and earlier merges of each absorbed lead to its keeper."""
+    """Keys, bronze records, events, CRM links and earlier merges of each absorbed lead to its
+    keeper (a CRM record of the absorbed lead keeps getting the keeper's scores)."""
     moves = [{"keep": keep, "absorb": absorb} for keep, absorb, _ in merges]
     session.execute(text("UPDATE lead_keys SET lead_id = :keep WHERE lead_id = :absorb"), moves)
+    session.execute(text("UPDATE crm_links SET lead_id = :keep WHERE lead_id = :absorb"), moves)
     session.execute(
         text(
             "UPDATE lead_merges SET kept_lead_id = :keep "

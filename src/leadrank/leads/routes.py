@@ -184,6 +184,7 @@ def _public(row: LeadRow) -> LeadPublic:
         country_code=lead.country_code,
         lead_source=lead.lead_source,
         owner=lead.owner,
+        owner_source=lead.owner_source,
         quality_score=lead.quality_score,
         created_at=lead.created_at,
         score=row.score,

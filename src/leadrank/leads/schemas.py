@@ -46,6 +46,7 @@ class LeadPublic(BaseModel):
     country_code: str | None
     lead_source: str | None
     owner: str | None  # who in the team works the lead
+    owner_source: str | None  # how the owner came: "routing:<rule>", "manual", else an import
     quality_score: float | None
     created_at: datetime
     score: float | None

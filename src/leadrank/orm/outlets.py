@@ -63,6 +63,7 @@ class AlertHit(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     lead_id: Mapped[int] = mapped_column(BigId)
+    score: Mapped[float | None] = mapped_column(Float)  # to name the best of many in SQL
     details: Mapped[dict[str, Any]] = mapped_column(JsonType)  # the event's data
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

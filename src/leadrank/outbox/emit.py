@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from leadrank.jobs.defer import defer
 from leadrank.kit.sql import batched
 from leadrank.orm.outlets import AlertHit, AlertRule, Delivery, OutboxMessage, WebhookEndpoint
 from leadrank.outbox.alert_match import meets
-from leadrank.outbox.events import ALERT_EVENT_TYPES, OutletEvent
+from leadrank.outbox.events import ALERT_EVENT_TYPES, LEAD_GRADE_CHANGED, LEAD_SCORED, OutletEvent
 
 DELIVER_TASK = "deliver_outbox"  # outlets.tasks: sends what is due
 ALERT_TASK = "send_alerts"  # outlets.tasks: turns alert hits into messages
 ROWS_PER_STATEMENT = 2_000
+OUTBOX_LOCK = 7_301_031  # the advisory lock that keeps message ids in commit order
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,13 @@ class _Listeners:
     rules: list[tuple[int, list[str], float | None]]  # alert rules: id, grades, min_score
 
     def wants(self, event_type: str) -> bool:
-        return bool(self.endpoints.get(event_type)) or (
-            bool(self.rules) and event_type in ALERT_EVENT_TYPES
-        )
+        if self.endpoints.get(event_type):
+            return True
+        if event_type == LEAD_GRADE_CHANGED:  # rules that watch grades
+            return any(grades for _, grades, _ in self.rules)
+        if event_type == LEAD_SCORED:  # rules that watch a score line
+            return any(line is not None for _, _, line in self.rules)
+        return False
 
 
 def listeners(session: Session) -> _Listeners:
@@ -70,6 +75,7 @@ def emit(session: Session, events: Sequence[OutletEvent]) -> int:
     chosen = [event for event in events if found.wants(event.type)]
     if not chosen:
         return 0
+    _in_commit_order(session)
     now = datetime.now(UTC)
     written = 0
     deliveries: list[dict[str, Any]] = []
@@ -95,6 +101,7 @@ def emit(session: Session, events: Sequence[OutletEvent]) -> int:
                 {
                     "rule_id": rule_id,
                     "lead_id": lead_id,
+                    "score": _score(event.data),
                     "details": {"event": event.type, **event.data},
                     "created_at": now,
                 }
@@ -125,6 +132,20 @@ def emit(session: Session, events: Sequence[OutletEvent]) -> int:
             queueing_lock=ALERT_TASK,
         )
     return written
+
+
+def _score(data: dict[str, Any]) -> float | None:
+    score = data.get("score")
+    return float(score) if isinstance(score, int | float) else None
+
+
+def _in_commit_order(session: Session) -> None:
+    """On PostgreSQL, hold the outbox until this transaction ends: messages get their ids in
+    the order their transactions commit, so a lead's messages are sent in the order its
+    changes committed (without it, a long scoring run's message could get an earlier id
+    than an override committed before it). SQLite's single writer orders them already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
 
 
 def new_message_id() -> str:

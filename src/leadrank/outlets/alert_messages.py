@@ -70,9 +70,12 @@ def many_leads(
     public_url: str,
     form: str,
     kind: str,
+    count: int | None = None,
 ) -> dict[str, Any]:
-    """One message about many leads: a `summary` (a bulk rescore moved many at once, or quiet
-    hours held them) or a `digest` (the day's)."""
+    """One message about `count` leads (default: the hits given), naming the best-scored of
+    `hits`: a `summary` (a bulk rescore moved many at once, or quiet hours held them) or a
+    `digest` (the day's)."""
+    total = len(hits) if count is None else count
     best = sorted(hits, key=lambda hit: -(_number(hit.get("score")) or 0.0))
     shown = best[:SHOWN_IN_SUMMARY]
     worklist = _worklist(public_url, rule)
@@ -80,22 +83,22 @@ def many_leads(
         return {
             "rule": rule["name"],
             "kind": kind,
-            "count": len(hits),
+            "count": total,
             "url": worklist,
             "leads": [_lead_json(hit, lead_url(public_url, int(hit["lead_id"]))) for hit in shown],
         }
     heading = (
-        f"{len(hits)} leads met the rule {rule['name']}"
+        f"{total} leads met the rule {rule['name']}"
         if kind == "summary"
-        else f"Daily digest: {len(hits)} leads met the rule {rule['name']}"
+        else f"Daily digest: {total} leads met the rule {rule['name']}"
     )
     lines = [
         f"• *<{lead_url(public_url, int(hit['lead_id']))}|{escape(_name(hit))}>* "
         f"{escape(why(rule, hit))} · {_figures(hit)}"
         for hit in shown
     ]
-    if len(hits) > len(shown):
-        lines.append(f"…and {len(hits) - len(shown)} more: <{worklist}|open the worklist>")
+    if total > len(shown):
+        lines.append(f"…and {total - len(shown)} more: <{worklist}|open the worklist>")
     return {
         "text": escape(heading),
         "blocks": [

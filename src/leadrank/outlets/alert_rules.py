@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -123,6 +124,12 @@ def describe(rule: AlertRule) -> str:
     return when
 
 
+def masked(url: str) -> str:
+    """A chat webhook URL without its path (Slack's incoming-webhook URL is the credential)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else url
+
+
 def parse_quiet(text: str) -> tuple[str, str]:
     """ "22:00-07:00" as ("22:00", "07:00")."""
     match = _QUIET.match(text)
@@ -160,20 +167,17 @@ def quiet_until(rule: AlertRule, now: datetime) -> datetime | None:
     return ends.astimezone(UTC)
 
 
-def next_digest(rule: AlertRule, now: datetime) -> datetime:
-    """The moment of the rule's next daily digest (now, if today's is due and not sent)."""
+def next_digest(rule: AlertRule, since: datetime) -> datetime:
+    """The moment of the rule's first daily digest after `since` (its oldest waiting hit):
+    a hit after today's hour waits for tomorrow's digest."""
     tz = zone(rule.timezone)
-    local = now.astimezone(tz)
-    today = datetime.combine(local.date(), time(rule.digest_hour), tzinfo=tz)
-    sent_today = (
-        rule.last_digest_at is not None
-        and rule.last_digest_at.astimezone(tz).date() == local.date()
-    )
-    if local >= today and not sent_today:
-        return now
-    if local < today:
-        return today.astimezone(UTC)
-    return (today + timedelta(days=1)).astimezone(UTC)
+    local = since.astimezone(tz)
+    moment = datetime.combine(local.date(), time(rule.digest_hour), tzinfo=tz)
+    if moment <= local:
+        moment = datetime.combine(
+            local.date() + timedelta(days=1), time(rule.digest_hour), tzinfo=tz
+        )
+    return moment.astimezone(UTC)
 
 
 def _clock(text: str) -> time:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
@@ -17,6 +17,7 @@ from leadrank.jobs.defer import defer
 from leadrank.orm.outlets import AlertHit, AlertRule, Delivery, OutboxMessage
 from leadrank.outbox.emit import ALERT_TASK, new_message_id
 from leadrank.outlets import alert_messages
+from leadrank.outlets.alert_messages import SHOWN_IN_SUMMARY
 from leadrank.outlets.alert_rules import next_digest, quiet_until
 from leadrank.outlets.deliveries import schedule_sending
 
@@ -39,29 +40,34 @@ def send_alerts(
     session: Session, settings: Settings, *, now: datetime | None = None
 ) -> AlertReport:
     """Compose the messages every rule owes now; queue the next run for held hits. Flushes
-    only; the caller owns the transaction."""
+    only; the caller owns the transaction. A rule's hits are counted and ranked in the
+    database and marked sent in one statement, however many a bulk rescore left."""
     now = now or datetime.now(UTC)
     report = AlertReport()
     for rule in session.scalars(select(AlertRule).order_by(AlertRule.id)).all():
-        hits = session.scalars(
-            select(AlertHit)
-            .where(AlertHit.rule_id == rule.id, AlertHit.sent_at.is_(None))
-            .order_by(AlertHit.id)
-        ).all()
-        if not hits:
+        waiting = (AlertHit.rule_id == rule.id, AlertHit.sent_at.is_(None))
+        leads, last_id, oldest = session.execute(
+            select(
+                func.count(distinct(AlertHit.lead_id)),
+                func.max(AlertHit.id),
+                func.min(AlertHit.created_at),
+            ).where(*waiting)
+        ).one()
+        if not leads:
             continue
-        wait_until = _held_until(rule, now)
+        wait_until = _held_until(rule, now, oldest)
         if wait_until is not None:
-            report.held += len(hits)
+            report.held += leads
             report.next_at = min(filter(None, (report.next_at, wait_until)))
             continue
-        details = [_latest_per_lead(hit) for hit in _one_per_lead(list(hits))]
-        for payload in _messages(rule, details, settings=settings, digest=rule.digest):
+        many = rule.digest or leads > ONE_BY_ONE_UP_TO
+        hits = _best(session, waiting, SHOWN_IN_SUMMARY) if many else _each(session, waiting)
+        for payload in _messages(rule, hits, settings=settings, digest=rule.digest, count=leads):
             _queue(session, rule, payload, now)
             report.messages += 1
-        report.leads += len(details)
+        report.leads += leads
         session.execute(
-            update(AlertHit).where(AlertHit.id.in_([hit.id for hit in hits])).values(sent_at=now)
+            update(AlertHit).where(*waiting, AlertHit.id <= last_id).values(sent_at=now)
         )
         if rule.digest:
             rule.last_digest_at = now
@@ -81,40 +87,55 @@ def send_alerts(
     return report
 
 
-def _held_until(rule: AlertRule, now: datetime) -> datetime | None:
+def _held_until(rule: AlertRule, now: datetime, oldest: datetime) -> datetime | None:
     if rule.digest:
-        due = next_digest(rule, now)
+        due = next_digest(rule, oldest)
         return None if due <= now else due
     return quiet_until(rule, now)
 
 
-def _one_per_lead(hits: list[AlertHit]) -> list[AlertHit]:
-    """The newest hit of each lead: a lead that met the rule twice is told once."""
-    newest: dict[int, AlertHit] = {}
-    for hit in hits:
-        newest[hit.lead_id] = hit
-    return sorted(newest.values(), key=lambda hit: hit.id)
+def _each(session: Session, waiting: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """The newest hit of each lead (a few: one message each)."""
+    newest: dict[int, dict[str, Any]] = {}
+    for lead_id, details in session.execute(
+        select(AlertHit.lead_id, AlertHit.details).where(*waiting).order_by(AlertHit.id)
+    ):
+        newest.pop(lead_id, None)
+        newest[lead_id] = {**details, "lead_id": lead_id}
+    return list(newest.values())
 
 
-def _latest_per_lead(hit: AlertHit) -> dict[str, Any]:
-    return {**hit.details, "lead_id": hit.lead_id}
+def _best(session: Session, waiting: tuple[Any, ...], shown: int) -> list[dict[str, Any]]:
+    """The best-scored leads among many hits (a bulk rescore can leave hundreds of
+    thousands), ranked by the database."""
+    rows = session.execute(
+        select(AlertHit.lead_id, AlertHit.details)
+        .where(*waiting)
+        .order_by(AlertHit.score.desc().nulls_last(), AlertHit.id.desc())
+        .limit(shown * 4)  # a lead may have met the rule more than once
+    )
+    best: dict[int, dict[str, Any]] = {}
+    for lead_id, details in rows:
+        if lead_id not in best and len(best) < shown:
+            best[lead_id] = {**details, "lead_id": lead_id}
+    return list(best.values())
 
 
 def _messages(
-    rule: AlertRule, hits: list[dict[str, Any]], *, settings: Settings, digest: bool
+    rule: AlertRule,
+    hits: list[dict[str, Any]],
+    *,
+    settings: Settings,
+    digest: bool,
+    count: int,
 ) -> list[dict[str, Any]]:
     described = {"name": rule.name, "grades": rule.grades, "min_score": rule.min_score}
     public = settings.public_url
-    if digest:
+    if digest or count > ONE_BY_ONE_UP_TO:
+        kind = "digest" if digest else "summary"
         return [
             alert_messages.many_leads(
-                described, hits, public_url=public, form=rule.format, kind="digest"
-            )
-        ]
-    if len(hits) > ONE_BY_ONE_UP_TO:
-        return [
-            alert_messages.many_leads(
-                described, hits, public_url=public, form=rule.format, kind="summary"
+                described, hits, public_url=public, form=rule.format, kind=kind, count=count
             )
         ]
     return [

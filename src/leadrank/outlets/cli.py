@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
-import httpx
 import typer
 from rich.table import Table
 
@@ -26,7 +24,6 @@ alerts_app = typer.Typer(
     "reaches a score.",
     no_args_is_help=True,
 )
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 @webhooks_app.command("add")
@@ -100,8 +97,7 @@ def test_command(
     with workspace_session(settings, writes=False) as session:
         endpoint = endpoints.get_endpoint(session, endpoint_id)
         session.expunge(endpoint)
-    with httpx.Client(timeout=TIMEOUT) as http:
-        trial = trials.try_endpoint(settings, endpoint, http)
+    trial = trials.try_endpoint(settings, endpoint)
     _say_trial(trial, endpoint.url)
 
 
@@ -240,7 +236,7 @@ def alert_list_command() -> None:
                 rule.name,
                 alert_rules.describe(rule),
                 rule.format,
-                masked(rule.url),
+                alert_rules.masked(rule.url),
                 f"{waiting:,}",
             )
             for rule, waiting in alert_rules.list_rules(session)
@@ -263,9 +259,8 @@ def alert_test_command(rule: Annotated[str, typer.Argument(help="The rule's id o
     with workspace_session(settings, writes=False) as session:
         found = alert_rules.get_rule(session, rule)
         session.expunge(found)
-    with httpx.Client(timeout=TIMEOUT) as http:
-        trial = trials.try_rule(settings, found, http)
-    _say_trial(trial, masked(found.url))
+    trial = trials.try_rule(settings, found)
+    _say_trial(trial, alert_rules.masked(found.url))
 
 
 @alerts_app.command("remove")
@@ -277,12 +272,6 @@ def alert_remove_command(
         found = alert_rules.remove_rule(session, rule)
         said = f"alert rule {found.id} ({found.name}) removed"
     console.print(said)
-
-
-def masked(url: str) -> str:
-    """A chat webhook URL without its secret path (Slack's URL is the credential)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else url
 
 
 def _answer(status: int | None, error: str | None) -> str:

@@ -129,6 +129,22 @@ def failed(
     return next_at
 
 
+def expire(session: Session, *, now: datetime, schedule: list[float]) -> int:
+    """Deliveries pending for longer than the whole retry schedule (and one more wait, so a
+    delivery's own last attempt comes first) are dead: behind a receiver down for days they
+    were never tried, and would otherwise wait for ever. How many."""
+    cutoff = now - timedelta(seconds=sum(schedule) + max(schedule))
+    expired = session.execute(
+        update(Delivery)
+        .where(Delivery.status == "pending", Delivery.created_at < cutoff)
+        .values(
+            status="dead",
+            last_error="expired: the receiver took no delivery for longer than the retry schedule",
+        )
+    )
+    return int(expired.rowcount)  # type: ignore[attr-defined]
+
+
 def next_due(session: Session) -> datetime | None:
     """When the sending job should next look: the earliest pending delivery of an endpoint
     that is not paused (or of an alert rule), or the end of the earliest pause of an endpoint

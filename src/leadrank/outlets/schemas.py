@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,3 +112,30 @@ class DeliveryPage(BaseModel):
 
     items: list[DeliveryPublic]
     next_before: int | None
+
+
+class AlertRuleIn(BaseModel):
+    """An alert rule: where to post, and when."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
+    url: str = Field(max_length=2000, pattern=r"^[^\x00]*$")
+    grades: list[str] = Field(default_factory=list, max_length=5)
+    min_score: float | None = Field(default=None, ge=0, le=100)
+    format: Literal["slack", "json"] = "slack"
+    digest: bool = False
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    quiet: str | None = Field(default=None, max_length=20, description="e.g. 22:00-07:00")
+    timezone: str = Field(default="UTC", max_length=60, pattern=r"^[^\x00]*$")
+
+
+class AlertRulePublic(BaseModel):
+    """An alert rule; its URL (a chat webhook's URL is its credential) shown without its
+    path."""
+
+    id: int
+    name: str
+    when: str
+    format: str
+    url: str
+    waiting: int
+    created_at: datetime

@@ -22,11 +22,9 @@ from sqlalchemy import Engine
 
 from leadrank.config import Settings
 from leadrank.db.engine import session_scope
-from leadrank.errors import BadInput
 from leadrank.outlets import deliveries
 from leadrank.outlets.deliveries import Parcel
 from leadrank.outlets.signing import signed_headers
-from leadrank.outlets.urls import refuse_private
 
 log = structlog.get_logger("leadrank.outlets")
 BATCH = 100  # deliveries read at a time
@@ -55,6 +53,10 @@ def send_due(
 ) -> SendReport:
     """Attempt every due delivery, then queue the next run for when one is due again."""
     report = SendReport()
+    with session_scope(engine, writes=True) as session:
+        report.dead += deliveries.expire(
+            session, now=clock(), schedule=settings.webhook_retry_schedule
+        )
     started = time.monotonic()
     while time.monotonic() - started < run_seconds:
         with session_scope(engine) as session:
@@ -118,20 +120,16 @@ def _attempt(
 def post(
     http: httpx.Client, settings: Settings, parcel: Parcel, *, at: datetime
 ) -> tuple[int | None, str | None]:
-    """One attempt: the receiver's status and, when it failed, why."""
+    """One attempt: the receiver's status and, when it failed, why. `http` is a
+    `urls.sending_client`: it refuses addresses inside the network as it connects."""
     body = encode(parcel.payload)
     headers = {"content-type": "application/json", "user-agent": USER_AGENT}
     if parcel.secret is not None:
         headers |= signed_headers(parcel.secret, msg_id=parcel.msg_id, at=at, body=body)
     try:
-        if not settings.webhook_allow_private_urls:
-            host = httpx.URL(parcel.url).host
-            refuse_private(host)  # the name may point elsewhere since it was added
         response = http.post(
             parcel.url, content=body, headers=headers, timeout=settings.webhook_timeout_seconds
         )
-    except BadInput as exc:
-        return None, str(exc)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if 200 <= response.status_code < 300:

@@ -15,10 +15,12 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 def _deliver(context: TaskContext) -> dict[str, Any]:
     from leadrank.outlets.sender import send_due
+    from leadrank.outlets.urls import sending_client
 
     engine = context.session.get_bind()
     assert isinstance(engine, Engine)  # sessions are bound to the workspace engine
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as http:
+    allow = context.settings.webhook_allow_private_urls
+    with sending_client(allow_private=allow, timeout=TIMEOUT) as http:
         report = send_due(engine, context.settings, http)
     return {
         "delivered": report.delivered,

@@ -15,8 +15,10 @@ from leadrank.outbox.emit import new_message_id
 from leadrank.outlets import alert_messages
 from leadrank.outlets.deliveries import Parcel
 from leadrank.outlets.sender import post
+from leadrank.outlets.urls import sending_client
 
 TEST_EVENT = "webhook.test"
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SAMPLE_LEAD = {
     "lead_id": 0,
     "event": "lead.grade_changed",
@@ -45,7 +47,7 @@ class Trial:
         return self.error is None
 
 
-def try_endpoint(settings: Settings, endpoint: WebhookEndpoint, http: httpx.Client) -> Trial:
+def try_endpoint(settings: Settings, endpoint: WebhookEndpoint) -> Trial:
     """Send the endpoint a signed test message."""
     now = datetime.now(UTC)
     payload = {
@@ -54,20 +56,22 @@ def try_endpoint(settings: Settings, endpoint: WebhookEndpoint, http: httpx.Clie
         "data": {"endpoint_id": endpoint.id, "message": "a test delivery from leadrank"},
     }
     parcel = Parcel(0, 0, new_message_id(), payload, endpoint.url, endpoint.secret, endpoint.id)
-    return _timed(settings, http, parcel)
+    return _timed(settings, parcel)
 
 
-def try_rule(settings: Settings, rule: AlertRule, http: httpx.Client) -> Trial:
+def try_rule(settings: Settings, rule: AlertRule) -> Trial:
     """Send the rule's chat webhook a sample alert about a made-up lead."""
     described = {"name": rule.name, "grades": rule.grades, "min_score": rule.min_score}
     payload = alert_messages.one_lead(
         described, SAMPLE_LEAD, public_url=settings.public_url, form=rule.format
     )
     parcel = Parcel(0, 0, new_message_id(), payload, rule.url, None, None)
-    return _timed(settings, http, parcel)
+    return _timed(settings, parcel)
 
 
-def _timed(settings: Settings, http: httpx.Client, parcel: Parcel) -> Trial:
+def _timed(settings: Settings, parcel: Parcel) -> Trial:
+    allow = settings.webhook_allow_private_urls
     started = time.perf_counter()
-    status, error = post(http, settings, parcel, at=datetime.now(UTC))
+    with sending_client(allow_private=allow, timeout=TIMEOUT) as http:
+        status, error = post(http, settings, parcel, at=datetime.now(UTC))
     return Trial(status, error, (time.perf_counter() - started) * 1000, parcel.msg_id)

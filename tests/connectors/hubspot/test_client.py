@@ -19,8 +19,8 @@ from leadrank.connectors.hubspot.client import (
     HubSpotError,
 )
 from leadrank.connectors.hubspot.fake import FAKE_TOKEN, FakeHubSpot, sample_portal
-from tests.connectors.conftest import Naps
-from tests.connectors.hubspot.conftest import MakeClient, RecordingPace
+from tests.connectors.conftest import Naps, RecordingPace
+from tests.connectors.hubspot.conftest import MakeClient
 
 
 def ids(records: list[dict[str, Any]]) -> list[str]:

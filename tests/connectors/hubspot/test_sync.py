@@ -225,4 +225,26 @@ def test_the_commands_pull_push_and_sync(
     assert cli("worker", "--exit-when-idle").exit_code == 0  # scores, then pushes
     synced = cli("connectors", "hubspot", "sync")
     assert synced.exit_code == 0, synced.stderr
-    assert "hubspot push: 0 people updated, 30 unchanged" in synced.stdout
+    assert "hubspot push: 0 people updated" in synced.stdout  # the worker pushed them all
+
+
+def test_an_owner_hubspot_does_not_know_refuses_only_its_record(
+    workspace: Workspace, settings: Settings, hubspot: MakeClient, hubspot_fake: FakeHubSpot
+) -> None:
+    from leadrank.routing.service import route, set_rules
+
+    pull(workspace.engine, settings, hubspot())
+    with session_scope(workspace.engine) as session:
+        score_workspace(session)
+        unowned = session.scalar(select(func.count()).select_from(Lead).where(Lead.owner.is_(None)))
+        assert unowned and unowned >= 2
+        # A typo in the rules: an owner id HubSpot has no user for.
+        set_rules(
+            session,
+            text="owners:\n  - {email: ana@acme.com, hubspot_owner_id: '999'}\nfallback: ana@acme.com\n",
+        )
+        route(session)
+    report = push(workspace.engine, hubspot())
+    assert len(report.refused) == unowned
+    assert all("not a valid owner id" in reason for reason in report.refused.values())
+    assert report.contacts_sent == report.contacts_linked - unowned

@@ -1,14 +1,14 @@
-"""A fake Salesforce on 127.0.0.1 per test, and clients of it whose waits (backoff sleeps and
-the pace's turns and holds) move a fake clock instead of taking time."""
+"""A fake Salesforce on 127.0.0.1 per test, and clients of it on the fake clock and pace of
+`tests/connectors/conftest.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import httpx
 import pytest
 
-from leadrank.connectors.pacing import LocalPace
 from leadrank.connectors.salesforce.client import SalesforceClient
 from leadrank.connectors.salesforce.fake import (
     FAKE_CLIENT_ID,
@@ -16,7 +16,7 @@ from leadrank.connectors.salesforce.fake import (
     FakeSalesforce,
     serve_fake,
 )
-from tests.connectors.conftest import Naps
+from tests.connectors.conftest import Naps, RecordingPace
 
 
 @pytest.fixture
@@ -33,27 +33,17 @@ def salesforce_url(org: FakeSalesforce) -> Iterator[str]:
 
 
 @pytest.fixture
-def pace(naps: Naps) -> LocalPace:
-    """A pace on the fake clock: its lane waits and 429 holds show up in `naps.taken`."""
-    return LocalPace(sleep=naps.sleep, clock=naps.clock)
-
-
-@pytest.fixture
 def salesforce(
-    http: httpx.Client, salesforce_url: str, naps: Naps, pace: LocalPace
+    http: httpx.Client, salesforce_url: str, naps: Naps, pace: RecordingPace
 ) -> Callable[..., SalesforceClient]:
-    """A Salesforce client of the fake, with options of the test's choosing."""
-
-    def make(**options: object) -> SalesforceClient:
-        settings: dict[str, object] = {
-            "url": salesforce_url,
-            "client_id": FAKE_CLIENT_ID,
-            "client_secret": FAKE_CLIENT_SECRET,
-            "pace": pace,
-            "sleep": naps.sleep,
-            "clock": naps.clock,
-            **options,
-        }
-        return SalesforceClient(http, **settings)  # type: ignore[arg-type]
-
-    return make
+    """A Salesforce client of the fake; a test's options override these."""
+    return partial(
+        SalesforceClient,
+        http,
+        url=salesforce_url,
+        client_id=FAKE_CLIENT_ID,
+        client_secret=FAKE_CLIENT_SECRET,
+        pace=pace,
+        sleep=naps.sleep,
+        clock=naps.clock,
+    )

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from leadrank.connectors.pacing import Lane, LocalPace
 from leadrank.connectors.salesforce.client import (
     SalesforceAuthError,
     SalesforceClient,
@@ -30,7 +29,7 @@ from leadrank.connectors.salesforce.fake import (
     sf_datetime,
 )
 from leadrank.errors import BadInput
-from tests.connectors.conftest import Naps
+from tests.connectors.conftest import Naps, RecordingPace
 
 MakeClient = Callable[..., SalesforceClient]
 TOKEN = "/services/oauth2/token"
@@ -45,23 +44,6 @@ def scores(ids: list[str]) -> list[dict[str, object]]:
     return [
         {"Id": i, "Leadrank_Score__c": n % 100, "Leadrank_Grade__c": "A"} for n, i in enumerate(ids)
     ]
-
-
-class RecordingPace:
-    """A LocalPace that notes every turn taken and every hold asked for."""
-
-    def __init__(self, inner: LocalPace) -> None:
-        self.inner = inner
-        self.turns: list[str] = []
-        self.holds: list[tuple[str, float]] = []
-
-    def wait_turn(self, lane: Lane) -> float:
-        self.turns.append(lane.name)
-        return self.inner.wait_turn(lane)
-
-    def hold(self, lane: Lane, seconds: float) -> None:
-        self.holds.append((lane.name, seconds))
-        self.inner.hold(lane, seconds)
 
 
 # -- the token ---------------------------------------------------------------------------
@@ -362,13 +344,12 @@ def test_a_field_the_org_lacks_refuses_the_request_and_says_what_was_saved(
 
 
 def test_a_429_storm_is_waited_out_and_every_record_is_written_once(
-    org: FakeSalesforce, salesforce: MakeClient, naps: Naps, pace: LocalPace
+    org: FakeSalesforce, salesforce: MakeClient, naps: Naps, pace: RecordingPace
 ) -> None:
     org.org = sample_org(leads=450, contacts=0)
     org.create_leadrank_fields()
     ids = lead_ids(org)
-    recording = RecordingPace(pace)
-    client = salesforce(pace=recording)
+    client = salesforce()
     client.describe("Lead")  # the token first, so the storm hits the updates
     org.fail("429", times=9, path=PATCH)
 
@@ -379,9 +360,9 @@ def test_a_429_storm_is_waited_out_and_every_record_is_written_once(
     assert org.record("Lead", ids[449])["Leadrank_Score__c"] == 449 % 100
     statuses = [p.status for p in org.calls(PATCH)]
     assert statuses == [429] * 9 + [200] * 3
-    assert recording.holds == [("salesforce", 1.0)] * 9  # Retry-After: 1, for the whole lane
+    assert pace.holds == [("salesforce", 1.0)] * 9  # Retry-After: 1, for the whole lane
     assert naps.taken == [1.0] * 9  # each next turn came after the hold
-    assert recording.turns == ["salesforce"] * client.calls  # a turn before every request
+    assert pace.turns == ["salesforce"] * client.calls  # a turn before every request
     assert client.calls == len(org.requests) == 2 + 12
 
 

@@ -76,7 +76,7 @@ def scored(workspace: Workspace, org: FakeSalesforce, salesforce: MakeClient) ->
 def links(workspace: Workspace) -> dict[str, list[Linked]]:
     with session_scope(workspace.engine) as session:
         return {
-            sobject: linked(session, vendor="salesforce", object_type=sobject)
+            sobject: linked(session, vendor="salesforce", object_type=sobject, changed_only=False)
             for sobject in ("Lead", "Contact")
         }
 
@@ -175,12 +175,8 @@ def test_each_linked_record_is_written_once_then_only_what_changed(
     ]
     assert isinstance(patched(org)[0]["Leadrank_Score__c"], int)
 
-    again = push(workspace.engine, scored)
-    assert (again.leads_sent, again.contacts_sent, again.as_json()["people_unchanged"]) == (
-        0,
-        0,
-        10,
-    )
+    again = push(workspace.engine, scored)  # nothing new: no record is even considered
+    assert (again.leads_sent, again.contacts_sent, again.as_json()["people_linked"]) == (0, 0, 0)
     assert len(org.calls(PATCH)) == 2
 
     contact = found["Contact"][1]
@@ -275,33 +271,28 @@ def test_records_salesforce_refuses_are_reported_and_sent_again_next_time(
 
 
 def test_the_owner_goes_when_leadrank_chose_it_and_salesforce_has_the_user(
-    workspace: Workspace,
-    org: FakeSalesforce,
-    scored: SalesforceClient,
-    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace, org: FakeSalesforce, scored: SalesforceClient
 ) -> None:
+    from leadrank.routing.service import set_owner
+
     org.create_leadrank_fields()
     lead = links(workspace)["Lead"][0]
     newcomer = "nina.okafor@leadrank-demo.com"  # no Salesforce user of that email
+    push(workspace.engine, scored)
 
-    def with_owners(session: Any, lead_ids: Any) -> dict[int, dict[str, Any]]:
-        values = lead_values(session, lead_ids)
-        values[lead.local_id].update(owner=USERS[1][2].upper(), owner_source="routing:west")
-        return values
-
-    monkeypatch.setattr(push_module, "lead_values", with_owners)
+    with session_scope(workspace.engine) as session:  # a person in leadrank chose the owner
+        set_owner(session, lead_id=lead.local_id, owner=USERS[1][2].upper())
     report = push(workspace.engine, scored)
     assert org.record("Lead", lead.remote_id)["OwnerId"] == OWNERS[1]
     assert report.owners_unknown == set()
 
     # An owner Salesforce has no active user of is reported, unless a user id is given for it.
-    def newcomer_owns(session: Any, lead_ids: Any) -> dict[int, dict[str, Any]]:
-        values = lead_values(session, lead_ids)
-        values[lead.local_id].update(owner=newcomer, owner_source="manual")
-        return values
-
-    monkeypatch.setattr(push_module, "lead_values", newcomer_owns)
+    with session_scope(workspace.engine) as session:
+        set_owner(session, lead_id=lead.local_id, owner=newcomer)
     assert push(workspace.engine, scored).owners_unknown == {newcomer}
+    with session_scope(workspace.engine) as session:  # news again, for the next push to look
+        set_owner(session, lead_id=lead.local_id, owner=None)
+        set_owner(session, lead_id=lead.local_id, owner=newcomer)
     push(workspace.engine, scored, owner_ids={newcomer: OWNERS[0]})
     assert org.record("Lead", lead.remote_id)["OwnerId"] == OWNERS[0]
 

@@ -24,20 +24,20 @@ What it relies on, from HubSpot's developer docs (developers.hubspot.com/docs/ap
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from leadrank.connectors.http_answers import error_json, json_object, retry_after_seconds
 from leadrank.connectors.pacing import Lane, LocalPace, Pace
-from leadrank.errors import AppError, BadInput
+from leadrank.connectors.vendor_error import VendorError
+from leadrank.errors import BadInput
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 CALLS_PER_10S = 100  # private apps on Free and Starter; Professional and Enterprise allow 190
@@ -84,12 +84,9 @@ def modified_property(object_type: str) -> str:
     return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
 
 
-class HubSpotError(AppError):
-    """HubSpot failed or answered something unusable. `retriable`: trying again later may work
-    (rate limits, outages, timeouts), with `retry_after` seconds when HubSpot said so.
-    `hubspot_status` and `category` are HubSpot's own, when it answered."""
-
-    status_code = 502
+class HubSpotError(VendorError):
+    """HubSpot failed or answered something unusable (`retriable` and `retry_after` as
+    `VendorError` says). `hubspot_status` and `category` are HubSpot's own, when it answered."""
 
     def __init__(
         self,
@@ -100,9 +97,7 @@ class HubSpotError(AppError):
         hubspot_status: int | None = None,
         category: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.retriable = retriable
-        self.retry_after = math.ceil(retry_after) if retry_after is not None else None
+        super().__init__(message, retriable=retriable, retry_after=retry_after)
         self.hubspot_status = hubspot_status
         self.category = category
 
@@ -459,7 +454,9 @@ class HubSpotClient:
             else:
                 status = response.status_code
                 if 200 <= status < 300 or status in accept:
-                    return status, _json_object(response, what)
+                    if not response.content:  # an empty body (a 204) reads as an empty object
+                        return status, {}
+                    return status, json_object(response, what, vendor="HubSpot", error=HubSpotError)
                 document = _document(response)
                 if status in (401, 403):
                     raise HubSpotAuthError(
@@ -467,7 +464,7 @@ class HubSpotClient:
                         hubspot_status=status,
                         category=_text(document.get("category")),
                     )
-                retry_after = _retry_after(response)
+                retry_after = retry_after_seconds(response)
                 if status == 429:
                     failure = "429 rate limited"
                     held = self._limited_lane(document, search)
@@ -614,24 +611,9 @@ def _next_after(document: dict[str, Any]) -> str | None:
     return str(after) if after not in (None, "") else None
 
 
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    if not response.content:
-        return {}
-    try:
-        document = response.json()
-    except ValueError:
-        raise HubSpotError(f"HubSpot answered {what} with a body that is not JSON") from None
-    if not isinstance(document, dict):
-        raise HubSpotError(f"HubSpot answered {what} with JSON that is not an object")
-    return document
-
-
 def _document(response: httpx.Response) -> dict[str, Any]:
     """An error answer's JSON object, or {} when it has none."""
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
+    document = error_json(response)
     return document if isinstance(document, dict) else {}
 
 
@@ -682,21 +664,3 @@ def _short(text: str, limit: int = 300) -> str:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds: a number, or an HTTP date."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

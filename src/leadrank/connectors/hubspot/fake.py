@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadrank.connectors.fake_faults import Fault, PendingFaults, RecordedRequest
 from leadrank.kit.local_server import serve_in_thread
 
 FAKE_TOKEN = "pat-na1-0f1e2d3c-fake-4b5a-leadrank-hubspot"
@@ -509,26 +510,8 @@ def _add_deal(
 
 
 @dataclass
-class RecordedRequest:
-    """One request the fake received: `at` is when it arrived (the fake's clock), `status`
-    what it answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-    at: float
-    status: int = 0
-
-
-@dataclass
-class _Fault:
-    kind: str
-    times: int
-    path: str | None
-    retry_after: str | None
-    policy: str
+class _Fault(Fault):
+    policy: str  # the `policyName` of a 429
 
 
 class _Refusal(Exception):
@@ -562,7 +545,7 @@ class FakeHubSpot:
     clock: Callable[[], float] = time.monotonic
     requests: list[RecordedRequest] = field(default_factory=list)
     failing_updates: dict[str, str] = field(default_factory=dict)
-    _faults: list[_Fault] = field(default_factory=list)
+    _faults: PendingFaults[_Fault] = field(default_factory=lambda: PendingFaults(FAULTS))
     _call_log: deque[float] = field(default_factory=deque)
     _search_log: deque[float] = field(default_factory=deque)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -581,10 +564,8 @@ class FakeHubSpot:
         """Answer the next `times` requests (whose path contains `path`, e.g. "/search" or
         "/batch/update", or any) with a fault: "429" (with `retry_after` and `policy`), "500",
         "401", "403" (a missing scope) or "slow" (the right answer, `slow_seconds` late)."""
-        if kind not in FAULTS:
-            raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
         with self._lock:
-            self._faults.append(_Fault(kind, times, path, retry_after, policy))
+            self._faults.add(_Fault(kind, times, path, retry_after, policy))
 
     def fail_updates(self, ids: Iterable[str], message: str = "") -> None:
         """Make batch updates of these ids fail, each with a 207 error, until cleared with
@@ -710,14 +691,7 @@ class FakeHubSpot:
             except ValueError as exc:
                 body = raw.decode(errors="replace")
                 refusal = _Refusal(400, f"Invalid input JSON: {exc}", "VALIDATION_ERROR")
-            seen = RecordedRequest(
-                request.method,
-                request.url.path,
-                dict(request.query_params),
-                body,
-                request.headers.get("authorization"),
-                arrived,
-            )
+            seen = RecordedRequest.of(request, body, at=arrived)
             with self._lock:
                 self.requests.append(seen)
             response = await self._gate(request, search, arrived)
@@ -740,11 +714,7 @@ class FakeHubSpot:
         """A pending fault, a refused token or a rate limit, as HubSpot checks them."""
         path = request.url.path
         with self._lock:
-            fault = next((f for f in self._faults if f.path is None or f.path in path), None)
-            if fault is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
+            fault = self._faults.take(lambda f: f.path is None or f.path in path)
         if fault is not None and fault.kind != "slow":
             return _fault_answer(fault, request.method, path)
         if fault is not None:
@@ -1182,8 +1152,11 @@ def _check_values(portal: Portal, kind: str, changes: Iterable[dict[str, Any]]) 
     for properties in changes:
         for name in properties:
             definition = definitions.get(name)
+            owner_ids = {str(owner["id"]) for owner in portal.owners}
             if definition is None:
                 text, error = f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST"
+            elif name == "hubspot_owner_id" and str(properties[name]) not in owner_ids | {""}:
+                text, error = f"{properties[name]} is not a valid owner id", "INVALID_OWNER_ID"
             elif definition["modificationMetadata"]["readOnlyValue"]:
                 text, error = (
                     f'"{name}" is a read only property; its value cannot be set.',

@@ -15,22 +15,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from leadrank.config import Settings
-from leadrank.connectors.crm_links import link_companies, link_people, sync_state
+from leadrank.connectors.crm_links import link_companies, link_people
+from leadrank.connectors.crm_pull import Watermarks, ingest_counted, parse_moment, storable
 from leadrank.connectors.hubspot.client import HubSpotClient
-from leadrank.connectors.records import Tally, ingest_records
+from leadrank.connectors.records import Tally
 from leadrank.db.engine import session_scope
-from leadrank.ingest.follow_up import after_arrivals
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.storable import unstorable
 
 VENDOR = "hubspot"
+OBJECT_TYPES = ("contacts", "companies", "deals")
 BATCH = 1_000  # contacts (or deals) ingested per transaction
+# Each pull starts this long before the newest change the last one saw: HubSpot's search
+# finds a change only once it is indexed, a little after it was made. Records read again are
+# no-ops in bronze.
+LOOKBACK = timedelta(minutes=2)
 CONTACT_PROPERTIES = ["email", "firstname", "lastname", "company", "jobtitle", "phone",
                       "country", "city", "state", "industry", "lifecyclestage",
                       "hubspot_owner_id", "createdate"]  # fmt: skip
@@ -116,30 +120,28 @@ def pull(
 ) -> PullReport:
     """Pull what changed since the last pull (or since `since`); see the module."""
     report = PullReport()
-    floors = _floors(engine, since)
+    marks = Watermarks(engine, vendor=VENDOR, object_types=OBJECT_TYPES)
+    floors = marks.floors(since, lookback=LOOKBACK)
     owners = {str(o.get("id")): o.get("email") for o in client.owners()}
 
     companies_seen: dict[str, dict[str, Any]] = {}
-    newest: dict[str, datetime] = {}
     changed_companies = list(
-        _walk(client, "companies", COMPANY_PROPERTIES, floors["companies"], newest, report)
+        _walk(client, marks, "companies", COMPANY_PROPERTIES, floors["companies"])
     )
     companies_seen.update({c["id"]: c for c in changed_companies})
     report.companies = len(changed_companies)
     # Contacts of companies that changed come again, with the new firmographics (not for a
-    # company seen again only because it changed at the very moment the last pull ended).
-    floor = floors["companies"]
+    # company seen again only because it lies in the look back).
+    floor = floors["companies"] + LOOKBACK if floors["companies"] and since is None else None
     moved = [
         c["id"]
         for c in changed_companies
-        if floor is None or (_moment(c.get("updatedAt")) or floor) > floor
+        if floor is None or (parse_moment(c.get("updatedAt")) or floor) > floor
     ]
     of_changed = client.associations("companies", "contacts", moved)
     again = {contact for people in of_changed.values() for contact in people}
 
-    contacts = list(
-        _walk(client, "contacts", CONTACT_PROPERTIES, floors["contacts"], newest, report)
-    )
+    contacts = list(_walk(client, marks, "contacts", CONTACT_PROPERTIES, floors["contacts"]))
     known = {c["id"] for c in contacts}
     contacts += client.batch_read("contacts", sorted(again - known), properties=CONTACT_PROPERTIES)
     report.contacts = len(contacts)
@@ -148,7 +150,7 @@ def pull(
         _contacts_batch(engine, client, batch, companies_seen, owners, report)
         progress("contacts", min(start + BATCH, len(contacts)), len(contacts))
 
-    deals = list(_walk(client, "deals", DEAL_PROPERTIES, floors["deals"], newest, report))
+    deals = list(_walk(client, marks, "deals", DEAL_PROPERTIES, floors["deals"]))
     report.deals = len(deals)
     closed = [deal for deal in deals if _outcome(deal) is not None]
     for start in range(0, len(closed), BATCH):
@@ -156,53 +158,22 @@ def pull(
         progress("deals", min(start + BATCH, len(closed)), len(closed))
 
     report.calls = client.calls
-    with session_scope(engine, writes=True) as session:
-        now = datetime.now(UTC)
-        for object_type in ("contacts", "companies", "deals"):
-            state = sync_state(session, vendor=VENDOR, object_type=object_type)
-            if object_type in newest:
-                state.modified_through = max(
-                    filter(None, (state.modified_through, newest[object_type]))
-                )
-            state.last_pull_at = now
-            state.last_result = report.as_json()
-        job = after_arrivals(
-            session,
-            settings,
-            leads=report.leads.leads_created + report.leads.leads_updated,
-            events=report.events.events_created,
-            import_ids=report.import_ids,
-            requested_by=requested_by,
-        )
-        report.follow_up_job = job.id if job is not None else None
+    report.follow_up_job = marks.finish(
+        settings, report, people=report.leads, requested_by=requested_by
+    )
     return report
-
-
-def _floors(engine: Engine, since: datetime | None) -> dict[str, datetime | None]:
-    """Where each object type's pull starts: `since`, else where the last pull got to."""
-    if since is not None:
-        return dict.fromkeys(("contacts", "companies", "deals"), since)
-    with session_scope(engine, writes=True) as session:
-        return {
-            kind: sync_state(session, vendor=VENDOR, object_type=kind).modified_through
-            for kind in ("contacts", "companies", "deals")
-        }
 
 
 def _walk(
     client: HubSpotClient,
+    marks: Watermarks,
     kind: str,
     properties: list[str],
     since: datetime | None,
-    newest: dict[str, datetime],
-    report: PullReport,
 ) -> Iterable[dict[str, Any]]:
-    """The objects changed since `since`, keeping the newest modification seen."""
-    for record in client.search_modified(kind, since=since, properties=properties):
-        moment = _moment(record.get("updatedAt"))
-        if moment is not None and (kind not in newest or moment > newest[kind]):
-            newest[kind] = moment
-        yield record
+    """The objects changed since `since`, noting the newest modification seen."""
+    changed = client.search_modified(kind, since=since, properties=properties)
+    return marks.walk(changed, kind, "updatedAt")
 
 
 def _contacts_batch(
@@ -223,25 +194,26 @@ def _contacts_batch(
     missing = sorted(set(company_of.values()) - set(companies))
     for company in client.batch_read("companies", missing, properties=COMPANY_PROPERTIES):
         companies[company["id"]] = company
-    records = []
-    for contact in contacts:
-        record = lead_record(contact, companies.get(company_of.get(contact["id"], "")), owners)
-        if unstorable(record):
-            report.unstorable += 1
-            continue
-        records.append(record)
+    records = storable(
+        (
+            lead_record(contact, companies.get(company_of.get(contact["id"], "")), owners)
+            for contact in contacts
+        ),
+        report,
+    )
     if not records:
         return
     with session_scope(engine, writes=True) as session:
-        ingested = ingest_records(
+        ingest_counted(
             session,
             records,
+            report=report,
+            tally=report.leads,
             kind="leads",
             source=VENDOR,
             name=f"hubspot pull (contacts {len(report.import_ids) + 1})",
             explicit=LEAD_MAPPING,
         )
-        _count(report, report.leads, ingested)
         people = link_people(session, vendor=VENDOR, object_type="contacts", remote_ids=ids)
         firms = link_companies(
             session,
@@ -270,15 +242,16 @@ def _deals_batch(
     if not records:
         return
     with session_scope(engine, writes=True) as session:
-        ingested = ingest_records(
+        ingest_counted(
             session,
             records,
+            report=report,
+            tally=report.events,
             kind="events",
             source=VENDOR,
             name="hubspot pull (deals)",
             explicit=EVENT_MAPPING,
         )
-        _count(report, report.events, ingested)
 
 
 def lead_record(
@@ -339,20 +312,3 @@ def _outcome(deal: dict[str, Any]) -> str | None:
     if str(props.get("hs_is_closed")).lower() == "true" or props.get("dealstage") == "closedlost":
         return "deal_lost"
     return None
-
-
-def _count(report: PullReport, tally: Tally, ingested: Any) -> None:
-    tally.add(ingested)
-    report.quarantine_reasons.update(ingested.quarantine_reasons)
-    if ingested.import_id is not None:
-        report.import_ids.append(ingested.import_id)
-
-
-def _moment(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

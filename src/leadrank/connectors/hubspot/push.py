@@ -7,18 +7,28 @@ half-way (a 429 storm that outlasts the retries, a crash) resends only what is l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
-from leadrank.connectors.crm_links import changed_values, linked, record_pushed, sync_state
-from leadrank.connectors.hubspot.client import BATCH_LIMIT, HubSpotClient
+from leadrank.connectors.crm_links import changed_values, linked
+from leadrank.connectors.crm_push import (
+    Update,
+    chosen_owner,
+    note_push,
+    push_in_batches,
+    with_rule_ids,
+)
+from leadrank.connectors.hubspot.client import (
+    BATCH_LIMIT,
+    BatchOutcome,
+    HubSpotAuthError,
+    HubSpotClient,
+    HubSpotError,
+)
 from leadrank.connectors.score_values import account_values, lead_values
 from leadrank.db.engine import session_scope
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.routing.ruleset import crm_owner_id
-from leadrank.routing.service import active_rules
 
 VENDOR = "hubspot"
 GROUP = ("leadrank", "leadrank")
@@ -43,10 +53,7 @@ COMPANY_PROPERTIES = {
     ),
     "account_leads": ("leadrank_account_leads", "leadrank scored leads", "number", "number"),
 }  # fmt: skip
-OWNER_PROPERTY = "hubspot_owner_id"
-# Owners leadrank chose: pushed to HubSpot's owner field. An owner that came from HubSpot is
-# HubSpot's already.
-OURS = ("routing", "manual")
+OWNER_PROPERTY = "hubspot_owner_id"  # where an owner leadrank chose goes
 
 
 @dataclass
@@ -95,12 +102,8 @@ def push(
         for owner in client.owners()
         if owner.get("email")
     }
+    owners = with_rule_ids(engine, VENDOR, owners)  # a rule's owner id wins
     with session_scope(engine) as session:
-        rules = active_rules(session)
-        # An id the routing rules give an owner wins over HubSpot's user of that email.
-        for email in list(rules.owners) if rules is not None else []:
-            if (given := crm_owner_id(rules, email, VENDOR)) is not None:
-                owners[email] = given
         people = linked(session, vendor=VENDOR, object_type="contacts", lead_ids=lead_ids)
         values = lead_values(session, [link.local_id for link in people])
         firms = (
@@ -125,11 +128,9 @@ def push(
     report.contacts_sent = _send(engine, client, "contacts", contact_updates, report, progress)
     report.companies_sent = _send(engine, client, "companies", company_updates, report, progress)
     report.calls = client.calls
-    with session_scope(engine, writes=True) as session:
-        for object_type in ("contacts", "companies"):
-            state = sync_state(session, vendor=VENDOR, object_type=object_type)
-            state.last_push_at = datetime.now(UTC)
-            state.last_result = {**(state.last_result or {}), "push": report.as_json()}
+    note_push(
+        engine, vendor=VENDOR, object_types=("contacts", "companies"), result=report.as_json()
+    )
     return report
 
 
@@ -172,13 +173,8 @@ def contact_values(
 ) -> dict[str, str]:
     """A lead's values as HubSpot contact properties (text; "" clears one)."""
     found = {prop: _text(values.get(name)) for name, (prop, *_rest) in CONTACT_PROPERTIES.items()}
-    owner, source = values.get("owner"), values.get("owner_source") or ""
-    if owner and source.startswith(OURS):
-        owner_id = owners.get(str(owner).lower())
-        if owner_id is not None:
-            found[OWNER_PROPERTY] = owner_id
-        else:
-            report.owners_unknown.add(str(owner))
+    if (owner_id := chosen_owner(values, owners, report.owners_unknown)) is not None:
+        found[OWNER_PROPERTY] = owner_id
     return found
 
 
@@ -191,30 +187,39 @@ def _send(
     engine: Engine,
     client: HubSpotClient,
     object_type: str,
-    updates: list[tuple[str, dict[str, str]]],
+    updates: list[Update],
     report: PushReport,
     progress: Progress,
 ) -> int:
-    """Send updates a batch at a time, recording what HubSpot took after each batch."""
-    sent = 0
-    for start in range(0, len(updates), BATCH_LIMIT):
-        chunk = updates[start : start + BATCH_LIMIT]
-        outcome = client.batch_update(
-            object_type, [{"id": rid, "properties": values} for rid, values in chunk]
-        )
-        wanted = dict(chunk)
-        with session_scope(engine, writes=True) as session:
-            record_pushed(
-                session,
-                vendor=VENDOR,
-                object_type=object_type,
-                accepted={rid: wanted[rid] for rid in outcome.updated if rid in wanted},
-                refused=outcome.failed,
+    """Send updates `BATCH_LIMIT` to a batch update, recording what HubSpot took after each."""
+
+    def batch_update(chunk: list[Update]) -> BatchOutcome:
+        inputs = [{"id": rid, "properties": values} for rid, values in chunk]
+        try:
+            return client.batch_update(object_type, inputs)
+        except HubSpotError as exc:
+            # HubSpot refuses a whole batch for one bad value (an owner id it does not know):
+            # halves are sent until that record stands alone, and only it is refused.
+            if exc.hubspot_status != 400 or isinstance(exc, HubSpotAuthError):
+                raise
+            if len(chunk) == 1:
+                return BatchOutcome(failed={chunk[0][0]: str(exc)})
+            half = len(chunk) // 2
+            first, second = batch_update(chunk[:half]), batch_update(chunk[half:])
+            return BatchOutcome(
+                updated=first.updated + second.updated, failed={**first.failed, **second.failed}
             )
-        report.refused.update(outcome.failed)
-        sent += len(outcome.updated)
-        progress(object_type, min(start + BATCH_LIMIT, len(updates)), len(updates))
-    return sent
+
+    return push_in_batches(
+        engine,
+        vendor=VENDOR,
+        object_type=object_type,
+        updates=updates,
+        size=BATCH_LIMIT,
+        send=batch_update,
+        refused=report.refused,
+        progress=progress,
+    )
 
 
 def _text(value: Any) -> str:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from leadrank.connectors.instantly.client import InstantlyClient
+from leadrank.connectors.instantly.client import ADD_LIMIT, CampaignAddOutcome, InstantlyClient
 from leadrank.connectors.score_values import lead_values
+from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
 from leadrank.kit.sql import insert_missing, table_of
 from leadrank.orm import CampaignPush, Company, Lead
@@ -94,7 +95,7 @@ def choose(
 
 
 def push(
-    session: Session,
+    engine: Engine,
     client: InstantlyClient,
     *,
     campaign_id: str,
@@ -104,44 +105,58 @@ def push(
     skip_if_in_campaign: bool = False,
     dry_run: bool = False,
 ) -> CampaignReport:
-    """Add the segment's new leads to the campaign and record them. Flushes only: the caller
-    commits after Instantly answered (a lead sent again after a crash is counted by Instantly
-    as already in the campaign, never added twice)."""
+    """Add the segment's new leads to the campaign, recording each request's leads in a short
+    transaction of its own once Instantly answered: no transaction is open while it does, and
+    a push stopped half-way keeps what went through. A lead is recorded when Instantly added
+    it, or when every lead it did not add was already in the campaign; one skipped for another
+    reason (a flag, the blocklist, the plan's limit) is tried again by the next push."""
     client.campaign(campaign_id)  # a campaign that does not exist fails before anything
-    leads, without = choose(session, campaign_id, segment, limit=limit)
+    with session_scope(engine) as session:
+        leads, without = choose(session, campaign_id, segment, limit=limit)
     report = CampaignReport(
         campaign=campaign_id, chosen=len(leads) + without, without_email=without
     )
-    report.leads = [lead.pop("lead_id") for lead in leads]
-    if dry_run or not leads:
+    report.leads = [lead["lead_id"] for lead in leads]
+    if dry_run:
         return report
-    outcome = client.add_leads_to_campaign(
-        campaign_id,
-        leads,
-        skip_if_in_workspace=skip_if_in_workspace,
-        skip_if_in_campaign=skip_if_in_campaign,
-    )
-    report.sent, report.added = outcome.sent, outcome.uploaded
-    report.already_in_campaign, report.skipped = outcome.already_in_campaign, outcome.skipped
-    report.invalid = outcome.invalid
-    now = datetime.now(UTC)
-    created = {email.lower(): rid for email, rid in outcome.created.items()}
-    insert_missing(
-        session.connection(),
-        table_of(CampaignPush),
-        [
-            {
-                "vendor": VENDOR,
-                "campaign_id": campaign_id,
-                "lead_id": lead_id,
-                "remote_id": created.get(lead["email"].lower()),
-                "outcome": "added" if lead["email"].lower() in created else "not_added",
-                "pushed_at": now,
-            }
-            for lead_id, lead in zip(report.leads, leads, strict=True)
-        ],
-    )
+    for start in range(0, len(leads), ADD_LIMIT):
+        chunk = leads[start : start + ADD_LIMIT]
+        outcome = client.add_leads_to_campaign(
+            campaign_id,
+            [{k: v for k, v in lead.items() if k != "lead_id"} for lead in chunk],
+            skip_if_in_workspace=skip_if_in_workspace,
+            skip_if_in_campaign=skip_if_in_campaign,
+        )
+        report.sent += outcome.sent
+        report.added += outcome.uploaded
+        report.already_in_campaign += outcome.already_in_campaign
+        report.skipped += outcome.skipped
+        report.invalid += outcome.invalid
+        with session_scope(engine, writes=True) as session:
+            _record(session, campaign_id, chunk, outcome)
     return report
+
+
+def _record(
+    session: Session, campaign_id: str, chunk: list[dict[str, Any]], outcome: CampaignAddOutcome
+) -> None:
+    created = {email.lower(): rid for email, rid in outcome.created.items()}
+    rest_were_there = outcome.already_in_campaign == len(chunk) - len(created)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "vendor": VENDOR,
+            "campaign_id": campaign_id,
+            "lead_id": lead["lead_id"],
+            "remote_id": created.get(lead["email"].lower()),
+            "outcome": "added" if lead["email"].lower() in created else "already_there",
+            "pushed_at": now,
+        }
+        for lead in chunk
+        if lead["email"].lower() in created or rest_were_there
+    ]
+    if rows:
+        insert_missing(session.connection(), table_of(CampaignPush), rows)
 
 
 def instantly_lead(lead_id: int, person: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

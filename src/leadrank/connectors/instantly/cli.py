@@ -167,13 +167,12 @@ def push_command(
     with (
         open_workspace(settings) as engine,
         httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http,
-        session_scope(engine, writes=True) as session,
     ):
         client = InstantlyClient(
             http, api_key=settings.instantly_api_key, base_url=settings.instantly_base_url
         )
         report = campaign_push(
-            session,
+            engine,
             client,
             campaign_id=campaign,
             segment=segment,

@@ -31,19 +31,19 @@ OpenAPI at api.instantly.ai/openapi/api_v2.json) and its rate-limit page
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
-from leadrank.errors import AppError, BadInput
+from leadrank.connectors.http_answers import error_json, json_object, retry_after_seconds
+from leadrank.connectors.vendor_error import VendorError
+from leadrank.errors import BadInput
 
 DEFAULT_BASE_URL = "https://api.instantly.ai/api/v2"
 PAGE_LIMIT = 100  # the most any list endpoint returns per page
@@ -68,18 +68,9 @@ LEAD_FIELDS = frozenset(
 )
 
 
-class InstantlyError(AppError):
-    """Instantly failed or answered something unusable. `retriable`: trying again later may
-    work (rate limits, outages, timeouts), with `retry_after` seconds when Instantly said so."""
-
-    status_code = 502
-
-    def __init__(
-        self, message: str, *, retriable: bool = False, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.retriable = retriable
-        self.retry_after = math.ceil(retry_after) if retry_after is not None else None
+class InstantlyError(VendorError):
+    """Instantly failed or answered something unusable (`retriable` and `retry_after` as
+    `VendorError` says)."""
 
 
 class InstantlyAuthError(InstantlyError):
@@ -264,13 +255,13 @@ class InstantlyClient:
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return _json_object(response, what)
+                    return json_object(response, what, vendor="Instantly", error=InstantlyError)
                 if status in (401, 402, 403):
                     raise InstantlyAuthError(_refusal(status, what, response))
                 if status == 404 and missing is not None:
                     raise InstantlyError(missing)
                 if status == 429:
-                    retry_after = _retry_after(response)
+                    retry_after = retry_after_seconds(response)
                     failure = "429 rate limited"
                 elif status >= 500:
                     failure = f"{status} server error"
@@ -301,16 +292,6 @@ class InstantlyClient:
         self._last_call[path] = self._clock()
 
 
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        raise InstantlyError(f"Instantly answered {what} with a body that is not JSON") from None
-    if not isinstance(document, dict):
-        raise InstantlyError(f"Instantly answered {what} with JSON that is not an object")
-    return document
-
-
 def _refusal(status: int, what: str, response: httpx.Response) -> str:
     if status == 401:
         return (
@@ -329,32 +310,11 @@ def _refusal(status: int, what: str, response: httpx.Response) -> str:
 
 def _vendor_message(response: httpx.Response) -> str:
     """Instantly's own words (`{"statusCode", "error", "message"}`), short."""
-    try:
-        document = response.json()
-    except ValueError:
-        return response.reason_phrase
+    document = error_json(response)
     message = document.get("message") if isinstance(document, dict) else None
     if isinstance(message, str):
         return message[:200]
     return response.reason_phrase
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds: a number, or an HTTP date."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _campaign_id(campaign_id: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadrank.connectors.fake_faults import Fault, PendingFaults, RecordedRequest
 from leadrank.kit.local_server import serve_in_thread
 
 FAKE_API_KEY = "fake-instantly-key"
@@ -231,25 +233,6 @@ def webhook_event(
 
 
 @dataclass
-class RecordedRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-
-
-@dataclass
-class _Fault:
-    kind: str
-    times: int
-    path: str | None
-    retry_after: str | None
-
-
-@dataclass
 class FakeInstantly:
     """The fake's state: its workspace, the key it accepts, the requests it saw and the
     faults still to come. `blocklist`: emails and domains POST /leads/add refuses;
@@ -263,7 +246,7 @@ class FakeInstantly:
     remaining_in_plan: int = 100_000
     add_answers: list[dict[str, Any]] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
-    _faults: list[_Fault] = field(default_factory=list)
+    _faults: PendingFaults[Fault] = field(default_factory=lambda: PendingFaults(FAULTS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(
@@ -277,10 +260,8 @@ class FakeInstantly:
         """Answer the next `times` requests (to `path`, e.g. "/emails", or any) with a fault:
         "429" (with `retry_after`), "500", "401", "malformed" (JSON cut short) or "slow"
         (the right answer, `slow_seconds` late)."""
-        if kind not in FAULTS:
-            raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
         with self._lock:
-            self._faults.append(_Fault(kind, times, path, retry_after))
+            self._faults.add(Fault(kind, times, path, retry_after))
 
     def calls(self, path: str) -> list[RecordedRequest]:
         """The requests made to one path ("/campaigns", "/leads/list", "/leads/add",
@@ -432,16 +413,8 @@ class FakeInstantly:
         path = request.url.path.removeprefix("/api/v2")
         authorization = request.headers.get("authorization")
         with self._lock:
-            self.requests.append(
-                RecordedRequest(
-                    request.method, path, dict(request.query_params), body, authorization
-                )
-            )
-            fault = next((f for f in self._faults if f.path in (None, path)), None)
-            if fault is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
+            self.requests.append(RecordedRequest.of(request, body, at=time.monotonic(), path=path))
+            fault = self._faults.take(lambda f: f.path in (None, path))
         if fault is not None:
             if fault.kind == "429":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else None

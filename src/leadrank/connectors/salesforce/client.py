@@ -25,20 +25,20 @@ What it relies on, from Salesforce's REST API Developer Guide
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from leadrank.connectors.http_answers import error_json, json_body, retry_after_seconds
 from leadrank.connectors.pacing import Lane, LocalPace, Pace
-from leadrank.errors import AppError, BadInput
+from leadrank.connectors.vendor_error import VendorError
+from leadrank.errors import BadInput
 
 DEFAULT_API_VERSION = "v60.0"
 COLLECTION_LIMIT = 200  # the most records one sObject Collections request may carry
@@ -58,13 +58,11 @@ _VERSION = re.compile(r"v\d{2,3}\.0")
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
-class SalesforceError(AppError):
-    """Salesforce failed or answered something unusable. `retriable`: trying again later may
-    work (rate limits, outages, timeouts, the daily allocation), with `retry_after` seconds when
-    Salesforce said so. `error_code` is Salesforce's own (`INVALID_FIELD`, ...) when it gave one.
-    `outcome`: what an interrupted `update_records` had saved before it stopped."""
-
-    status_code = 502
+class SalesforceError(VendorError):
+    """Salesforce failed or answered something unusable (`retriable` and `retry_after` as
+    `VendorError` says; the daily allocation used up is retriable too). `error_code` is
+    Salesforce's own (`INVALID_FIELD`, ...) when it gave one. `outcome`: what an interrupted
+    `update_records` had saved before it stopped."""
 
     def __init__(
         self,
@@ -74,9 +72,7 @@ class SalesforceError(AppError):
         retry_after: float | None = None,
         error_code: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.retriable = retriable
-        self.retry_after = math.ceil(retry_after) if retry_after is not None else None
+        super().__init__(message, retriable=retriable, retry_after=retry_after)
         self.error_code = error_code
         self.outcome: CollectionOutcome | None = None
 
@@ -286,7 +282,7 @@ class SalesforceClient:
                     "and its API permissions"
                 )
         if response.is_success:
-            return _json(response, what)
+            return json_body(response, what, vendor="Salesforce", error=SalesforceError)
         raise self._refusal(response, what)
 
     def _on_instance(
@@ -319,7 +315,7 @@ class SalesforceClient:
             )
         if not response.is_success:
             raise self._refusal(response, what)
-        document = _json(response, what)
+        document = json_body(response, what, vendor="Salesforce", error=SalesforceError)
         token = document.get("access_token") if isinstance(document, dict) else None
         instance = document.get("instance_url") if isinstance(document, dict) else None
         if not isinstance(token, str) or not token or not isinstance(instance, str):
@@ -362,7 +358,7 @@ class SalesforceClient:
                 status = response.status_code
                 if status == 429:
                     limited += 1
-                    wait = _retry_after(response)
+                    wait = retry_after_seconds(response)
                     if wait is None:
                         wait = self.backoff * 2 ** min(limited - 1, 10)
                     held += wait
@@ -535,18 +531,8 @@ def _save_errors(errors: Any) -> str:
     return "; ".join(parts)[:300] or "refused without a reason"
 
 
-def _json(response: httpx.Response, what: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise SalesforceError(f"Salesforce answered {what} with a body that is not JSON") from None
-
-
 def _error_code(response: httpx.Response) -> str | None:
-    try:
-        document = response.json()
-    except ValueError:
-        return None
+    document = error_json(response)
     if isinstance(document, list) and document and isinstance(document[0], dict):
         code = document[0].get("errorCode")
         return code if isinstance(code, str) else None
@@ -556,10 +542,7 @@ def _error_code(response: httpx.Response) -> str | None:
 def _vendor_words(response: httpx.Response) -> str:
     """Salesforce's explanation: `errorCode: message` of its error list, or OAuth's
     `error: error_description`."""
-    try:
-        document = response.json()
-    except ValueError:
-        return response.reason_phrase
+    document = error_json(response)
     if isinstance(document, list):
         parts = [
             f"{error.get('errorCode', 'ERROR')}: {error.get('message', '')}"
@@ -572,21 +555,3 @@ def _vendor_words(response: httpx.Response) -> str:
         description = document.get("error_description")
         return f"{document['error']}: {description}" if description else document["error"]
     return response.reason_phrase
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds: a number, or an HTTP date."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

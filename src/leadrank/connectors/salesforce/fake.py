@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadrank.connectors.fake_faults import Fault, PendingFaults, RecordedRequest
 from leadrank.connectors.salesforce.push import FIELD_NAMES, SCORE_FIELDS
 from leadrank.kit.local_server import serve_in_thread
 
@@ -394,27 +395,6 @@ def _lead(org: Org, rng: random.Random, k: int) -> str:
     )
 
 
-@dataclass
-class RecordedRequest:
-    """One request the fake received, and the status it answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    authorization: str | None
-    at: float  # time.monotonic() on arrival
-    status: int = 0
-
-
-@dataclass
-class _Fault:
-    kind: str
-    times: int
-    path: str | None
-    retry_after: str | None
-
-
 class _Refusal(Exception):
     """An error answer: `[{"message", "errorCode"}]` with an HTTP status."""
 
@@ -447,7 +427,7 @@ class FakeSalesforce:
     requests: list[RecordedRequest] = field(default_factory=list)
     _tokens: set[str] = field(default_factory=set)
     _issued: int = 0
-    _faults: list[_Fault] = field(default_factory=list)
+    _faults: PendingFaults[Fault] = field(default_factory=lambda: PendingFaults(FAULTS))
     _failing: dict[str, tuple[str, str]] = field(default_factory=dict)
     _cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -460,10 +440,8 @@ class FakeSalesforce:
         """Answer the next `times` data API calls (or only those whose path contains `path`,
         which may name the token endpoint) with a fault: "429" (with `Retry-After`), "500",
         "daily_limit" (403 REQUEST_LIMIT_EXCEEDED) or "slow" (the right answer, late)."""
-        if kind not in FAULTS:
-            raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
         with self._lock:
-            self._faults.append(_Fault(kind, times, path, retry_after))
+            self._faults.add(Fault(kind, times, path, retry_after))
 
     def fail_records(
         self,
@@ -550,14 +528,7 @@ class FakeSalesforce:
 
         async def endpoint(request: Request) -> Response:
             body = await _read_body(request)
-            recorded = RecordedRequest(
-                request.method,
-                request.url.path,
-                dict(request.query_params),
-                body,
-                request.headers.get("authorization"),
-                time.monotonic(),
-            )
+            recorded = RecordedRequest.of(request, body, at=time.monotonic())
             with self._lock:
                 self.requests.append(recorded)
                 fault = self._take_fault(request.url.path, data_api)
@@ -570,17 +541,14 @@ class FakeSalesforce:
 
         return endpoint
 
-    def _take_fault(self, path: str, data_api: bool) -> _Fault | None:
-        for fault in self._faults:
-            if (fault.path is None and data_api) or (fault.path is not None and fault.path in path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
+    def _take_fault(self, path: str, data_api: bool) -> Fault | None:
+        """The fault this request meets: one for any data API call, or one for its path."""
+        return self._faults.take(
+            lambda f: (f.path is None and data_api) or (f.path is not None and f.path in path)
+        )
 
     def _answer(
-        self, request: Request, body: Any, handler: Handler, data_api: bool, fault: _Fault | None
+        self, request: Request, body: Any, handler: Handler, data_api: bool, fault: Fault | None
     ) -> Response:
         try:
             if fault is not None and fault.kind != "slow":
@@ -887,7 +855,7 @@ def _failure(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {"success": False, "errors": errors}
 
 
-def _fault_refusal(fault: _Fault) -> _Refusal:
+def _fault_refusal(fault: Fault) -> _Refusal:
     if fault.kind == "429":
         return _Refusal(429, "REQUEST_LIMIT_EXCEEDED", "Too many requests; try again shortly.")
     if fault.kind == "daily_limit":

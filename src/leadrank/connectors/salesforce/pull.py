@@ -23,19 +23,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from leadrank.config import Settings
-from leadrank.connectors.crm_links import link_companies, link_people, sync_state, unlink
-from leadrank.connectors.records import Tally, ingest_records
+from leadrank.connectors.crm_links import link_companies, link_people, unlink
+from leadrank.connectors.crm_pull import Watermarks, ingest_counted, storable
+from leadrank.connectors.records import Tally
 from leadrank.connectors.salesforce.client import SalesforceClient
 from leadrank.db.engine import session_scope
-from leadrank.ingest.follow_up import after_arrivals
 from leadrank.kit.progress import Progress, no_progress
-from leadrank.kit.storable import unstorable
 
 VENDOR = "salesforce"
 BATCH = 1_000  # people (or outcome events) ingested per transaction
@@ -166,15 +165,15 @@ def pull(
 ) -> PullReport:
     """Pull what changed since the last pull (or since `since`); see the module."""
     report = PullReport()
-    floors = _floors(engine, since)
+    marks = Watermarks(engine, vendor=VENDOR, object_types=OBJECT_TYPES)
+    floors = marks.floors(since, lookback=LOOKBACK)
     fields = _visible_fields(client, report)
     owners = {str(u["Id"]): u.get("Email") for u in client.users() if u.get("Id")}
-    newest: dict[str, datetime] = {}
 
-    accounts = {a["Id"]: a for a in _walk(client, "Account", fields, floors["Account"], newest)}
+    accounts = {a["Id"]: a for a in _walk(client, marks, "Account", fields, floors["Account"])}
     report.accounts = len(accounts)
 
-    fetched = list(_walk(client, "Lead", fields, floors["Lead"], newest))
+    fetched = list(_walk(client, marks, "Lead", fields, floors["Lead"]))
     report.leads = len(fetched)
     leads = [lead for lead in fetched if lead.get("IsConverted") is not True]
     report.converted = len(fetched) - len(leads)
@@ -191,7 +190,7 @@ def pull(
         _people_batch(engine, "Lead", leads[start : start + BATCH], {}, owners, report)
         progress("leads", min(start + BATCH, len(leads)), len(leads))
 
-    contacts = list(_walk(client, "Contact", fields, floors["Contact"], newest))
+    contacts = list(_walk(client, marks, "Contact", fields, floors["Contact"]))
     if floors["Contact"] is not None and accounts and "AccountId" in fields["Contact"]:
         # Contacts of Accounts that changed come again, with the new firmographics (on a
         # first pull every Contact came already).
@@ -214,7 +213,7 @@ def pull(
         _people_batch(engine, "Contact", batch, accounts, owners, report)
         progress("contacts", min(start + BATCH, len(contacts)), len(contacts))
 
-    opportunities = list(_walk(client, "Opportunity", fields, floors["Opportunity"], newest))
+    opportunities = list(_walk(client, marks, "Opportunity", fields, floors["Opportunity"]))
     report.opportunities = len(opportunities)
     records = [event for o in opportunities if (event := outcome_event(o)) is not None]
     report.without_contact = sum(
@@ -226,39 +225,10 @@ def pull(
         progress("opportunities", min(start + BATCH, len(records)), len(records))
 
     report.calls = client.calls
-    with session_scope(engine, writes=True) as session:
-        now = datetime.now(UTC)
-        for object_type in OBJECT_TYPES:
-            state = sync_state(session, vendor=VENDOR, object_type=object_type)
-            if object_type in newest:
-                state.modified_through = max(
-                    filter(None, (state.modified_through, newest[object_type]))
-                )
-            state.last_pull_at = now
-            state.last_result = report.as_json()
-        job = after_arrivals(
-            session,
-            settings,
-            leads=report.people.leads_created + report.people.leads_updated,
-            events=report.events.events_created,
-            import_ids=report.import_ids,
-            requested_by=requested_by,
-        )
-        report.follow_up_job = job.id if job is not None else None
+    report.follow_up_job = marks.finish(
+        settings, report, people=report.people, requested_by=requested_by
+    )
     return report
-
-
-def _floors(engine: Engine, since: datetime | None) -> dict[str, datetime | None]:
-    """Where each object type's pull starts: `since`, else `LOOKBACK` before the newest
-    stamp the last pull saw."""
-    if since is not None:
-        return dict.fromkeys(OBJECT_TYPES, since)
-    with session_scope(engine, writes=True) as session:
-        seen = {
-            kind: sync_state(session, vendor=VENDOR, object_type=kind).modified_through
-            for kind in OBJECT_TYPES
-        }
-    return {kind: None if moment is None else moment - LOOKBACK for kind, moment in seen.items()}
 
 
 def _visible_fields(client: SalesforceClient, report: PullReport) -> dict[str, list[str]]:
@@ -273,17 +243,14 @@ def _visible_fields(client: SalesforceClient, report: PullReport) -> dict[str, l
 
 def _walk(
     client: SalesforceClient,
+    marks: Watermarks,
     sobject: str,
     fields: dict[str, list[str]],
     since: datetime | None,
-    newest: dict[str, datetime],
 ) -> Iterable[dict[str, Any]]:
-    """The records changed since `since`, keeping the newest stamp seen."""
-    for record in client.modified_since(sobject, fields[sobject], since):
-        moment = _moment(record.get("SystemModstamp"))
-        if moment is not None and (sobject not in newest or moment > newest[sobject]):
-            newest[sobject] = moment
-        yield record
+    """The records changed since `since`, noting the newest stamp seen."""
+    changed = client.modified_since(sobject, fields[sobject], since)
+    return marks.walk(changed, sobject, "SystemModstamp")
 
 
 def _people_batch(
@@ -295,27 +262,27 @@ def _people_batch(
     report: PullReport,
 ) -> None:
     """Ingest one batch of Leads or Contacts (with their Accounts), and link them."""
-    records = []
-    for person in people:
-        account = accounts.get(str(person.get("AccountId") or ""))
-        record = lead_record(person, account, owners)
-        if unstorable(record):
-            report.unstorable += 1
-            continue
-        records.append(record)
+    records = storable(
+        (
+            lead_record(person, accounts.get(str(person.get("AccountId") or "")), owners)
+            for person in people
+        ),
+        report,
+    )
     if not records:
         return
     ids = [record["Id"] for record in records]
     with session_scope(engine, writes=True) as session:
-        ingested = ingest_records(
+        ingest_counted(
             session,
             records,
+            report=report,
+            tally=report.people,
             kind="leads",
             source=VENDOR,
             name=f"salesforce pull ({sobject} {len(report.import_ids) + 1})",
             explicit=LEAD_MAPPING,
         )
-        _count(report, report.people, ingested)
         linked = link_people(session, vendor=VENDOR, object_type=sobject, remote_ids=ids)
         firms = link_companies(
             session,
@@ -338,15 +305,16 @@ def _people_batch(
 def _events_batch(engine: Engine, records: list[dict[str, Any]], report: PullReport) -> None:
     """Ingest one batch of outcome events."""
     with session_scope(engine, writes=True) as session:
-        ingested = ingest_records(
+        ingest_counted(
             session,
             records,
+            report=report,
+            tally=report.events,
             kind="events",
             source=VENDOR,
             name="salesforce pull (Opportunity)",
             explicit=EVENT_MAPPING,
         )
-        _count(report, report.events, ingested)
 
 
 def lead_record(
@@ -400,21 +368,3 @@ def _outcome(opportunity: dict[str, Any]) -> str | None:
     if opportunity.get("IsClosed") is not True:
         return None
     return "deal_won" if opportunity.get("IsWon") is True else "deal_lost"
-
-
-def _count(report: PullReport, tally: Tally, ingested: Any) -> None:
-    tally.add(ingested)
-    report.quarantine_reasons.update(ingested.quarantine_reasons)
-    if ingested.import_id is not None:
-        report.import_ids.append(ingested.import_id)
-
-
-def _moment(text: Any) -> datetime | None:
-    """A Salesforce datetime ("2026-03-02T09:00:00.000+0000") as an aware datetime."""
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -18,8 +18,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from leadrank.connectors.crm_links import Linked, changed_values, linked, record_pushed, sync_state
-from leadrank.connectors.salesforce.client import COLLECTION_LIMIT, SalesforceClient
+from leadrank.connectors.crm_links import Linked, changed_values, linked
+from leadrank.connectors.crm_push import (
+    Update,
+    chosen_owner,
+    note_push,
+    push_in_batches,
+    with_rule_ids,
+)
+from leadrank.connectors.salesforce.client import (
+    COLLECTION_LIMIT,
+    CollectionOutcome,
+    SalesforceClient,
+)
 from leadrank.connectors.score_values import lead_values
 from leadrank.db.engine import session_scope
 from leadrank.errors import BadInput
@@ -58,10 +69,7 @@ SCORE_FIELDS = {
     "scored_at": ScoreField("Leadrank_Scored_At__c", "Date/Time"),
 }
 FIELD_NAMES = tuple(f.name for f in SCORE_FIELDS.values())
-OWNER_FIELD = "OwnerId"
-# Owners leadrank chose: pushed to the record's owner. An owner that came from Salesforce is
-# Salesforce's already.
-OURS = ("routing", "manual")
+OWNER_FIELD = "OwnerId"  # where an owner leadrank chose goes
 # Describe types whose values go as JSON numbers; a percent field shows 43.12 as 43.12 %.
 NUMBER_TYPES = frozenset({"double", "int", "long", "currency", "percent"})
 
@@ -118,6 +126,8 @@ def push(
         for user in client.users()
         if user.get("Email") and user.get("Id")
     }
+    # Ids the routing rules give owners win over users found by email; `owner_ids` over both.
+    owners = with_rule_ids(engine, VENDOR, owners)
     owners.update({email.lower(): user for email, user in (owner_ids or {}).items()})
     with session_scope(engine) as session:
         links = {
@@ -135,11 +145,7 @@ def push(
         else:
             report.contacts_sent, report.contacts_unchanged = sent, unchanged
     report.calls = client.calls
-    with session_scope(engine, writes=True) as session:
-        for sobject in SOBJECTS:
-            state = sync_state(session, vendor=VENDOR, object_type=sobject)
-            state.last_push_at = datetime.now(UTC)
-            state.last_result = {**(state.last_result or {}), "push": report.as_json()}
+    note_push(engine, vendor=VENDOR, object_types=SOBJECTS, result=report.as_json())
     return report
 
 
@@ -202,13 +208,8 @@ def record_values(
     """A lead's values as text under the Salesforce field names ("" clears one), with
     `OwnerId` when leadrank chose the owner and Salesforce has a user of that email."""
     found = {f.name: _text(values.get(name)) for name, f in SCORE_FIELDS.items()}
-    owner, source = values.get("owner"), values.get("owner_source") or ""
-    if owner and source.startswith(OURS):
-        user = owners.get(str(owner).lower())
-        if user is not None:
-            found[OWNER_FIELD] = user
-        else:
-            report.owners_unknown.add(str(owner))
+    if (user := chosen_owner(values, owners, report.owners_unknown)) is not None:
+        found[OWNER_FIELD] = user
     return found
 
 
@@ -245,7 +246,7 @@ def _updates(
     values: dict[int, dict[str, Any]],
     owners: dict[str, str],
     report: PushReport,
-) -> tuple[list[tuple[str, dict[str, str]]], int]:
+) -> tuple[list[Update], int]:
     """Each linked record's changed values, and how many had none."""
     updates, unchanged = [], 0
     for link in links:
@@ -263,38 +264,30 @@ def _send(
     engine: Engine,
     client: SalesforceClient,
     sobject: str,
-    updates: list[tuple[str, dict[str, str]]],
+    updates: list[Update],
     types: dict[str, Described],
     report: PushReport,
     progress: Progress,
 ) -> int:
     """Send updates a collection at a time, recording what Salesforce took after each."""
-    sent = 0
-    for start in range(0, len(updates), COLLECTION_LIMIT):
-        chunk = updates[start : start + COLLECTION_LIMIT]
-        outcome = client.update_records(
-            sobject,
-            [
-                {
-                    "Id": rid,
-                    **{name: _value(name, text, types) for name, text in changed.items()},
-                }
-                for rid, changed in chunk
-            ],
-        )
-        wanted = dict(chunk)
-        with session_scope(engine, writes=True) as session:
-            record_pushed(
-                session,
-                vendor=VENDOR,
-                object_type=sobject,
-                accepted={rid: wanted[rid] for rid in outcome.updated if rid in wanted},
-                refused=outcome.failed,
-            )
-        report.refused.update(outcome.failed)
-        sent += len(outcome.updated)
-        progress(sobject, min(start + COLLECTION_LIMIT, len(updates)), len(updates))
-    return sent
+
+    def update_records(chunk: list[Update]) -> CollectionOutcome:
+        records = [
+            {"Id": rid, **{name: _value(name, text, types) for name, text in changed.items()}}
+            for rid, changed in chunk
+        ]
+        return client.update_records(sobject, records)
+
+    return push_in_batches(
+        engine,
+        vendor=VENDOR,
+        object_type=sobject,
+        updates=updates,
+        size=COLLECTION_LIMIT,
+        send=update_records,
+        refused=report.refused,
+        progress=progress,
+    )
 
 
 def _value(name: str, text: str, types: dict[str, Described]) -> Any:

@@ -3,21 +3,17 @@ sync), on a client that keeps Salesforce's pace together with every other worker
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import httpx
 from sqlalchemy import Engine
 
 from leadrank.config import Settings
+from leadrank.connectors.crm_run import crm_runner
 from leadrank.connectors.salesforce.client import SalesforceClient
 from leadrank.connectors.salesforce.pull import pull
 from leadrank.connectors.salesforce.push import push
 from leadrank.connectors.shared_pace import SharedPace
 from leadrank.errors import BadInput
-from leadrank.kit.progress import Progress, no_progress
 
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SETTINGS = (
     ("LEADRANK_SALESFORCE_URL", "salesforce_url"),
     ("LEADRANK_SALESFORCE_CLIENT_ID", "salesforce_client_id"),
@@ -53,25 +49,4 @@ def client_for(http: httpx.Client, engine: Engine, settings: Settings) -> Salesf
     )
 
 
-def run(
-    engine: Engine,
-    settings: Settings,
-    *,
-    direction: str,
-    since: datetime | None = None,
-    progress: Progress = no_progress,
-    requested_by: str = "salesforce",
-) -> dict[str, Any]:
-    """Pull, push or sync; what each did."""
-    done: dict[str, Any] = {}
-    with httpx.Client(timeout=TIMEOUT) as http:
-        client = client_for(http, engine, settings)
-        if direction in ("pull", "sync"):
-            pulled = pull(
-                engine, settings, client, since=since, progress=progress, requested_by=requested_by
-            )
-            done["pull"] = {**pulled.as_json(), "follow_up_job": pulled.follow_up_job}
-        if direction in ("push", "sync"):
-            done["push"] = push(engine, client, progress=progress).as_json()
-        done["calls"] = client.calls
-    return done
+run = crm_runner("salesforce", client_for=client_for, pull=pull, push=push)
