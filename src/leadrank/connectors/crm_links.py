@@ -152,9 +152,11 @@ def record_pushed(
     object_type: str,
     accepted: dict[str, dict[str, Any]],
     refused: dict[str, str],
+    modified: dict[str, str] | None = None,
 ) -> None:
-    """What the CRM took (merged into `pushed`) and what it refused (kept as the error, the
-    old values staying, so the next push sends them again)."""
+    """What the CRM took (merged into `pushed`, with the modification time it gave the record
+    when it has one) and what it refused (kept as the error, the old values staying, so the
+    next push sends them again)."""
     now = datetime.now(UTC)
     links = {
         link.remote_id: link
@@ -171,10 +173,44 @@ def record_pushed(
         if link := links.get(rid):
             link.pushed = {**(link.pushed or {}), **values}
             link.pushed_at, link.push_error = now, None
+            link.remote_modified_at = parse_moment((modified or {}).get(rid))
     for rid, error in refused.items():
         if link := links.get(rid):
             link.push_error = error[:500]
     session.flush()
+
+
+def own_writes(
+    session: Session, *, vendor: str, object_type: str, records: list[dict[str, Any]]
+) -> set[str]:
+    """The ids of pulled records whose last modification is leadrank's own last push (the
+    CRM gave that time when it took it): nothing new to read there."""
+    stamps = {str(r["id"]): parse_moment(r.get("updatedAt")) for r in records}
+    own: set[str] = set()
+    for chunk in batched(sorted(stamps), IDS_PER_STATEMENT):
+        for remote_id, at in session.execute(
+            select(CrmLink.remote_id, CrmLink.remote_modified_at).where(
+                CrmLink.vendor == vendor,
+                CrmLink.object_type == object_type,
+                CrmLink.remote_id.in_(chunk),
+                CrmLink.remote_modified_at.is_not(None),
+            )
+        ):
+            if at is not None and stamps.get(remote_id) == at:
+                own.add(remote_id)
+    return own
+
+
+def parse_moment(text: Any) -> datetime | None:
+    """An ISO datetime as CRMs write them ("...Z", "...+0000") as an aware datetime (naive is
+    UTC); None for anything else."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def changed_values(new: dict[str, Any], pushed: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
-from leadrank.connectors.crm_links import sync_state
+from leadrank.connectors.crm_links import parse_moment, sync_state
 from leadrank.connectors.records import Tally, ingest_records
 from leadrank.db.engine import session_scope
 from leadrank.ingest.follow_up import after_arrivals
@@ -142,15 +142,3 @@ def ingest_counted(
     report.quarantine_reasons.update(ingested.quarantine_reasons)
     if ingested.import_id is not None:
         report.import_ids.append(ingested.import_id)
-
-
-def parse_moment(text: Any) -> datetime | None:
-    """An ISO datetime as CRMs write them ("...Z", "...+0000") as an aware datetime (naive is
-    UTC); None for anything else."""
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -64,6 +64,7 @@ def push_in_batches(
                 object_type=object_type,
                 accepted={rid: wanted[rid] for rid in outcome.updated if rid in wanted},
                 refused=outcome.failed,
+                modified=getattr(outcome, "modified", None),  # the CRMs that tell it
             )
         refused.update(outcome.failed)
         sent += len(outcome.updated)

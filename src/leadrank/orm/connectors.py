@@ -34,6 +34,9 @@ class CrmLink(Base):
     pushed: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     push_error: Mapped[str | None] = mapped_column(Text)  # the CRM's refusal of the last push
+    # The record's modification time the CRM gave when it took the last push: a pull that
+    # finds the record modified at exactly that time finds leadrank's own write, not news.
+    remote_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

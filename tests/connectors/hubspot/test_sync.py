@@ -163,6 +163,12 @@ def test_a_push_creates_the_fields_and_then_sends_only_what_changed(
     last = hubspot_fake.calls("contacts/batch/update")[-1].body["inputs"]
     assert last == [{"id": contact_id, "properties": {"leadrank_grade": grade}}]
 
+    # HubSpot moved every pushed record's modification time; the next pull knows its own
+    # writes by the time HubSpot gave them, and reads none of them again.
+    after = pull(workspace.engine, settings, hubspot())
+    assert after.own_writes == first.contacts_sent + first.companies_sent
+    assert (after.contacts, after.companies) == (0, 0)
+
 
 def test_a_push_through_a_storm_of_429s_loses_and_repeats_nothing(
     workspace: Workspace, settings: Settings, hubspot: MakeClient, hubspot_fake: FakeHubSpot

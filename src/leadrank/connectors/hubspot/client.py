@@ -112,6 +112,7 @@ class BatchOutcome:
 
     updated: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    modified: dict[str, str] = field(default_factory=dict)  # id -> updatedAt after the update
 
 
 @dataclass
@@ -404,6 +405,10 @@ class HubSpotClient:
             chunk = batch[start : start + BATCH_LIMIT]
             status, document = self._call("POST", path, body={"inputs": chunk})
             chunk_ids = [item["id"] for item in chunk]
+            results = document.get("results")
+            for result in results if isinstance(results, list) else []:
+                if isinstance(result, dict) and isinstance(result.get("updatedAt"), str):
+                    outcome.modified[str(result.get("id"))] = result["updatedAt"]
             if status != 207:
                 outcome.updated.extend(chunk_ids)
                 continue

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from leadrank.config import Settings
-from leadrank.connectors.crm_links import link_companies, link_people
-from leadrank.connectors.crm_pull import Watermarks, ingest_counted, parse_moment, storable
+from leadrank.connectors.crm_links import link_companies, link_people, own_writes, parse_moment
+from leadrank.connectors.crm_pull import Watermarks, ingest_counted, storable
 from leadrank.connectors.hubspot.client import HubSpotClient
 from leadrank.connectors.records import Tally
 from leadrank.db.engine import session_scope
@@ -81,6 +81,7 @@ class PullReport:
     deals: int = 0
     outcomes: int = 0  # closed deals' events (one per contact of the deal)
     unstorable: int = 0
+    own_writes: int = 0  # records changed only by leadrank's own last push: not read again
     leads: Tally = field(default_factory=Tally)
     events: Tally = field(default_factory=Tally)
     linked_contacts: int = 0
@@ -96,6 +97,7 @@ class PullReport:
         return {
             "contacts": self.contacts,
             "people": self.contacts,
+            "own_writes": self.own_writes,
             "companies": self.companies,
             "deals": self.deals,
             "outcomes": self.outcomes,
@@ -125,8 +127,11 @@ def pull(
     owners = {str(o.get("id")): o.get("email") for o in client.owners()}
 
     companies_seen: dict[str, dict[str, Any]] = {}
-    changed_companies = list(
-        _walk(client, marks, "companies", COMPANY_PROPERTIES, floors["companies"])
+    changed_companies = _news(
+        engine,
+        "companies",
+        list(_walk(client, marks, "companies", COMPANY_PROPERTIES, floors["companies"])),
+        report,
     )
     companies_seen.update({c["id"]: c for c in changed_companies})
     report.companies = len(changed_companies)
@@ -141,8 +146,9 @@ def pull(
     of_changed = client.associations("companies", "contacts", moved)
     again = {contact for people in of_changed.values() for contact in people}
 
-    contacts = list(_walk(client, marks, "contacts", CONTACT_PROPERTIES, floors["contacts"]))
-    known = {c["id"] for c in contacts}
+    walked = list(_walk(client, marks, "contacts", CONTACT_PROPERTIES, floors["contacts"]))
+    contacts = _news(engine, "contacts", walked, report)
+    known = {c["id"] for c in walked}
     contacts += client.batch_read("contacts", sorted(again - known), properties=CONTACT_PROPERTIES)
     report.contacts = len(contacts)
     for start in range(0, len(contacts), BATCH):
@@ -174,6 +180,17 @@ def _walk(
     """The objects changed since `since`, noting the newest modification seen."""
     changed = client.search_modified(kind, since=since, properties=properties)
     return marks.walk(changed, kind, "updatedAt")
+
+
+def _news(
+    engine: Engine, object_type: str, records: list[dict[str, Any]], report: PullReport
+) -> list[dict[str, Any]]:
+    """The records that changed for another reason than leadrank's own last push (HubSpot
+    moves a record's modification time when leadrank writes its properties)."""
+    with session_scope(engine) as session:
+        own = own_writes(session, vendor=VENDOR, object_type=object_type, records=records)
+    report.own_writes += len(own)
+    return [record for record in records if record["id"] not in own]
 
 
 def _contacts_batch(

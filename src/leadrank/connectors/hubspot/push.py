@@ -207,7 +207,9 @@ def _send(
             half = len(chunk) // 2
             first, second = batch_update(chunk[:half]), batch_update(chunk[half:])
             return BatchOutcome(
-                updated=first.updated + second.updated, failed={**first.failed, **second.failed}
+                updated=first.updated + second.updated,
+                failed={**first.failed, **second.failed},
+                modified={**first.modified, **second.modified},
             )
 
     return push_in_batches(

@@ -100,6 +100,9 @@ def upgrade() -> None:
         ),
         sa.Column("pushed_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("push_error", sa.Text(), nullable=True),
+        sa.Column(
+            "remote_modified_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=True
+        ),
         sa.Column("seen_at", leadrank.orm.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
