@@ -15,11 +15,11 @@ from leadrank.enrichment.providers.http import (
     compact,
     linkedin,
     mask_email,
-    parse_retry_after,
     real,
     request_json,
     whole,
 )
+from leadrank.kit.retry_after import parse_retry_after
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 KEY = "sk-live-0123456789"

@@ -8,30 +8,17 @@ can fail take both, so a caller catching `HubSpotError` or `SalesforceError` sti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from leadrank.kit.retry_after import parse_retry_after
+
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds: a number, or an HTTP date (one already past is 0); None when
-    the answer has none or it is unreadable."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # HTTP dates are GMT; some servers leave the zone out
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    """The answer's `Retry-After` in seconds (`kit.retry_after`); None when it has none, or
+    one that cannot be read."""
+    return parse_retry_after(response.headers.get("retry-after"))
 
 
 def json_body(

@@ -8,14 +8,13 @@ email address: they end up in logs, job records and the admin pages.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import polars as pl
 
 from leadrank.enrichment.providers.base import PermanentError, RetriableError
+from leadrank.kit.retry_after import parse_retry_after
 from leadrank.normalize.linkedin import canonical_company_urls, canonical_profile_urls
 
 MAX_MESSAGE_CHARS = 200
@@ -31,24 +30,6 @@ _NO_CREDITS = re.compile(r"credit|quota|usage limit|upgrade your plan|payment re
 def mask_email(text: str) -> str:
     """Every email address in the text masked: "ada.lovelace@acme.com" -> "a***@acme.com"."""
     return _EMAIL.sub(r"\1***@\2", text)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP-date); None if unreadable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # RFC 9110 dates are GMT; some servers leave the zone out
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-    return seconds if seconds >= 0 and seconds != float("inf") else None
 
 
 def send(
