@@ -394,6 +394,20 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def configured_crms(self) -> list[str]:
+        """The CRMs whose credentials are all set: HubSpot's token; Salesforce's URL and
+        connected app."""
+        salesforce = (self.salesforce_url, self.salesforce_client_id, self.salesforce_client_secret)
+        return [
+            name
+            for name, ready in (
+                ("hubspot", self.hubspot_token is not None),
+                ("salesforce", all(value is not None for value in salesforce)),
+            )
+            if ready
+        ]
+
+    @property
     def is_sqlite(self) -> bool:
         """True when the workspace database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")

@@ -1,5 +1,6 @@
-"""The CRMs leadrank syncs with, by name: each has a `sync` module with `configured`,
-`client_for` and `run` (pull, push or both, made by `crm_run.crm_runner`)."""
+"""The CRMs leadrank syncs with, by name: each has a `sync` module with `client_for` and
+`run` (pull, push or both, made by `crm_run.crm_runner`); which are configured is the
+settings' to say (`Settings.configured_crms`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def sync_module(vendor: str) -> ModuleType:
 
 def configured(settings: Settings) -> list[str]:
     """The CRMs whose credentials are set."""
-    return [vendor for vendor in CRMS if sync_module(vendor).configured(settings)]
+    return settings.configured_crms
 
 
 def run(

@@ -185,7 +185,7 @@ def _schedule(app: App, settings: Settings) -> None:
         ("rescore", settings.schedule_rescore, "score_leads", {}),
         ("retention", settings.schedule_retention, "purge_old_records", {}),
     ]  # fmt: skip
-    if settings.hubspot_token or settings.salesforce_client_id:
+    if settings.configured_crms:
         scheduled.append(
             (
                 "crm_sync",

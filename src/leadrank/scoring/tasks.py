@@ -37,7 +37,7 @@ def after_served_scores(session: Session, settings: Settings) -> None:
 
 def queue_crm_push(session: Session, settings: Settings, *, requested_by: str) -> None:
     """Queue the push of what changed to each configured CRM (one waits at a time)."""
-    if settings.hubspot_token is not None or settings.salesforce_client_id is not None:
+    if settings.configured_crms:
         defer(
             session,
             task=CRM_SYNC,

@@ -324,7 +324,7 @@ def test_the_sync_runs_pull_then_push_with_the_configured_org(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = get_settings()
-    assert not sync.configured(settings)
+    assert "salesforce" not in settings.configured_crms
     with pytest.raises(BadInput) as unset:
         sync.run(workspace.engine, settings, direction="pull")
     assert str(unset.value).startswith(
@@ -345,7 +345,7 @@ def test_the_sync_runs_pull_then_push_with_the_configured_org(
             "salesforce_calls_per_second": 1_000,  # the shared lane, not the fake, is paced
         }
     )
-    assert sync.configured(ready)
+    assert "salesforce" in ready.configured_crms
     done = sync.run(workspace.engine, ready, direction="pull", requested_by="test")
     assert done["pull"]["people"] == 6 and done["pull"]["follow_up_job"] is not None
     assert "push" not in done and done["calls"] == len(org.requests)

@@ -15,11 +15,6 @@ from leadrank.connectors.shared_pace import SharedPace
 from leadrank.errors import BadInput
 
 
-def configured(settings: Settings) -> bool:
-    """Whether HubSpot's credentials are set."""
-    return settings.hubspot_token is not None
-
-
 def client_for(http: httpx.Client, engine: Engine, settings: Settings) -> HubSpotClient:
     """A client of the configured HubSpot account, paced with every worker."""
     if settings.hubspot_token is None:

@@ -21,11 +21,6 @@ SETTINGS = (
 )
 
 
-def configured(settings: Settings) -> bool:
-    """Whether Salesforce's URL and connected app credentials are all set."""
-    return all(getattr(settings, name) is not None for _, name in SETTINGS)
-
-
 def client_for(http: httpx.Client, engine: Engine, settings: Settings) -> SalesforceClient:
     """A client of the configured Salesforce org, paced with every worker."""
     unset = [variable for variable, name in SETTINGS if getattr(settings, name) is None]
