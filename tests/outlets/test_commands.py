@@ -66,7 +66,8 @@ def test_add_list_test_deliver_fail_retry_and_remove(
 
     time.sleep(1.1)
     cli("worker", "--exit-when-idle")
-    assert "dead" in cli("webhooks", "deliveries", "--failed").stdout
+    failed_now = cli("webhooks", "deliveries", "--failed").stdout
+    assert "dead" in failed_now, failed_now
     receiver.fail_with = None
     assert cli("webhooks", "retry", "1").exit_code == 0
     assert cli("webhooks", "retry", "1").exit_code != 0  # pending already: a conflict

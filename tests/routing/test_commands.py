@@ -106,4 +106,9 @@ def test_the_route_leads_job(
         done = session.get(Job, job_id)
         assert done is not None and done.status == "succeeded", done.error if done else None
         assert done.result["assigned"] == 1 and done.result["rules"] == {"emea": 1}
-    assert owners(workspace, ids) == [(None, None), ("ana@acme.com", "routing:emea")]
+    # (On PostgreSQL the worker's schedules may rescore meanwhile, and routing follows a
+    # rescore: the other lead may get an owner too.)
+    found = owners(workspace, ids)
+    assert found[1] == ("ana@acme.com", "routing:emea")
+    if workspace.backend == "sqlite":  # no schedules: only the lead the job named
+        assert found[0] == (None, None)

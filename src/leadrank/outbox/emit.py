@@ -112,14 +112,12 @@ def emit(session: Session, events: Sequence[OutletEvent]) -> int:
         session.execute(insert(Delivery), list(rows))
     for rows in batched(hits, ROWS_PER_STATEMENT):
         session.execute(insert(AlertHit), list(rows))
-    # One job of each at a time (their lock): two senders would send the same messages.
     if deliveries:
         defer(
             session,
             task=DELIVER_TASK,
             arguments={},
             requested_by="outbox",
-            lock=DELIVER_TASK,
             queueing_lock=DELIVER_TASK,
         )
     if hits:
@@ -128,7 +126,6 @@ def emit(session: Session, events: Sequence[OutletEvent]) -> int:
             task=ALERT_TASK,
             arguments={},
             requested_by="outbox",
-            lock=ALERT_TASK,
             queueing_lock=ALERT_TASK,
         )
     return written

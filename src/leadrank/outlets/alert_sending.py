@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, insert, select, update
+from sqlalchemy import distinct, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from leadrank.config import Settings
@@ -24,6 +24,7 @@ from leadrank.outlets.deliveries import schedule_sending
 # More hits than this waiting for a rule at once become one summary instead of one message
 # each: a rescore that moves 300 leads into grade A posts once, not 300 times.
 ONE_BY_ONE_UP_TO = 5
+ALERTS_LOCK = 7_301_032  # the advisory lock of composing alerts (PostgreSQL)
 
 
 @dataclass
@@ -43,6 +44,9 @@ def send_alerts(
     only; the caller owns the transaction. A rule's hits are counted and ranked in the
     database and marked sent in one statement, however many a bulk rescore left."""
     now = now or datetime.now(UTC)
+    if session.get_bind().dialect.name == "postgresql":  # one composer at a time (SQLite's
+        # single writer sees to it): two would tell the same hits twice
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERTS_LOCK})
     report = AlertReport()
     for rule in session.scalars(select(AlertRule).order_by(AlertRule.id)).all():
         waiting = (AlertHit.rule_id == rule.id, AlertHit.sent_at.is_(None))
@@ -80,7 +84,6 @@ def send_alerts(
             task=ALERT_TASK,
             arguments={},
             requested_by="alerts",
-            lock=ALERT_TASK,
             queueing_lock=f"{ALERT_TASK}:later",
             run_after=report.next_at,
         )

@@ -22,6 +22,8 @@ from leadrank.orm.outlets import AlertRule, Delivery, OutboxMessage, WebhookEndp
 from leadrank.outbox.emit import DELIVER_TASK
 
 ERROR_CHARS = 500  # of a receiver's answer kept with a failed attempt
+# How long a sender holds the deliveries it took: longer than any attempt takes.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,28 @@ def due(session: Session, *, now: datetime, limit: int) -> list[Parcel]:
         .limit(limit)
     )
     return [Parcel(*row) for row in session.execute(query)]
+
+
+def claim(session: Session, parcels: list[Parcel], *, now: datetime) -> list[Parcel]:
+    """The parcels this sender takes: each moved out of reach of other senders for `LEASE`
+    (a sender that dies with it leaves it to be tried again then: at least once). Another
+    sender that read the same ones a moment ago gets none of them: the update only takes a
+    delivery still due."""
+    if not parcels:
+        return []
+    taken = set(
+        session.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_([parcel.delivery_id for parcel in parcels]),
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + LEASE)
+            .returning(Delivery.id)
+        )
+    )
+    return [parcel for parcel in parcels if parcel.delivery_id in taken]
 
 
 def delivered(session: Session, parcel: Parcel, *, status: int, now: datetime) -> None:
@@ -130,13 +154,15 @@ def failed(
 
 
 def expire(session: Session, *, now: datetime, schedule: list[float]) -> int:
-    """Deliveries pending for longer than the whole retry schedule (and one more wait, so a
-    delivery's own last attempt comes first) are dead: behind a receiver down for days they
-    were never tried, and would otherwise wait for ever. How many."""
+    """Deliveries never tried and pending for longer than the whole retry schedule (and one
+    more wait) are dead: behind a receiver down for days they wait while the delivery ahead
+    of them runs through its own schedule, and would otherwise each wait as long again in
+    turn. How many."""
     cutoff = now - timedelta(seconds=sum(schedule) + max(schedule))
     expired = session.execute(
         update(Delivery)
-        .where(Delivery.status == "pending", Delivery.created_at < cutoff)
+        # A delivery that was tried goes dead by its own schedule; these were never tried.
+        .where(Delivery.status == "pending", Delivery.attempts == 0, Delivery.created_at < cutoff)
         .values(
             status="dead",
             last_error="expired: the receiver took no delivery for longer than the retry schedule",
@@ -174,7 +200,6 @@ def schedule_sending(session: Session, *, at: datetime | None = None) -> None:
         task=DELIVER_TASK,
         arguments={},
         requested_by="outbox",
-        lock=DELIVER_TASK,  # one sender at a time: two would send the same messages
         queueing_lock=DELIVER_TASK,
         run_after=at,
     )

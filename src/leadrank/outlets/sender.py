@@ -5,6 +5,7 @@ the message again (at least once; receivers tell repeats by `webhook-id`).
 
 A receiver that fails is paused until its delivery's next attempt: the next run tries that
 one delivery first and, when it goes through, everything that waited behind it, in order.
+Senders may run side by side (two workers): each claims the deliveries it sends first.
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ def send_due(
         )
     started = time.monotonic()
     while time.monotonic() - started < run_seconds:
-        with session_scope(engine) as session:
-            parcels = [
-                parcel
-                for parcel in deliveries.due(session, now=clock(), limit=BATCH)
-                if parcel.endpoint_id not in report.paused
-            ]
+        with session_scope(engine, writes=True) as session:
+            now = clock()
+            due = deliveries.due(session, now=now, limit=BATCH)
+            parcels = deliveries.claim(
+                session, [p for p in due if p.endpoint_id not in report.paused], now=now
+            )
         if not parcels:
             break
         for parcel in parcels:
